@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/taskclaim'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CLAIM_PARTITIONS: positiveInt.max(1024).default(16),
+  MAX_ACTIVE_TASKS: positiveInt.default(10),
+  CLAIM_DISPATCH: z.enum(['queue', 'inline']).default('queue'),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(50).default(8),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only').default('taskclaim'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** Claims left `queued` this long are enqueued again by the reconciler. */
+  RECONCILE_AFTER_MS: positiveInt.default(15_000),
+  RECONCILE_INTERVAL_MS: positiveInt.default(5_000),
+  /** How long a worker's job lock lives without renewal: a killed worker's partition resumes after about this long. */
+  CLAIM_LOCK_MS: positiveInt.min(1000).default(5_000),
+  CLAIM_ATTEMPTS: positiveInt.max(100).default(12),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once into a frozen object; a bad value names the variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return Object.freeze(result.data);
+}
+
+let cached: Config | undefined;
+
+export function loadConfig(): Config {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** Tests change the environment between cases; this drops the parsed copy. */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
+import { id } from './common';
+
+export const departmentUpsert = z.object({ name: z.string().min(1).max(200) }).strict();
+
+export const operatorUpsert = z
+  .object({
+    username: z.string().min(1).max(150),
+    first_name: z.string().max(150).optional(),
+    last_name: z.string().max(150).optional(),
+    department_ids: z.array(id).max(1000),
+    active: z.boolean().optional(),
+    max_active_tasks: z.number().int().min(0).max(100_000).nullable().optional(),
+  })
+  .strict();
+
+/** `host` (any port) or `host:port`. */
+const callbackHost = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/, 'must be host or host:port');
+
+export const tokenCreate = z
+  .object({
+    kind: z.enum(TOKEN_KINDS),
+    name: z.string().min(1).max(200),
+    operator_id: id.optional(),
+    department_ids: z.array(id).max(1000).optional(),
+    callback_hosts: z.array(callbackHost).max(100).optional(),
+  })
+  .strict()
+  .superRefine((token, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (token.kind === 'operator' && token.operator_id === undefined) issue('operator_id', 'required for operator tokens');
+    if (token.kind !== 'operator' && token.operator_id !== undefined) issue('operator_id', 'only operator tokens act as one operator');
+    if (token.kind === 'integration' && !token.department_ids?.length) issue('department_ids', 'required for integration tokens');
+    if (token.kind !== 'integration' && token.department_ids !== undefined) issue('department_ids', 'only integration tokens have departments');
+    if (token.kind === 'operator' && token.callback_hosts !== undefined) issue('callback_hosts', 'operator tokens cannot receive webhooks');
+  });
+
+export const tokenCreated = z.object({
+  id: z.number().int(),
+  kind: z.enum(TOKEN_KINDS),
+  name: z.string(),
+  token: z.string(),
+  webhook_secret: z.string().optional(),
+});

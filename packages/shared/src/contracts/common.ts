@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Ids are JSON integers in 1 .. 2^53 - 1. */
+export const id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** A path id: digits only, no sign, no leading zero, at most 2^53 - 1. */
+export const pathId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
+  .transform(Number)
+  .refine((value) => Number.isSafeInteger(value), 'must be at most 2^53 - 1');
+
+export const paginationQuery = z
+  .object({
+    page: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer').transform(Number).optional(),
+    page_size: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, 'must be a positive integer')
+      .transform(Number)
+      .refine((value) => value <= 100, 'must be at most 100')
+      .optional(),
+  })
+  .strict();
+
+export const operatorIdQuery = z
+  .object({ operator_id: pathId.optional() })
+  .strict();
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  claim_id: z.number().int().optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+export const pagedResponse = <T extends z.ZodType>(item: T) =>
+  z.object({
+    count: z.number().int(),
+    page: z.number().int(),
+    page_size: z.number().int(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+
+/** Counts Unicode code points, as "at most 500 characters" means to a person (an emoji is one). */
+export const unicodeMax = (max: number) =>
+  z.string().refine((value) => [...value].length <= max, `must be at most ${max} characters`);

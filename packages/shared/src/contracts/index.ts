@@ -1,0 +1,5 @@
+export * from './common';
+export * from './tasks';
+export * from './claims';
+export * from './notifications';
+export * from './admin';

@@ -1,0 +1,94 @@
+import type { Knex } from 'knex';
+import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
+
+export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
+export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
+
+export interface ClaimRow {
+  id: number;
+  task_id: number;
+  operator_id: number;
+  token_id: number | null;
+  status: ClaimStatus;
+  code: string | null;
+  params: ClaimParams;
+  already_claimed: boolean;
+  notes: string;
+  callback_url: string | null;
+  request_id: string | null;
+  attempts: number;
+  submitted_at: Date;
+  completed_at: Date | null;
+}
+
+export interface NewClaim {
+  task_id: number;
+  operator_id: number;
+  token_id: number;
+  notes: string;
+  callback_url: string | null;
+  request_id: string | null;
+}
+
+export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
+
+export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow> {
+  const [row] = await db<ClaimRow>('claim_requests').insert(claim).returning('*');
+  return row;
+}
+
+export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | undefined> {
+  return db<ClaimRow>('claim_requests').where({ id: claimId }).first();
+}
+
+export async function lockClaim(trx: Knex.Transaction, claimId: number): Promise<ClaimRow | undefined> {
+  return trx<ClaimRow>('claim_requests').where({ id: claimId }).forUpdate().first();
+}
+
+/**
+ * The queued claims of a task accepted up to and including `claimId`, locked in accept order.
+ * Applying them all in one transaction keeps first come, first served even when jobs reach the
+ * queue out of order (two requests racing between insert and enqueue, or a retried job).
+ */
+export async function lockQueuedClaimsOfTaskUpTo(trx: Knex.Transaction, taskId: number, claimId: number): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests')
+    .where({ task_id: taskId, status: 'queued' })
+    .andWhere('id', '<=', claimId)
+    .orderBy('id')
+    .forUpdate();
+}
+
+export async function recordDecision(trx: Knex.Transaction, claimId: number, decision: ClaimDecision): Promise<void> {
+  await trx('claim_requests')
+    .where({ id: claimId })
+    .update({
+      status: decision.outcome,
+      code: decision.outcome === 'rejected' ? decision.code : null,
+      params: decision.outcome === 'rejected' ? decision.params : {},
+      already_claimed: decision.outcome === 'succeeded' && decision.alreadyClaimed,
+      attempts: trx.raw('attempts + 1'),
+      completed_at: trx.fn.now(),
+    });
+}
+
+/** Retries are spent: the claim ends `failed` (never for a rule), unless something decided it meanwhile. */
+export async function markClaimFailed(db: Knex, claimId: number, reason: string): Promise<boolean> {
+  const updated = await db('claim_requests')
+    .where({ id: claimId, status: 'queued' })
+    .update({ status: 'failed', code: 'claim_failed', params: { reason: reason.slice(0, 500) }, completed_at: db.fn.now() });
+  return updated > 0;
+}
+
+export async function findQueuedClaimsOlderThan(
+  db: Knex,
+  ageMs: number,
+  limit: number,
+): Promise<Pick<ClaimRow, 'id' | 'task_id' | 'request_id'>[]> {
+  return db<ClaimRow>('claim_requests')
+    .select('id', 'task_id', 'request_id')
+    .where({ status: 'queued' })
+    .andWhere('submitted_at', '<', db.raw(`now() - make_interval(secs => ?)`, [ageMs / 1000]))
+    .orderBy('id')
+    .limit(limit);
+}

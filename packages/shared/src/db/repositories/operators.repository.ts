@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+
+export interface OperatorRow {
+  id: number;
+  username: string;
+  first_name: string;
+  last_name: string;
+  active: boolean;
+  max_active_tasks: number | null;
+}
+
+export interface OperatorUpsert {
+  id: number;
+  username: string;
+  first_name?: string;
+  last_name?: string;
+  department_ids: number[];
+  active?: boolean;
+  max_active_tasks?: number | null;
+}
+
+export async function findOperator(db: Knex, operatorId: number): Promise<OperatorRow | undefined> {
+  return db<OperatorRow>('operators').where({ id: operatorId }).first();
+}
+
+/** Locked in id order, so two transactions that share operators never deadlock. */
+export async function lockOperators(trx: Knex.Transaction, operatorIds: number[]): Promise<Map<number, OperatorRow>> {
+  const rows = await trx<OperatorRow>('operators').whereIn('id', operatorIds).orderBy('id').forUpdate();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export async function departmentIdsOf(db: Knex, operatorId: number): Promise<number[]> {
+  return (await db('operator_departments').where({ operator_id: operatorId }).orderBy('department_id').pluck('department_id')).map(Number);
+}
+
+export async function membersOfDepartment(db: Knex, departmentId: number, operatorIds: number[]): Promise<Set<number>> {
+  const rows = await db('operator_departments')
+    .where({ department_id: departmentId })
+    .whereIn('operator_id', operatorIds)
+    .pluck('operator_id');
+  return new Set(rows.map(Number));
+}
+
+/** Returns true when the operator was created. */
+export async function upsertOperator(trx: Knex.Transaction, operator: OperatorUpsert): Promise<boolean> {
+  const existed = Boolean(await trx('operators').where({ id: operator.id }).forUpdate().first('id'));
+  const row = {
+    id: operator.id,
+    username: operator.username,
+    first_name: operator.first_name ?? '',
+    last_name: operator.last_name ?? '',
+    active: operator.active ?? true,
+    max_active_tasks: operator.max_active_tasks ?? null,
+  };
+  await trx('operators').insert(row).onConflict('id').merge({ ...row, updated_at: trx.fn.now() });
+  await trx('operator_departments').where({ operator_id: operator.id }).delete();
+  if (operator.department_ids.length) {
+    await trx('operator_departments').insert(
+      [...new Set(operator.department_ids)].map((departmentId) => ({ operator_id: operator.id, department_id: departmentId })),
+    );
+  }
+  return !existed;
+}

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+
+export const TOKEN_KINDS = ['operator', 'integration', 'admin'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export interface TokenRow {
+  id: number;
+  kind: TokenKind;
+  name: string;
+  operator_id: number | null;
+  department_ids: number[];
+  callback_hosts: string[];
+  webhook_secret: string | null;
+  revoked_at: Date | null;
+}
+
+export interface NewToken {
+  kind: TokenKind;
+  name: string;
+  operator_id?: number | null;
+  department_ids?: number[];
+  callback_hosts?: string[];
+}
+
+export const BOOTSTRAP_ADMIN_TOKEN_NAME = 'ADMIN_TOKEN';
+
+/** Tokens are random and long, so one SHA-256 is enough: no salt or slow hash needed to store them. */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+const newSecret = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
+
+export async function findActiveTokenByValue(db: Knex, token: string): Promise<TokenRow | undefined> {
+  return db('api_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').first();
+}
+
+export async function createToken(db: Knex, token: NewToken): Promise<{ row: TokenRow; token: string }> {
+  const value = newSecret('tc_');
+  const [row]: TokenRow[] = await db('api_tokens')
+    .insert({
+      kind: token.kind,
+      name: token.name,
+      token_hash: hashToken(value),
+      operator_id: token.operator_id ?? null,
+      department_ids: token.department_ids ?? [],
+      callback_hosts: token.callback_hosts ?? [],
+      // Any token that may give a callback_url gets a Standard Webhooks signing secret.
+      webhook_secret: token.kind === 'operator' ? null : `whsec_${randomBytes(32).toString('base64')}`,
+    })
+    .returning('*');
+  return { row, token: value };
+}
+
+export async function revokeToken(db: Knex, tokenId: number): Promise<boolean> {
+  return (await db('api_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
+}
+
+/** The admin token from ADMIN_TOKEN: kept as one row whose hash follows the variable across restarts. */
+export async function ensureBootstrapAdminToken(db: Knex, token: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [BOOTSTRAP_ADMIN_TOKEN_NAME]);
+    const existing = await trx('api_tokens').where({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME }).first('id');
+    if (existing) {
+      await trx('api_tokens').where({ id: existing.id }).update({ token_hash: hashToken(token), revoked_at: null });
+    } else {
+      await trx('api_tokens').insert({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME, token_hash: hashToken(token) });
+    }
+  });
+}
+

@@ -1,0 +1,70 @@
+/**
+ * The claim rules of SPEC §3, as one pure function of rows already loaded (and locked) by the caller.
+ * Checked in the table's order; the first rule that applies decides.
+ */
+
+export const TASK_STATUSES = ['draft', 'pending', 'in_progress', 'completed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses that count towards an operator's limit, and that can be claimed. */
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress'];
+
+export const REJECTION_CODES = [
+  'operator_inactive',
+  'task_not_found',
+  'task_draft',
+  'task_completed',
+  'task_cancelled',
+  'task_no_department',
+  'not_in_department',
+  'already_claimed',
+  'capacity_reached',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+export interface ClaimFacts {
+  operator: { id: number; username: string; active: boolean };
+  /** null when the task was deleted after the claim was accepted */
+  task: {
+    id: number;
+    status: TaskStatus;
+    assignedDepartment: { id: number; name: string } | null;
+    assignedOperator: { id: number; username: string } | null;
+  } | null;
+  taskId: number;
+  operatorIsMemberOfTaskDepartment: boolean;
+  activeTaskCount: number;
+  limit: number;
+}
+
+export type ClaimParams = Record<string, string | number>;
+
+export type ClaimDecision =
+  | { outcome: 'succeeded'; alreadyClaimed: boolean }
+  | { outcome: 'rejected'; code: RejectionCode; params: ClaimParams };
+
+const reject = (code: RejectionCode, params: ClaimParams = {}): ClaimDecision => ({ outcome: 'rejected', code, params });
+
+const STATUS_REJECTIONS: Partial<Record<TaskStatus, RejectionCode>> = {
+  draft: 'task_draft',
+  completed: 'task_completed',
+  cancelled: 'task_cancelled',
+};
+
+export function decideClaim(facts: ClaimFacts): ClaimDecision {
+  const { operator, task } = facts;
+  if (!operator.active) return reject('operator_inactive', { username: operator.username });
+  if (!task) return reject('task_not_found', { task_id: facts.taskId });
+  const statusRejection = STATUS_REJECTIONS[task.status];
+  if (statusRejection) return reject(statusRejection, { task_id: task.id });
+  if (!task.assignedDepartment) return reject('task_no_department', { task_id: task.id });
+  if (!facts.operatorIsMemberOfTaskDepartment) {
+    return reject('not_in_department', { department_name: task.assignedDepartment.name });
+  }
+  if (task.assignedOperator?.id === operator.id) return { outcome: 'succeeded', alreadyClaimed: true };
+  if (task.assignedOperator) return reject('already_claimed', { username: task.assignedOperator.username });
+  if (facts.activeTaskCount >= facts.limit) {
+    return reject('capacity_reached', { active_count: facts.activeTaskCount, limit: facts.limit });
+  }
+  return { outcome: 'succeeded', alreadyClaimed: false };
+}

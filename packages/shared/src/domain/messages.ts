@@ -1,0 +1,80 @@
+import type { ClaimParams } from './decide-claim';
+
+export const LANGUAGES = ['en', 'zh'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Chinese sentences come from the seed's Django service; English ones say the same. */
+const MESSAGES = {
+  operator_inactive: {
+    en: 'Operator {username} is deactivated and cannot claim tasks.',
+    zh: '操作员 {username} 已停用，无法认领任务',
+  },
+  task_not_found: {
+    en: 'Task {task_id} does not exist.',
+    zh: '任务ID {task_id} 不存在',
+  },
+  task_draft: {
+    en: 'Draft tasks cannot be claimed; wait until the work order has been approved.',
+    zh: '草稿状态的任务不能认领，请先等待施工单审核通过',
+  },
+  task_completed: {
+    en: 'Completed tasks cannot be claimed.',
+    zh: '已完成的任务不能认领',
+  },
+  task_cancelled: {
+    en: 'Cancelled tasks cannot be claimed.',
+    zh: '已取消的任务不能认领',
+  },
+  task_no_department: {
+    en: 'This task has not been assigned to a department yet, so it cannot be claimed.',
+    zh: '该任务尚未分配到部门，无法认领',
+  },
+  not_in_department: {
+    en: 'You are not a member of department {department_name}, so you cannot claim this task.',
+    zh: '您不属于部门 {department_name}，无法认领该任务',
+  },
+  already_claimed: {
+    en: 'This task has already been claimed by {username}.',
+    zh: '该任务已被 {username} 认领，无法重复认领',
+  },
+  capacity_reached: {
+    en: 'You already have {active_count} active tasks and the limit is {limit}; finish one before claiming another.',
+    zh: '您当前有 {active_count} 个进行中的任务，已达到上限 {limit} 个，请先完成部分任务后再认领',
+  },
+  claim_succeeded: {
+    en: 'Task claimed successfully.',
+    zh: '任务认领成功',
+  },
+  claim_already_yours: {
+    en: 'You have already claimed this task.',
+    zh: '您已经认领了该任务',
+  },
+  claim_queued: {
+    en: 'The claim is queued and will be decided shortly.',
+    zh: '认领请求已排队，稍后给出结果',
+  },
+  claim_failed: {
+    en: 'The claim could not be applied after repeated attempts; please submit it again.',
+    zh: '认领请求多次重试后仍未能处理，请重新提交',
+  },
+  notification_title: {
+    en: 'Task claimed: {work_content}',
+    zh: '任务认领成功：{work_content}',
+  },
+  notification_content: {
+    en: 'You have claimed task "{work_content}". Work order: {order_number}.',
+    zh: '您已成功认领任务 "{work_content}"。施工单：{order_number}',
+  },
+  notification_notes: {
+    en: ' Notes: {notes}',
+    zh: ' 备注：{notes}',
+  },
+} as const satisfies Record<string, Record<Language, string>>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+export function renderMessage(key: MessageKey, params: ClaimParams, language: Language): string {
+  return MESSAGES[key][language].replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+    name in params ? String(params[name]) : placeholder,
+  );
+}

@@ -1,0 +1,22 @@
+import type { TaskView } from '../db/repositories/tasks.repository';
+import type { TaskResource } from '../contracts/tasks';
+
+export function presentTask(task: TaskView): TaskResource {
+  return {
+    id: task.id,
+    work_order: { id: task.work_order_id, order_number: task.order_number },
+    work_content: task.work_content,
+    status: task.status,
+    assigned_department: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
+    assigned_operator: task.assigned_operator_id
+      ? {
+          id: task.assigned_operator_id,
+          username: task.operator_username ?? '',
+          first_name: task.operator_first_name ?? '',
+          last_name: task.operator_last_name ?? '',
+        }
+      : null,
+    created_at: task.created_at.toISOString(),
+    updated_at: task.updated_at.toISOString(),
+  };
+}

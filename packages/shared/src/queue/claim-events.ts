@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Workers publish the ids of the claims they decided; API processes wake the requests waiting on
+ * them (`Prefer: wait`). A missed message only delays a waiter until its timeout, when it reads the row.
+ */
+export const claimEventsChannel = (prefix: string): string => `${prefix}:claim-decided`;
+
+export async function publishClaimsDecided(redis: Redis, prefix: string, claimIds: number[]): Promise<void> {
+  if (claimIds.length) await redis.publish(claimEventsChannel(prefix), JSON.stringify(claimIds));
+}
+
+export interface ClaimWaiters {
+  /** Resolves true when the claim is reported decided, false after `timeoutMs` or on close. */
+  waitFor(claimId: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function makeClaimWaiters(subscriber: Redis, prefix: string): Promise<ClaimWaiters> {
+  const waiters = new Map<number, Set<(decided: boolean) => void>>();
+  const channel = claimEventsChannel(prefix);
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    let ids: unknown;
+    try {
+      ids = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) {
+      for (const wake of waiters.get(Number(id)) ?? []) wake(true);
+    }
+  });
+  await subscriber.subscribe(channel);
+
+  return {
+    waitFor(claimId, timeoutMs, signal) {
+      return new Promise((resolve) => {
+        const set = waiters.get(claimId) ?? new Set();
+        waiters.set(claimId, set);
+        const finish = (decided: boolean) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          set.delete(finish);
+          if (set.size === 0) waiters.delete(claimId);
+          resolve(decided);
+        };
+        const onAbort = () => finish(false);
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        signal?.addEventListener('abort', onAbort);
+        set.add(finish);
+      });
+    },
+    async close() {
+      for (const set of waiters.values()) for (const wake of set) wake(false);
+      await subscriber.unsubscribe(channel).catch(() => undefined);
+    },
+  };
+}
