@@ -20,3 +20,5 @@ export * from './queue/claim-events';
 export * from './presenters/task.presenter';
 export * from './presenters/claim.presenter';
 export * from './presenters/notification.presenter';
+export * from './infrastructure-errors';
+export * from './db/demo-seed';

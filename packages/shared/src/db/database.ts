@@ -4,6 +4,8 @@ import { migrationSource } from './migrations';
 
 // Ids are bigint columns bounded by the API to 2^53 - 1, and counts are small: both fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+const parseInt8Array = pg.types.getTypeParser(1016 as never) as (value: string) => (string | null)[];
+pg.types.setTypeParser(1016 as never, (value: string) => parseInt8Array(value).map(Number));
 
 export type Db = Knex;
 

@@ -19,6 +19,9 @@ export function partitionOf(taskId: number, partitions: number): number {
 
 export const claimQueueName = (partition: number): string => `claims-${partition}`;
 
+/** BullMQ refuses integer-like custom ids (they would clash with its own), hence the prefix. */
+export const claimJobId = (claimId: number): string => `claim-${claimId}`;
+
 export function claimJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
@@ -55,7 +58,7 @@ export function makeClaimQueues(options: { connection: Redis; prefix: string; pa
       await Promise.all(
         [...byPartition].map(([partition, partitionJobs]) =>
           queues[partition].addBulk(
-            partitionJobs.map((data) => ({ name: 'claim', data, opts: { ...jobOptions, jobId: String(data.claimId) } })),
+            partitionJobs.map((data) => ({ name: 'claim', data, opts: { ...jobOptions, jobId: claimJobId(data.claimId) } })),
           ),
         ),
       );

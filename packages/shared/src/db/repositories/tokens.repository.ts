@@ -30,8 +30,14 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 
 const newSecret = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
-export async function findActiveTokenByValue(db: Knex, token: string): Promise<TokenRow | undefined> {
-  return db('api_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').first();
+/** The token with, for operator tokens, whether its operator is still active. */
+export async function findActiveTokenByValue(db: Knex, token: string): Promise<(TokenRow & { operator_active: boolean | null }) | undefined> {
+  return db('api_tokens as k')
+    .leftJoin('operators as o', 'o.id', 'k.operator_id')
+    .select('k.*', 'o.active as operator_active')
+    .where({ 'k.token_hash': hashToken(token) })
+    .whereNull('k.revoked_at')
+    .first();
 }
 
 export async function createToken(db: Knex, token: NewToken): Promise<{ row: TokenRow; token: string }> {

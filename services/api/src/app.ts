@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import express, { type RequestHandler } from 'express';
+import type { ApiDeps } from './deps';
+import { makeAuthenticate } from './http/auth';
+import { makeProblemHandler, notFoundHandler } from './http/problem';
+import { adminRouter } from './routes/admin.routes';
+import { claimsRouter } from './routes/claims.routes';
+import { notificationsRouter } from './routes/notifications.routes';
+import { operationsRouter } from './routes/operations.routes';
+import { tasksRouter } from './routes/tasks.routes';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Takes the client's X-Request-Id when it is sane, else makes one; echoed and logged with the claim. */
+const requestId: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+};
+
+export function makeApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestId);
+  app.use(operationsRouter(deps));
+  app.use('/api', makeAuthenticate(deps.db), claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
+  app.use(notFoundHandler);
+  app.use(makeProblemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,28 @@
+import { MAX_WAIT_SECONDS } from '@taskclaim/shared';
+import { validationProblem } from './problem';
+
+export interface Preferences {
+  /** seconds to hold the request until the claim is decided; 0 when not asked */
+  waitSeconds: number;
+  respondAsync: boolean;
+}
+
+/** RFC 7240 `Prefer`; unknown preferences are ignored, a malformed or too long wait is a 400. */
+export function parsePrefer(header: string | string[] | undefined): Preferences {
+  const preferences: Preferences = { waitSeconds: 0, respondAsync: false };
+  const values = Array.isArray(header) ? header : header ? [header] : [];
+  for (const token of values.flatMap((value) => value.split(','))) {
+    const [name, rawValue] = token.split(';')[0].split('=').map((part) => part.trim());
+    const lowered = name.toLowerCase();
+    if (lowered === 'respond-async') preferences.respondAsync = true;
+    if (lowered !== 'wait') continue;
+    const value = rawValue?.replace(/^"(.*)"$/, '$1');
+    if (!value || !/^[0-9]{1,6}$/.test(value) || Number(value) > MAX_WAIT_SECONDS) {
+      throw validationProblem(`Prefer: wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}.`, [
+        { path: 'header.prefer', message: `wait must be an integer from 0 to ${MAX_WAIT_SECONDS}` },
+      ]);
+    }
+    preferences.waitSeconds = Number(value);
+  }
+  return preferences;
+}

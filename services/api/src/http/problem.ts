@@ -1,0 +1,107 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { REJECTION_CODES, isInfrastructureError, type Logger } from '@taskclaim/shared';
+
+const TITLES: Record<string, string> = {
+  ...Object.fromEntries(REJECTION_CODES.map((code) => [code, 'Claim rejected'])),
+  callback_host_not_allowed: 'Callback host not allowed',
+  validation_error: 'The request is not valid',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  task_not_found: 'Task not found',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  idempotency_key_reused: 'Idempotency key reused with a different request',
+  rate_limited: 'Too many requests',
+  service_unavailable: 'Service temporarily unavailable',
+  internal_error: 'Internal error',
+  claim_failed: 'The claim could not be applied',
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem; thrown anywhere in a route and rendered by `problemHandler`. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const validationProblem = (detail: string, errors: FieldError[] = []): HttpProblem =>
+  new HttpProblem(400, 'validation_error', detail, errors.length ? { errors } : {});
+
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: `https://taskclaim.dev/problems/${problem.code}`,
+        title: TITLES[problem.code] ?? problem.code.replace(/_/g, ' '),
+        status: problem.status,
+        detail: problem.detail,
+        code: problem.code,
+        ...problem.extra,
+      }),
+    );
+}
+
+export const notFoundHandler: RequestHandler = (req) => {
+  throw new HttpProblem(404, 'not_found', `No route for ${req.method} ${req.path}.`);
+};
+
+/** body-parser's error types, as they reach the error handler. */
+function bodyParserProblem(error: { type?: string; message?: string }): HttpProblem | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return validationProblem(`The body is not valid JSON: ${error.message ?? 'parse error'}.`);
+    case 'entity.too.large':
+      return new HttpProblem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpProblem(415, 'unsupported_media_type', error.message ?? 'Unsupported body encoding.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return validationProblem(error.message ?? 'The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+/** Constraint violations from admin writes (unknown department, taken username): the request is at fault. */
+const PG_CONSTRAINT_CODES = new Set(['23503', '23505', '23514', '22P02', '22003', '22001']);
+
+function constraintProblem(error: { code?: unknown; detail?: unknown; message?: string }): HttpProblem | undefined {
+  if (typeof error.code !== 'string' || !PG_CONSTRAINT_CODES.has(error.code)) return undefined;
+  const detail = typeof error.detail === 'string' ? error.detail : 'The request conflicts with the stored data.';
+  return validationProblem(detail, [{ path: 'body', message: detail }]);
+}
+
+export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof HttpProblem) return sendProblem(res, error);
+    const parsed = bodyParserProblem(error as { type?: string });
+    if (parsed) return sendProblem(res, parsed);
+    const constraint = constraintProblem(error as { code?: unknown });
+    if (constraint) return sendProblem(res, constraint);
+    if (isInfrastructureError(error)) {
+      logger.warn('dependency unavailable', { path: req.path, error: (error as Error).message, requestId: res.locals.requestId });
+      return sendProblem(res, new HttpProblem(503, 'service_unavailable', 'PostgreSQL or Redis is unavailable; retry shortly.', {}, { 'Retry-After': '5' }));
+    }
+    logger.error('unhandled error', { path: req.path, error, requestId: res.locals.requestId });
+    return sendProblem(res, new HttpProblem(500, 'internal_error', 'An unexpected error occurred.'));
+  };
+}

@@ -1,0 +1,92 @@
+import { Router } from 'express';
+import {
+  bulkTaskUpsert,
+  departmentUpsert,
+  departmentsRepo,
+  operatorUpsert,
+  operatorsRepo,
+  pathId,
+  presentTask,
+  taskUpsert,
+  tasksRepo,
+  tokenCreate,
+  tokensRepo,
+} from '@taskclaim/shared';
+import type { ApiDeps } from '../deps';
+import { requireAdmin } from '../http/auth';
+import { jsonBody } from '../http/json-body';
+import { HttpProblem, validationProblem } from '../http/problem';
+import { parseInput } from '../http/validate';
+
+export const ADMIN_BODY_LIMIT = '1mb';
+
+const createdOrOk = (created: boolean) => (created ? 201 : 200);
+
+export function adminRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.use('/admin', requireAdmin, jsonBody(ADMIN_BODY_LIMIT));
+
+  router.put('/admin/departments/:id', async (req, res) => {
+    const id = parseInput(pathId, req.params.id, 'path');
+    const body = parseInput(departmentUpsert, req.body, 'body');
+    const created = await departmentsRepo.upsertDepartment(deps.db, { id, ...body });
+    res.status(createdOrOk(created)).json({ id, name: body.name });
+  });
+
+  router.put('/admin/operators/:id', async (req, res) => {
+    const id = parseInput(pathId, req.params.id, 'path');
+    const body = parseInput(operatorUpsert, req.body, 'body');
+    const created = await deps.db.transaction((trx) => operatorsRepo.upsertOperator(trx, { id, ...body }));
+    const operator = await operatorsRepo.findOperator(deps.db, id);
+    res.status(createdOrOk(created)).json({ ...operator, department_ids: await operatorsRepo.departmentIdsOf(deps.db, id) });
+  });
+
+  router.put('/admin/tasks/:id', async (req, res) => {
+    const id = parseInput(pathId, req.params.id, 'path');
+    const body = parseInput(taskUpsert, req.body, 'body');
+    const existing = await deps.db.transaction((trx) => tasksRepo.upsertTasks(trx, [{ id, ...body }]));
+    res.status(createdOrOk(!existing.has(id))).json(presentTask((await tasksRepo.findTaskView(deps.db, id))!));
+  });
+
+  router.put('/admin/tasks', async (req, res) => {
+    const tasks = parseInput(bulkTaskUpsert, req.body, 'body');
+    const existing = await deps.db.transaction((trx) => tasksRepo.upsertTasks(trx, tasks));
+    res.json({ count: tasks.length, created: tasks.length - existing.size, updated: existing.size });
+  });
+
+  router.delete('/admin/tasks/:id', async (req, res) => {
+    const id = parseInput(pathId, req.params.id, 'path');
+    if (!(await tasksRepo.deleteTask(deps.db, id))) throw new HttpProblem(404, 'task_not_found', `Task ${id} does not exist.`);
+    res.status(204).end();
+  });
+
+  router.post('/admin/tokens', async (req, res) => {
+    const body = parseInput(tokenCreate, req.body, 'body');
+    if (body.operator_id !== undefined && !(await operatorsRepo.findOperator(deps.db, body.operator_id))) {
+      throw validationProblem(`Operator ${body.operator_id} does not exist.`, [{ path: 'body.operator_id', message: 'no such operator' }]);
+    }
+    if (body.department_ids?.length) {
+      const found = new Set((await deps.db('departments').whereIn('id', body.department_ids).pluck('id')).map(Number));
+      const missing = body.department_ids.filter((departmentId) => !found.has(departmentId));
+      if (missing.length) {
+        throw validationProblem(`Departments ${missing.join(', ')} do not exist.`, [{ path: 'body.department_ids', message: 'no such department' }]);
+      }
+    }
+    const { row, token } = await tokensRepo.createToken(deps.db, body);
+    res.status(201).json({
+      id: row.id,
+      kind: row.kind,
+      name: row.name,
+      token,
+      ...(row.webhook_secret ? { webhook_secret: row.webhook_secret } : {}),
+    });
+  });
+
+  router.delete('/admin/tokens/:id', async (req, res) => {
+    const id = parseInput(pathId, req.params.id, 'path');
+    if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', `Token ${id} does not exist.`);
+    res.status(204).end();
+  });
+
+  return router;
+}

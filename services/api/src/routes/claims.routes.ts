@@ -1,0 +1,81 @@
+import { Router } from 'express';
+import { claimRequestBody, claimsRepo, pathId, tasksRepo } from '@taskclaim/shared';
+import { submitClaim, waitForDecision } from '../claims/submit-claim';
+import type { ApiDeps } from '../deps';
+import { resolveActingOperator } from '../http/acting-operator';
+import { callerOf, type Caller } from '../http/auth';
+import { sendClaim } from '../http/claim-response';
+import { jsonBody } from '../http/json-body';
+import { languageOf } from '../http/language';
+import { parsePrefer } from '../http/prefer';
+import { HttpProblem } from '../http/problem';
+import { parseInput } from '../http/validate';
+import type { Response } from 'express';
+
+export const CLAIM_BODY_LIMIT = '16kb';
+
+/** `host` entries allow any port, `host:port` entries exactly that port. */
+function callbackHostAllowed(caller: Caller, callbackUrl: string): boolean {
+  const url = new URL(callbackUrl);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return caller.callback_hosts.some((entry) => {
+    const lowered = entry.toLowerCase();
+    return lowered === url.hostname.toLowerCase() || lowered === `${url.hostname.toLowerCase()}:${port}`;
+  });
+}
+
+/** Aborted when the client goes away, so its wait stops holding a waiter. */
+function closedSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  return controller.signal;
+}
+
+export function claimsRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), async (req, res) => {
+    const taskId = parseInput(pathId, req.params.id, 'path');
+    const prefer = parsePrefer(req.headers.prefer);
+    const body = parseInput(claimRequestBody, req.body ?? {}, 'body');
+    const caller = callerOf(res);
+    const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
+    if (body.callback_url !== undefined) {
+      if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', 'Operator tokens cannot register a callback_url.');
+      if (!callbackHostAllowed(caller, body.callback_url)) {
+        throw new HttpProblem(400, 'callback_host_not_allowed', 'The callback_url host is not in the callback_hosts of this token.', {
+          errors: [{ path: 'body.callback_url', message: 'host not allowed for this token' }],
+        });
+      }
+    }
+    if (!(await tasksRepo.taskExists(deps.db, taskId))) {
+      throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+    }
+    const claim = await submitClaim(deps, {
+      task_id: taskId,
+      operator_id: operatorId,
+      token_id: caller.id,
+      notes: body.notes ?? '',
+      callback_url: body.callback_url ?? null,
+      request_id: res.locals.requestId as string,
+      waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
+      signal: closedSignal(res),
+    });
+    await sendClaim(res, deps.db, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'outcome' });
+  });
+
+  router.get('/claims/:id', async (req, res) => {
+    const claimId = parseInput(pathId, req.params.id, 'path');
+    const prefer = parsePrefer(req.headers.prefer);
+    const caller = callerOf(res);
+    const claim = await claimsRepo.findClaim(deps.db, claimId);
+    const visible =
+      claim &&
+      (caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id));
+    if (!claim || !visible) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
+    const current = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, closedSignal(res));
+    await sendClaim(res, deps.db, current, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'resource' });
+  });
+
+  return router;
+}

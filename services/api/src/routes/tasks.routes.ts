@@ -1,0 +1,52 @@
+import { Router, type Request } from 'express';
+import { paginationQuery, pathId, presentTask, tasksRepo, operatorsRepo, id } from '@taskclaim/shared';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
+import { callerOf } from '../http/auth';
+import { DEFAULT_PAGE_SIZE, pageEnvelope, pageWindow } from '../http/pagination';
+import { HttpProblem } from '../http/problem';
+import { parseInput } from '../http/validate';
+
+const listQuery = paginationQuery.extend({ operator_id: pathId.pipe(id).optional() }).strip();
+
+export function parseListQuery(req: Request) {
+  const query = parseInput(listQuery, req.query, 'query');
+  return { page: query.page ?? 1, pageSize: query.page_size ?? DEFAULT_PAGE_SIZE, operatorId: query.operator_id };
+}
+
+export function tasksRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/workorder-tasks/claimable/', async (req, res) => {
+    const query = parseListQuery(req);
+    const caller = callerOf(res);
+    const operatorId = await resolveActingOperator(deps.db, caller, query.operatorId, 'query');
+    const departments = await visibleDepartments(deps.db, caller, operatorId);
+    const { count, results } = await tasksRepo.pageClaimableTasks(deps.db, departments, pageWindow(query));
+    res.json({ ...pageEnvelope(req, query, count, results.map(presentTask)), claimable_count: count });
+  });
+
+  router.get('/workorder-tasks/mine/', async (req, res) => {
+    const query = parseInput(z.object({ operator_id: pathId.optional() }).strip(), req.query, 'query');
+    const operatorId = await resolveActingOperator(deps.db, callerOf(res), query.operator_id, 'query');
+    const [operator, tasks] = await Promise.all([
+      operatorsRepo.findOperator(deps.db, operatorId),
+      tasksRepo.listActiveTasks(deps.db, operatorId),
+    ]);
+    res.json({
+      active_count: tasks.length,
+      limit: operator?.max_active_tasks ?? deps.config.MAX_ACTIVE_TASKS,
+      results: tasks.map(presentTask),
+    });
+  });
+
+  router.get('/workorder-tasks/:id/', async (req, res) => {
+    const taskId = parseInput(pathId, req.params.id, 'path');
+    const task = await tasksRepo.findTaskView(deps.db, taskId);
+    if (!task) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+    res.json(presentTask(task));
+  });
+
+  return router;
+}

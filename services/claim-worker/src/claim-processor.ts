@@ -1,0 +1,62 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { applyClaim, claimsRepo, publishClaimsDecided, type ClaimJobData, type Config, type Db, type Logger } from '@taskclaim/shared';
+
+export interface ClaimProcessorDeps {
+  config: Config;
+  db: Db;
+  publisher: Redis;
+  logger: Logger;
+}
+
+const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+/**
+ * Applies one claim job. Rule rejections are outcomes (the job completes); anything thrown is an
+ * infrastructure error or a bug and is retried with backoff. When the last attempt fails the claim
+ * ends `failed`; if even that write fails it stays `queued` and the reconciler enqueues it again.
+ */
+export function makeClaimProcessor(deps: ClaimProcessorDeps) {
+  const publish = (claimIds: number[]) =>
+    publishClaimsDecided(deps.publisher, deps.config.QUEUE_PREFIX, claimIds).catch((error: Error) =>
+      deps.logger.warn('could not publish decided claims; waiters will read them at their timeout', { claimIds, error: error.message }),
+    );
+
+  return async (job: Job<ClaimJobData>): Promise<string> => {
+    const started = performance.now();
+    const { claimId, taskId, requestId } = job.data;
+    const log = deps.logger.child({ claimId, taskId, requestId, attempt: job.attemptsMade + 1 });
+    try {
+      const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claimId);
+      const durationMs = Math.round(performance.now() - started);
+      if (result.kind !== 'decided') {
+        log.info('claim already decided; nothing to do', { result: result.kind, durationMs });
+        return result.kind;
+      }
+      for (const { claimId: decidedId, decision } of result.decided) {
+        deps.logger.info('claim decided', {
+          claimId: decidedId,
+          taskId,
+          requestId: decidedId === claimId ? requestId : undefined,
+          decidedWithClaimId: decidedId === claimId ? undefined : claimId,
+          outcome: decision.outcome,
+          code: decision.outcome === 'rejected' ? decision.code : null,
+          alreadyClaimed: decision.outcome === 'succeeded' ? decision.alreadyClaimed : false,
+          durationMs,
+        });
+      }
+      await publish(result.decided.map((d) => d.claimId));
+      return result.kind;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!isFinalAttempt(job)) {
+        log.warn('claim attempt failed; retrying with backoff', { error: message });
+        throw error;
+      }
+      const marked = await claimsRepo.markClaimFailed(deps.db, claimId, message).catch(() => false);
+      log.error('claim failed after its last attempt', { error: message, markedFailed: marked });
+      if (marked) await publish([claimId]);
+      throw error;
+    }
+  };
+}
