@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import {
+  dropDatabase,
+  ensureDatabase,
+  makeDb,
+  makeLogger,
+  makeRedis,
+  parseConfig,
+  tokensRepo,
+  type Config,
+  type Db,
+} from '@taskclaim/shared';
+import { makeApp } from '../../services/api/src/app';
+import { makeApiDeps, type ApiDeps } from '../../services/api/src/deps';
+import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim-worker/src/worker';
+import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
+import { makeFactories, type Factories } from './factories';
+import { makeHttp, type Http } from './http';
+
+const ROOT = path.resolve(__dirname, '../..');
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestEnv {
+  config: Config;
+  /** the variables a child process needs to join this env (same database, same queue prefix) */
+  childEnv: NodeJS.ProcessEnv;
+  db: Db;
+  api: ApiDeps;
+  http: Http;
+  factories: Factories;
+  /** starts an in-process claim worker (one BullMQ worker per partition) */
+  startWorker(): Promise<ClaimWorkerProcess>;
+  /** starts `npm run start:worker`'s entry point as a separate OS process */
+  spawnWorker(extraEnv?: NodeJS.ProcessEnv): Promise<SpawnedWorker>;
+  close(): Promise<void>;
+}
+
+export interface SpawnedWorker {
+  child: ChildProcess;
+  output(): string;
+  /** resolves with the exit code */
+  exited: Promise<number | null>;
+}
+
+/**
+ * One file's world: its own database cloned from the migrated template, its own queue prefix, an API
+ * listening on a random port, and workers started on demand. `close()` leaves nothing behind.
+ */
+export async function makeTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const name = uniqueName('taskclaim_test');
+  const url = databaseUrl(name);
+  await ensureDatabase(url, TEMPLATE_DATABASE);
+  const variables: Record<string, string> = {
+    DATABASE_URL: url,
+    QUEUE_PREFIX: `tctest-${name.slice('taskclaim_test_'.length)}`,
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+    CLAIM_PARTITIONS: '8',
+    RECONCILE_AFTER_MS: '2000',
+    RECONCILE_INTERVAL_MS: '1000',
+    CLAIM_LOCK_MS: '2000',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    ...overrides,
+  };
+  const config = parseConfig(variables);
+  const logger = makeLogger({ level: config.LOG_LEVEL, service: 'test' });
+  const db = makeDb(url, { max: 10 });
+  const api = await makeApiDeps(config, logger);
+  await tokensRepo.ensureBootstrapAdminToken(db, ADMIN_TOKEN);
+  await api.queues.enforceSerialization();
+  const server: Server = await new Promise((resolve) => {
+    const listening = makeApp(api).listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = makeHttp(baseUrl);
+  const workers: ClaimWorkerProcess[] = [];
+  const children: SpawnedWorker[] = [];
+  const childEnv = { ...process.env, ...variables };
+
+  return {
+    config,
+    childEnv,
+    db,
+    api,
+    http,
+    factories: makeFactories(http, ADMIN_TOKEN),
+    async startWorker() {
+      const worker = await startClaimWorkers(config, logger);
+      workers.push(worker);
+      return worker;
+    },
+    async spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/claim-worker/src/main.ts')], {
+        env: { ...childEnv, LOG_LEVEL: 'info', ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const spawned = { child, output: () => output, exited };
+      children.push(spawned);
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('claim workers started')) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return spawned;
+    },
+    async close() {
+      for (const spawned of children) if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
+      await Promise.all(children.map((spawned) => spawned.exited));
+      await Promise.all(workers.map((worker) => worker.close()));
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await api.close();
+      await db.destroy();
+      await deleteRedisKeys(config);
+      await dropDatabase(url);
+    },
+  };
+}
+
+async function deleteRedisKeys(config: Config): Promise<void> {
+  const redis = makeRedis(config.REDIS_URL, 'blocking');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined (for outcomes decided by other processes). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
