@@ -4,6 +4,7 @@ const moduleNameMapper = { '^@taskclaim/shared$': '<rootDir>/packages/shared/src
 
 module.exports = {
   maxWorkers: 2,
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -21,7 +22,6 @@ module.exports = {
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -24,17 +24,18 @@ export interface ApplyClaimDeps {
 
 /**
  * Decides one claim in one transaction, together with the claims on the same task accepted
- * before it and not yet decided, in accept order. Locks: the claim rows, then the task row,
+ * before it and not yet decided, in accept order. Locks: the claim rows (ascending), then the task row,
  * then the operator rows (in id order: the capacity check must see every concurrent claim of
  * the same operator on other tasks, and shared operators must not deadlock).
  */
 export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise<ApplyClaimResult> {
   return deps.db.transaction(async (trx) => {
-    const claim = await claims.lockClaim(trx, claimId);
+    const claim = await claims.findClaim(trx, claimId);
     if (!claim) return { kind: 'missing' };
-    if (claims.isTerminal(claim.status)) return { kind: 'already_terminal' };
-
+    // Locks this claim together with the earlier queued ones, all in ascending id order: every
+    // transaction on a task takes claim locks in the same order, so two of them never deadlock.
     const batch = await claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id);
+    if (batch.at(-1)?.id !== claim.id) return { kind: 'already_terminal' };
     const task = await tasks.lockTaskView(trx, claim.task_id);
     const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
     const lockedOperators = await operators.lockOperators(trx, operatorIds);

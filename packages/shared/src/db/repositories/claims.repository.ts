@@ -42,10 +42,6 @@ export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | u
   return db<ClaimRow>('claim_requests').where({ id: claimId }).first();
 }
 
-export async function lockClaim(trx: Knex.Transaction, claimId: number): Promise<ClaimRow | undefined> {
-  return trx<ClaimRow>('claim_requests').where({ id: claimId }).forUpdate().first();
-}
-
 /**
  * The queued claims of a task accepted up to and including `claimId`, locked in accept order.
  * Applying them all in one transaction keeps first come, first served even when jobs reach the

@@ -1,0 +1,126 @@
+import { decideClaim, REJECTION_CODES, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
+import { LANGUAGES, renderMessage } from '../src/domain/messages';
+
+const base: ClaimFacts = {
+  operator: { id: 7, username: 'li.wei', active: true },
+  task: { id: 42, status: 'pending', assignedDepartment: { id: 3, name: 'Assembly' }, assignedOperator: null },
+  taskId: 42,
+  operatorIsMemberOfTaskDepartment: true,
+  activeTaskCount: 2,
+  limit: 10,
+};
+const withTask = (task: Partial<NonNullable<ClaimFacts['task']>>): ClaimFacts => ({ ...base, task: { ...base.task!, ...task } });
+
+/** One set of facts per rejection code, so the params are exactly those decideClaim produces. */
+const FACTS_FOR: Record<RejectionCode, ClaimFacts> = {
+  operator_inactive: { ...base, operator: { ...base.operator, active: false } },
+  task_not_found: { ...base, task: null, taskId: 99 },
+  task_draft: withTask({ status: 'draft' }),
+  task_completed: withTask({ status: 'completed' }),
+  task_cancelled: withTask({ status: 'cancelled' }),
+  task_no_department: withTask({ assignedDepartment: null }),
+  not_in_department: { ...base, operatorIsMemberOfTaskDepartment: false },
+  already_claimed: withTask({ assignedOperator: { id: 8, username: 'zhang.san' } }),
+  capacity_reached: { ...base, activeTaskCount: 10, limit: 10 },
+};
+
+function paramsFor(code: RejectionCode): ClaimParams {
+  const decision = decideClaim(FACTS_FOR[code]);
+  if (decision.outcome !== 'rejected') throw new Error(`facts for ${code} did not reject`);
+  expect(decision.code).toBe(code);
+  return decision.params;
+}
+
+const CJK = /[\u4e00-\u9fff]/;
+
+describe('renderMessage', () => {
+  test('the fixture covers every rejection code', () => {
+    expect(Object.keys(FACTS_FOR).sort()).toEqual([...REJECTION_CODES].sort());
+  });
+
+  test('supports exactly en and zh', () => {
+    expect([...LANGUAGES]).toEqual(['en', 'zh']);
+  });
+
+  describe.each(REJECTION_CODES.map((code) => [code]))('%s', (code) => {
+    test.each(LANGUAGES.map((language) => [language]))('renders a complete sentence in %s', (language) => {
+      const text = renderMessage(code, paramsFor(code), language);
+      expect(text.trim().length).toBeGreaterThan(5);
+      expect(text).not.toMatch(/\{\w+\}/);
+      expect(text).not.toMatch(/undefined|null|NaN/);
+    });
+
+    test('zh text contains CJK characters', () => {
+      expect(renderMessage(code, paramsFor(code), 'zh')).toMatch(CJK);
+    });
+
+    test('en text contains no CJK characters and starts with a capital letter', () => {
+      const text = renderMessage(code, paramsFor(code), 'en');
+      expect(text).not.toMatch(CJK);
+      expect(text).toMatch(/^[A-Z]/);
+    });
+
+    test('en and zh differ', () => {
+      const params = paramsFor(code);
+      expect(renderMessage(code, params, 'zh')).not.toBe(renderMessage(code, params, 'en'));
+    });
+  });
+
+  test('already_claimed names the winning username in zh and en', () => {
+    const params = paramsFor('already_claimed');
+    expect(renderMessage('already_claimed', params, 'zh')).toContain('zhang.san');
+    expect(renderMessage('already_claimed', params, 'en')).toContain('zhang.san');
+  });
+
+  test('capacity_reached states the count and the limit', () => {
+    const params = { active_count: 4, limit: 5 };
+    for (const language of LANGUAGES) {
+      const text = renderMessage('capacity_reached', params, language);
+      expect(text).toContain('4');
+      expect(text).toContain('5');
+    }
+  });
+
+  test('not_in_department names the department', () => {
+    const params = paramsFor('not_in_department');
+    for (const language of LANGUAGES) expect(renderMessage('not_in_department', params, language)).toContain('Assembly');
+  });
+
+  test('task_not_found names the task id', () => {
+    const params = paramsFor('task_not_found');
+    for (const language of LANGUAGES) expect(renderMessage('task_not_found', params, language)).toContain('99');
+  });
+
+  test('operator_inactive names the operator', () => {
+    const params = paramsFor('operator_inactive');
+    for (const language of LANGUAGES) expect(renderMessage('operator_inactive', params, language)).toContain('li.wei');
+  });
+
+  test('parameter values are inserted literally (no regex replacement patterns)', () => {
+    const text = renderMessage('already_claimed', { username: '$& $1 {limit}' }, 'en');
+    expect(text).toContain('$& $1 {limit}');
+  });
+
+  test('notification title and content name the work content, order number and notes', () => {
+    const params = { work_content: 'Weld frame A', order_number: 'WO-2024-001', notes: 'bring gloves' };
+    for (const language of LANGUAGES) {
+      expect(renderMessage('notification_title', params, language)).toContain('Weld frame A');
+      const content = renderMessage('notification_content', params, language);
+      expect(content).toContain('Weld frame A');
+      expect(content).toContain('WO-2024-001');
+      expect(renderMessage('notification_notes', params, language)).toContain('bring gloves');
+    }
+  });
+
+  test.each(['claim_succeeded', 'claim_already_yours', 'claim_queued', 'claim_failed'] as const)(
+    'status message %s renders in both languages without placeholders',
+    (key) => {
+      for (const language of LANGUAGES) {
+        const text = renderMessage(key, {}, language);
+        expect(text.length).toBeGreaterThan(3);
+        expect(text).not.toMatch(/\{\w+\}/);
+      }
+      expect(renderMessage(key, {}, 'zh')).toMatch(CJK);
+    },
+  );
+});

@@ -1,0 +1,162 @@
+import type { TestEnv } from './test-env';
+import { ADMIN_TOKEN } from './test-env';
+
+export interface RuleScenario {
+  rule: string;
+  /** what the claim must end as */
+  expected: { status: 'succeeded'; alreadyClaimed: boolean } | { status: 'rejected'; code: string };
+  /** builds the data; returns who claims what */
+  arrange(env: TestEnv): Promise<{ token: string; taskId: number; body?: Record<string, unknown>; operatorId: number }>;
+  /** runs after the claim is accepted and before it is decided (rule 1 deletes the task here) */
+  afterAccept?(env: TestEnv, taskId: number): Promise<void>;
+  /** extra checks once decided */
+  verify?(env: TestEnv, claim: { claim_id: number; detail: string }, context: { operatorId: number; taskId: number; token: string }): Promise<void>;
+}
+
+const notificationCount = async (env: TestEnv, operatorId: number) =>
+  Number((await env.db('notifications').where({ operator_id: operatorId }).count({ n: '*' }))[0].n);
+
+/** Every row of SPEC §3, as data: used through the queue (async and Prefer: wait) and inline. */
+export const RULE_SCENARIOS: RuleScenario[] = [
+  {
+    rule: '0 operator deactivated',
+    expected: { status: 'rejected', code: 'operator_inactive' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id], active: false });
+      const task = await env.factories.newTask({ departmentId: department.id });
+      // the operator's own token is refused (403), so the admin claims on their behalf
+      return { token: ADMIN_TOKEN, taskId: task.id, body: { operator_id: operator.id }, operatorId: operator.id };
+    },
+  },
+  {
+    rule: '1 task deleted after the claim was accepted',
+    expected: { status: 'rejected', code: 'task_not_found' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: department.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async afterAccept(env, taskId) {
+      const deleted = await env.http('DELETE', `/api/admin/tasks/${taskId}`, { token: ADMIN_TOKEN });
+      if (deleted.status !== 204) throw new Error(`delete failed: ${deleted.status}`);
+    },
+  },
+  ...(['draft', 'completed', 'cancelled'] as const).map(
+    (status): RuleScenario => ({
+      rule: `2 task ${status}`,
+      expected: { status: 'rejected', code: `task_${status}` },
+      async arrange(env) {
+        const department = await env.factories.newDepartment();
+        const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+        const task = await env.factories.newTask({ departmentId: department.id, status });
+        return { token: operator.token, taskId: task.id, operatorId: operator.id };
+      },
+    }),
+  ),
+  {
+    rule: '3 task without department',
+    expected: { status: 'rejected', code: 'task_no_department' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: null });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+  },
+  {
+    rule: '4 operator not in the task department',
+    expected: { status: 'rejected', code: 'not_in_department' },
+    async arrange(env) {
+      const mine = await env.factories.newDepartment();
+      const other = await env.factories.newDepartment({ name: 'Paint shop' });
+      const operator = await env.factories.newOperator({ departmentIds: [mine.id] });
+      const task = await env.factories.newTask({ departmentId: other.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async verify(_env, claim) {
+      if (!claim.detail.includes('Paint shop')) throw new Error(`detail does not name the department: ${claim.detail}`);
+    },
+  },
+  {
+    rule: '5 task already assigned to this operator',
+    expected: { status: 'succeeded', alreadyClaimed: true },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async verify(env, _claim, { operatorId }) {
+      if ((await notificationCount(env, operatorId)) !== 0) throw new Error('row 5 must not notify');
+    },
+  },
+  {
+    rule: '6 task assigned to another operator',
+    expected: { status: 'rejected', code: 'already_claimed' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const winner = await env.factories.newOperator({ departmentIds: [department.id], username: `winner${env.factories.nextId()}` });
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: winner.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async verify(_env, claim) {
+      if (!/winner\d+/.test(claim.detail)) throw new Error(`detail does not name the winner: ${claim.detail}`);
+    },
+  },
+  {
+    rule: '7 operator at their own limit',
+    expected: { status: 'rejected', code: 'capacity_reached' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 2 });
+      await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id, status: 'pending' });
+      await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id, status: 'in_progress' });
+      // completed tasks do not count
+      await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id, status: 'completed' });
+      const task = await env.factories.newTask({ departmentId: department.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async verify(_env, claim) {
+      if (!/\b2\b.*\b2\b/.test(claim.detail)) throw new Error(`detail does not state count and limit: ${claim.detail}`);
+    },
+  },
+  {
+    rule: '7 operator at MAX_ACTIVE_TASKS when they have no limit of their own',
+    expected: { status: 'rejected', code: 'capacity_reached' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      for (let i = 0; i < env.config.MAX_ACTIVE_TASKS; i++) {
+        await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id });
+      }
+      const task = await env.factories.newTask({ departmentId: department.id });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+  },
+  {
+    rule: '8 claimable task: succeeded with one notification',
+    expected: { status: 'succeeded', alreadyClaimed: false },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: department.id, status: 'in_progress', workContent: 'Weld the frame' });
+      return { token: operator.token, taskId: task.id, body: { notes: 'bringing my own torch' }, operatorId: operator.id };
+    },
+    async verify(env, _claim, { operatorId, taskId, token }) {
+      const task = await env.http('GET', `/api/workorder-tasks/${taskId}/`, { token });
+      if (task.body.assigned_operator?.id !== operatorId) throw new Error('task is not assigned to the claimant');
+      const listed = await env.http('GET', '/api/notifications/', { token });
+      if (listed.body.count !== 1) throw new Error(`expected one notification, found ${listed.body.count}`);
+      const [notification] = listed.body.results;
+      const workOrder = task.body.work_order.order_number;
+      if (notification.type !== 'task_assigned' || notification.task_id !== taskId) throw new Error('wrong notification');
+      if (!notification.title.includes('Weld the frame')) throw new Error(`title: ${notification.title}`);
+      if (!notification.content.includes(workOrder) || !notification.content.includes('bringing my own torch')) {
+        throw new Error(`content: ${notification.content}`);
+      }
+    },
+  },
+];
