@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
-import { id } from './common';
+import { id, text } from './common';
 
-export const departmentUpsert = z.object({ name: z.string().min(1).max(200) }).strict();
+export const departmentUpsert = z.object({ name: text().min(1).max(200) }).strict();
 
 export const operatorUpsert = z
   .object({
-    username: z.string().min(1).max(150),
-    first_name: z.string().max(150).optional(),
-    last_name: z.string().max(150).optional(),
+    username: text().min(1).max(150),
+    first_name: text().max(150).optional(),
+    last_name: text().max(150).optional(),
     department_ids: z.array(id).max(1000),
     active: z.boolean().optional(),
     max_active_tasks: z.number().int().min(0).max(100_000).nullable().optional(),
@@ -24,7 +24,7 @@ const callbackHost = z
 export const tokenCreate = z
   .object({
     kind: z.enum(TOKEN_KINDS),
-    name: z.string().min(1).max(200),
+    name: text().min(1).max(200),
     operator_id: id.optional(),
     department_ids: z.array(id).max(1000).optional(),
     callback_hosts: z.array(callbackHost).max(100).optional(),

@@ -47,6 +47,8 @@ export const pagedResponse = <T extends z.ZodType>(item: T) =>
     results: z.array(item),
   });
 
+/** Text PostgreSQL can store: no U+0000. */
+export const text = () => z.string().refine((value) => !value.includes('\u0000'), 'must not contain U+0000');
+
 /** Counts Unicode code points, as "at most 500 characters" means to a person (an emoji is one). */
-export const unicodeMax = (max: number) =>
-  z.string().refine((value) => [...value].length <= max, `must be at most ${max} characters`);
+export const unicodeMax = (max: number) => text().refine((value) => [...value].length <= max, `must be at most ${max} characters`);

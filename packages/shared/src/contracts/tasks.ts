@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from '../domain/decide-claim';
-import { id, pagedResponse } from './common';
+import { id, pagedResponse, text } from './common';
 
 export const taskStatus = z.enum(TASK_STATUSES);
 
@@ -35,8 +35,8 @@ export type MyTasks = z.infer<typeof myTasks>;
 
 export const taskUpsert = z
   .object({
-    work_order: z.object({ id, order_number: z.string().min(1).max(200) }).strict(),
-    work_content: z.string().min(1).max(2000),
+    work_order: z.object({ id, order_number: text().min(1).max(200) }).strict(),
+    work_content: text().min(1).max(2000),
     status: taskStatus,
     assigned_department_id: id.nullable(),
     assigned_operator_id: id.nullable().optional(),

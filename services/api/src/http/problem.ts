@@ -64,8 +64,10 @@ export const notFoundHandler: RequestHandler = (req) => {
 /** body-parser's error types, as they reach the error handler. */
 function bodyParserProblem(error: { type?: string; message?: string }): HttpProblem | undefined {
   switch (error.type) {
-    case 'entity.parse.failed':
-      return validationProblem(`The body is not valid JSON: ${error.message ?? 'parse error'}.`);
+    case 'entity.parse.failed': {
+      const message = `not valid JSON: ${error.message ?? 'parse error'}`;
+      return validationProblem(`The body is ${message}.`, [{ path: 'body', message }]);
+    }
     case 'entity.too.large':
       return new HttpProblem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.');
     case 'encoding.unsupported':
@@ -80,8 +82,23 @@ function bodyParserProblem(error: { type?: string; message?: string }): HttpProb
   }
 }
 
+/**
+ * Other client errors raised before a route runs: a path that does not percent-decode (Express
+ * marks it status 400), or a body whose Content-Encoding does not match its bytes (zlib's codes).
+ */
+function malformedRequestProblem(error: { status?: unknown; code?: unknown; message?: string }): HttpProblem | undefined {
+  if (typeof error.code === 'string' && /^(Z_|ERR_BROTLI|ERR__)/.test(error.code)) {
+    return validationProblem('The request body does not match its Content-Encoding.', [{ path: 'body', message: 'cannot be decoded' }]);
+  }
+  if (error.status === 400) {
+    return validationProblem(`The request is malformed: ${error.message ?? 'bad request'}.`, [{ path: 'path', message: 'cannot be decoded' }]);
+  }
+  return undefined;
+}
+
 /** Constraint violations from admin writes (unknown department, taken username): the request is at fault. */
-const PG_CONSTRAINT_CODES = new Set(['23503', '23505', '23514', '22P02', '22003', '22001']);
+// 22021: text PostgreSQL cannot store, such as U+0000.
+const PG_CONSTRAINT_CODES = new Set(['23503', '23505', '23514', '22P02', '22003', '22001', '22021']);
 
 function constraintProblem(error: { code?: unknown; detail?: unknown; message?: string }): HttpProblem | undefined {
   if (typeof error.code !== 'string' || !PG_CONSTRAINT_CODES.has(error.code)) return undefined;
@@ -93,7 +110,7 @@ export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof HttpProblem) return sendProblem(res, error);
-    const parsed = bodyParserProblem(error as { type?: string });
+    const parsed = bodyParserProblem(error as { type?: string }) ?? malformedRequestProblem(error as { status?: unknown });
     if (parsed) return sendProblem(res, parsed);
     const constraint = constraintProblem(error as { code?: unknown });
     if (constraint) return sendProblem(res, constraint);

@@ -33,9 +33,23 @@ export interface NewClaim {
 
 export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
 
+/** Namespace of the advisory locks that order the claims of one task (the second key is the task id). */
+const ACCEPT_LOCK_NAMESPACE = 7_301;
+
+/**
+ * Stores a claim. The id is drawn while holding a per-task advisory lock kept until commit, so the
+ * claims of one task become visible in id order: a worker deciding claim N of a task always sees
+ * every earlier claim of that task, which is what makes first come, first served exact.
+ */
 export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow> {
-  const [row] = await db<ClaimRow>('claim_requests').insert(claim).returning('*');
-  return row;
+  const { rows } = await db.raw(
+    `WITH accept_lock AS (SELECT pg_advisory_xact_lock(?, (?::bigint % 2147483647)::int))
+     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id)
+     SELECT ?, ?, ?, ?, ?, ? FROM accept_lock
+     RETURNING *`,
+    [ACCEPT_LOCK_NAMESPACE, claim.task_id, claim.task_id, claim.operator_id, claim.token_id, claim.notes, claim.callback_url, claim.request_id],
+  );
+  return rows[0] as ClaimRow;
 }
 
 export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | undefined> {

@@ -1,0 +1,160 @@
+import { Queue } from 'bullmq';
+import { applyClaim, claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared';
+import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await makeTestEnv({ CLAIM_PARTITIONS: '16' });
+});
+afterAll(() => env.close());
+
+const claimRows = (ids: number[]) => env.db('claim_requests').whereIn('id', ids).orderBy('id');
+const decidedClaims = (ids: number[]) =>
+  eventually(async () => {
+    const rows = await claimRows(ids);
+    return rows.every((row) => row.status !== 'queued') ? rows : undefined;
+  }, 30_000, 'every claim to be decided');
+
+describe('with one in-process worker', () => {
+  let stopWorker: () => Promise<void>;
+  beforeAll(async () => {
+    const worker = await env.startWorker();
+    stopWorker = () => worker.close();
+  });
+  afterAll(() => stopWorker());
+
+  test('40 operators claim one task at the same instant: one winner, 39 already_claimed, first come first served', async () => {
+    const department = await env.factories.newDepartment();
+    const operators = await Promise.all(Array.from({ length: 40 }, () => env.factories.newOperator({ departmentIds: [department.id] })));
+    const task = await env.factories.newTask({ departmentId: department.id });
+
+    const responses = await Promise.all(operators.map((operator) => env.factories.claim(operator.token, task.id, {}, { prefer: 'respond-async' })));
+    expect(responses.map((response) => response.status)).toEqual(operators.map(() => 202));
+    const rows = await decidedClaims(responses.map((response) => response.body.claim_id));
+
+    const winners = rows.filter((row) => row.status === 'succeeded');
+    expect(winners).toHaveLength(1);
+    expect(rows.filter((row) => row.status === 'rejected' && row.code === 'already_claimed')).toHaveLength(39);
+    expect(winners[0].id).toBe(rows[0].id); // the claim accepted first wins
+    const shown = await env.http('GET', `/api/workorder-tasks/${task.id}/`, { token: ADMIN_TOKEN });
+    expect(shown.body.assigned_operator.id).toBe(winners[0].operator_id);
+    const notifications = await env.db('notifications').where({ task_id: task.id });
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0].operator_id).toBe(winners[0].operator_id);
+  });
+
+  test('an operator with a limit of 3 claims 12 tasks in 12 partitions at once: exactly 3 succeed', async () => {
+    const department = await env.factories.newDepartment();
+    const operator = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 3 });
+    const tasks: number[] = [];
+    const partitions = new Set<number>();
+    while (tasks.length < 12) {
+      const task = await env.factories.newTask({ departmentId: department.id });
+      const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
+      if (partitions.has(partition)) continue;
+      partitions.add(partition);
+      tasks.push(task.id);
+    }
+    const responses = await Promise.all(tasks.map((taskId) => env.factories.claim(operator.token, taskId, {}, { prefer: 'respond-async' })));
+    const rows = await decidedClaims(responses.map((response) => response.body.claim_id));
+    expect(rows.filter((row) => row.status === 'succeeded')).toHaveLength(3);
+    expect(rows.filter((row) => row.code === 'capacity_reached')).toHaveLength(9);
+    const mine = await env.http('GET', '/api/workorder-tasks/mine/', { token: operator.token });
+    expect(mine.body).toMatchObject({ active_count: 3, limit: 3 });
+  });
+
+  test('the same claim job processed twice takes effect once', async () => {
+    const department = await env.factories.newDepartment();
+    const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+    const task = await env.factories.newTask({ departmentId: department.id });
+    const first = await env.factories.claim(operator.token, task.id);
+    expect(first.body.status).toBe('succeeded');
+    const claimId: number = first.body.claim_id;
+
+    // Two workers running the same job at once (a lock that expired mid-transaction) ...
+    const deps = { db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS };
+    await env.db('claim_requests').where({ id: claimId }).update({ status: 'queued', completed_at: null });
+    await env.db('work_order_tasks').where({ id: task.id }).update({ assigned_operator_id: null });
+    await env.db('notifications').where({ claim_id: claimId }).delete();
+    const results = await Promise.all([applyClaim(deps, claimId), applyClaim(deps, claimId)]);
+    expect(results.map((result) => result.kind).sort()).toEqual(['already_terminal', 'decided']);
+
+    // ... and the job delivered again through the queue after it completed.
+    const connection = makeRedis(env.config.REDIS_URL, 'blocking');
+    const queue = new Queue<ClaimJobData>(claimQueueName(partitionOf(task.id, env.config.CLAIM_PARTITIONS)), {
+      connection,
+      prefix: env.config.QUEUE_PREFIX,
+    });
+    const job = await queue.add('claim', { claimId, taskId: task.id, requestId: null }, { jobId: claimJobId(claimId), removeOnComplete: false });
+    await eventually(async () => ((await job.isCompleted()) ? true : undefined), 10_000, 'the re-delivered job');
+    expect(job.id).toBe(claimJobId(claimId));
+    await job.remove();
+    await queue.close();
+    connection.disconnect();
+
+    expect(await env.db('notifications').where({ claim_id: claimId })).toHaveLength(1);
+    expect((await env.db('work_order_tasks').where({ id: task.id }).first()).assigned_operator_id).toBe(operator.id);
+    const claim = await env.db('claim_requests').where({ id: claimId }).first();
+    expect(claim.status).toBe('succeeded');
+  });
+
+  test('a claim row left queued without a job (API died before enqueueing) is finished by the reconciler', async () => {
+    const department = await env.factories.newDepartment();
+    const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+    const task = await env.factories.newTask({ departmentId: department.id });
+    const [row] = await env
+      .db('claim_requests')
+      .insert({ task_id: task.id, operator_id: operator.id, notes: 'stored, never enqueued' })
+      .returning('id');
+    const [decided] = await decidedClaims([row.id]);
+    expect(decided.status).toBe('succeeded');
+  });
+});
+
+test('two worker processes apply the claims of each partition one at a time, and drain on SIGTERM', async () => {
+  const workers = [await env.spawnWorker(), await env.spawnWorker()];
+  const department = await env.factories.newDepartment();
+  const operators = await Promise.all(
+    Array.from({ length: 12 }, () => env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 1000 })),
+  );
+  // two contended tasks in every partition
+  const perPartition = new Map<number, number[]>();
+  while ([...perPartition.values()].flat().length < 2 * env.config.CLAIM_PARTITIONS) {
+    const task = await env.factories.newTask({ departmentId: department.id });
+    const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
+    const tasks = perPartition.get(partition) ?? [];
+    if (tasks.length < 2) perPartition.set(partition, [...tasks, task.id]);
+  }
+  const tasks = [...perPartition.values()].flat();
+
+  let maxActive = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const counts = await Promise.all(env.api.queues.queues.map((queue) => queue.getActiveCount()));
+      maxActive = Math.max(maxActive, ...counts);
+    }
+  })();
+  let rows: Awaited<ReturnType<typeof decidedClaims>>;
+  try {
+    const responses = await Promise.all(
+      tasks.flatMap((taskId) => operators.map((operator) => env.factories.claim(operator.token, taskId, {}, { prefer: 'respond-async' }))),
+    );
+    rows = await decidedClaims(responses.map((response) => response.body.claim_id));
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+
+  expect(maxActive).toBe(1);
+  for (const taskId of tasks) {
+    const ofTask = rows.filter((row) => row.task_id === taskId);
+    expect(ofTask.filter((row) => row.status === 'succeeded')).toHaveLength(1);
+    expect(ofTask.find((row) => row.status === 'succeeded')!.id).toBe(Math.min(...ofTask.map((row) => row.id)));
+  }
+  // both processes took part
+  for (const worker of workers) expect(worker.output()).toMatch(/"claimId":\d+/);
+
+  for (const worker of workers) worker.child.kill('SIGTERM');
+  expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0]);
+});
