@@ -1,0 +1,20 @@
+# One image for the API and the claim worker; the command picks the process.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/shared/package.json packages/shared/
+COPY services/api/package.json services/api/
+COPY services/claim-worker/package.json services/claim-worker/
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.base.json ./
+COPY packages ./packages
+COPY services ./services
+COPY scripts ./scripts
+USER node
+EXPOSE 3000
+CMD ["npm", "run", "start:api"]
