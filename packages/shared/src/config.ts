@@ -20,7 +20,8 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only').default('taskclaim'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** Per token; high by default because one integration may submit for a whole shift at once. */
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(6000),
   /** Claims left `queued` this long are enqueued again by the reconciler. */
   RECONCILE_AFTER_MS: positiveInt.default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt.default(5_000),

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import type { ApiDeps } from './deps';
 import { makeAuthenticate } from './http/auth';
 import { makeProblemHandler, notFoundHandler } from './http/problem';
+import { makeRateLimit } from './http/rate-limit';
 import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
 import { notificationsRouter } from './routes/notifications.routes';
@@ -26,7 +27,13 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', false);
   app.use(requestId);
   app.use(operationsRouter(deps));
-  app.use('/api', makeAuthenticate(deps.db), claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
+  const rateLimit = makeRateLimit({
+    redis: deps.redis,
+    prefix: deps.config.QUEUE_PREFIX,
+    perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+    logger: deps.logger,
+  });
+  app.use('/api', makeAuthenticate(deps.db), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
   app.use(notFoundHandler);
   app.use(makeProblemHandler(deps.logger));
   return app;

@@ -1,6 +1,7 @@
 import { applyClaim, claimsRepo, publishClaimsDecided, type ClaimRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../http/problem';
+import { assertSameRequest } from './idempotency';
 
 export interface ClaimSubmission extends claimsRepo.NewClaim {
   waitMs: number;
@@ -13,13 +14,18 @@ const redisDown = () =>
 /**
  * Stores the claim, then hands it to a partition queue (or, with CLAIM_DISPATCH=inline, applies it
  * here), and waits for the decision up to `waitMs`. Returns the claim as it is when answered.
+ * A submission that loses an Idempotency-Key race to a concurrent twin answers with the twin's claim.
  */
 export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<ClaimRow> {
   const { waitMs, signal, ...newClaim } = submission;
-  const log = deps.logger.child({ requestId: newClaim.request_id, taskId: newClaim.task_id });
-  if (deps.config.CLAIM_DISPATCH === 'inline') {
-    const claim = await claimsRepo.insertClaim(deps.db, newClaim);
-    log.info('claim accepted', { claimId: claim.id, dispatch: 'inline' });
+  const inline = deps.config.CLAIM_DISPATCH === 'inline';
+  if (!inline && deps.redis.status !== 'ready') throw redisDown();
+  const claim = await claimsRepo.insertClaim(deps.db, newClaim);
+  if (!claim) return replayIdempotentClaim(deps, submission);
+  const log = deps.logger.child({ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id });
+
+  if (inline) {
+    log.info('claim accepted', { dispatch: 'inline' });
     const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
     if (result.kind === 'decided') {
       await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
@@ -27,21 +33,30 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
   }
 
-  if (deps.redis.status !== 'ready') throw redisDown();
-  const claim = await claimsRepo.insertClaim(deps.db, newClaim);
-  const claimLog = log.child({ claimId: claim.id });
   // Listen before enqueueing, so a decision that comes back at once is not missed.
   const decided = waitMs > 0 ? deps.waiters.waitFor(claim.id, waitMs, signal) : undefined;
   try {
     await deps.queues.enqueue([{ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id }]);
-    claimLog.info('claim accepted', { dispatch: 'queue' });
+    log.info('claim accepted', { dispatch: 'queue' });
   } catch (error) {
     // The row is stored, so the claim is accepted: the reconciler enqueues it once Redis is back.
-    claimLog.warn('claim stored but not enqueued; the reconciler will enqueue it', { error: (error as Error).message });
+    log.warn('claim stored but not enqueued; the reconciler will enqueue it', { error: (error as Error).message });
   }
   if (!decided) return claim;
   await decided;
   return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
+}
+
+/** The original claim of an Idempotency-Key, answered as a new request would be (waiting under Prefer: wait). */
+export async function replayIdempotentClaim(
+  deps: ApiDeps,
+  submission: Pick<ClaimSubmission, 'token_id' | 'idempotency_key' | 'request_fingerprint' | 'waitMs' | 'signal'>,
+  original?: ClaimRow,
+): Promise<ClaimRow> {
+  original ??= await claimsRepo.findClaimByIdempotencyKey(deps.db, submission.token_id, submission.idempotency_key as string);
+  if (!original) throw new Error('idempotency conflict without an original claim');
+  assertSameRequest(original, submission.request_fingerprint as string);
+  return waitForDecision(deps, original, submission.waitMs, submission.signal);
 }
 
 /** Holds a read of a claim until it is decided or `waitMs` passes, woken by the workers' events. */

@@ -5,13 +5,14 @@ import { HttpProblem, sendProblem } from './problem';
 /**
  * The one place where a claim's status becomes an HTTP answer.
  * `as: 'outcome'` (the POST): queued → 202, succeeded → 200, rejected → 400 problem, failed → 503 problem.
+ * `as: 'accepted'` (a POST that did not wait): 202 with the claim as it stands.
  * `as: 'resource'` (GET /api/claims/{id}): always 200 with the claim resource.
  */
 export async function sendClaim(
   res: Response,
   db: Db,
   claim: ClaimRow,
-  options: { language: Language; waitSeconds: number; as: 'outcome' | 'resource' },
+  options: { language: Language; waitSeconds: number; as: 'outcome' | 'accepted' | 'resource' },
 ): Promise<void> {
   const terminal = claimsRepo.isTerminal(claim.status);
   const task = terminal ? await tasksRepo.findTaskView(db, claim.task_id) : undefined;
@@ -21,7 +22,7 @@ export async function sendClaim(
     res.status(200).json(resource);
     return;
   }
-  switch (claim.status) {
+  switch (options.as === 'accepted' ? 'queued' : claim.status) {
     case 'queued':
     case 'processing':
       res.status(202).location(`/api/claims/${claim.id}`).setHeader('Retry-After', '1');

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { claimRequestBody, claimsRepo, pathId, tasksRepo } from '@taskclaim/shared';
-import { submitClaim, waitForDecision } from '../claims/submit-claim';
+import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
+import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
@@ -48,20 +49,25 @@ export function claimsRouter(deps: ApiDeps): Router {
         });
       }
     }
-    if (!(await tasksRepo.taskExists(deps.db, taskId))) {
-      throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
-    }
-    const claim = await submitClaim(deps, {
-      task_id: taskId,
-      operator_id: operatorId,
+    const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
+    const request = { task_id: taskId, operator_id: operatorId, notes: body.notes ?? '', callback_url: body.callback_url ?? null };
+    const submission = {
+      ...request,
       token_id: caller.id,
-      notes: body.notes ?? '',
-      callback_url: body.callback_url ?? null,
       request_id: res.locals.requestId as string,
+      idempotency_key: idempotencyKey,
+      request_fingerprint: idempotencyKey ? requestFingerprint(request) : null,
       waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
       signal: closedSignal(res),
-    });
-    await sendClaim(res, deps.db, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'outcome' });
+    };
+    const replayed = idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, idempotencyKey) : undefined;
+    if (!replayed && !(await tasksRepo.taskExists(deps.db, taskId))) {
+      throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+    }
+    const claim = replayed ? await replayIdempotentClaim(deps, submission, replayed) : await submitClaim(deps, submission);
+    // A new queued request that did not wait is always answered 202; a replay of it is answered the same way.
+    const accepted = deps.config.CLAIM_DISPATCH === 'queue' && submission.waitMs === 0;
+    await sendClaim(res, deps.db, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: accepted ? 'accepted' : 'outcome' });
   });
 
   router.get('/claims/:id', async (req, res) => {

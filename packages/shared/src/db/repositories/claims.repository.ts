@@ -17,6 +17,8 @@ export interface ClaimRow {
   notes: string;
   callback_url: string | null;
   request_id: string | null;
+  idempotency_key: string | null;
+  request_fingerprint: string | null;
   attempts: number;
   submitted_at: Date;
   completed_at: Date | null;
@@ -29,6 +31,8 @@ export interface NewClaim {
   notes: string;
   callback_url: string | null;
   request_id: string | null;
+  idempotency_key: string | null;
+  request_fingerprint: string | null;
 }
 
 export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
@@ -40,16 +44,33 @@ const ACCEPT_LOCK_NAMESPACE = 7_301;
  * Stores a claim. The id is drawn while holding a per-task advisory lock kept until commit, so the
  * claims of one task become visible in id order: a worker deciding claim N of a task always sees
  * every earlier claim of that task, which is what makes first come, first served exact.
+ * Returns undefined when the token already used this Idempotency-Key (a concurrent duplicate).
  */
-export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow> {
+export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow | undefined> {
   const { rows } = await db.raw(
     `WITH accept_lock AS (SELECT pg_advisory_xact_lock(?, (?::bigint % 2147483647)::int))
-     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id)
-     SELECT ?, ?, ?, ?, ?, ? FROM accept_lock
+     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM accept_lock
+     ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
-    [ACCEPT_LOCK_NAMESPACE, claim.task_id, claim.task_id, claim.operator_id, claim.token_id, claim.notes, claim.callback_url, claim.request_id],
+    [
+      ACCEPT_LOCK_NAMESPACE,
+      claim.task_id,
+      claim.task_id,
+      claim.operator_id,
+      claim.token_id,
+      claim.notes,
+      claim.callback_url,
+      claim.request_id,
+      claim.idempotency_key,
+      claim.request_fingerprint,
+    ],
   );
-  return rows[0] as ClaimRow;
+  return rows[0] as ClaimRow | undefined;
+}
+
+export async function findClaimByIdempotencyKey(db: Knex, tokenId: number, key: string): Promise<ClaimRow | undefined> {
+  return db<ClaimRow>('claim_requests').where({ token_id: tokenId, idempotency_key: key }).first();
 }
 
 export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | undefined> {
