@@ -13,6 +13,8 @@ export async function publishClaimsDecided(redis: Redis, prefix: string, claimId
 export interface ClaimWaiters {
   /** Resolves true when the claim is reported decided, false after `timeoutMs` or on close. */
   waitFor(claimId: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** requests waiting right now */
+  count(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,11 @@ export async function makeClaimWaiters(subscriber: Redis, prefix: string): Promi
         signal?.addEventListener('abort', onAbort);
         set.add(finish);
       });
+    },
+    count() {
+      let total = 0;
+      for (const set of waiters.values()) total += set.size;
+      return total;
     },
     async close() {
       for (const set of waiters.values()) for (const wake of set) wake(false);

@@ -1,0 +1,58 @@
+import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await makeTestEnv();
+  await env.startWorker();
+});
+afterAll(() => env.close());
+
+const WAITERS = 500;
+
+test(`${WAITERS} concurrent long-polls wake within a second of their decisions, with no database query while they wait`, async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 10_000 });
+  const firstId = env.factories.nextId() * 1000;
+  const tasks = Array.from({ length: WAITERS }, (_, i) => ({
+    id: firstId + i,
+    work_order: { id: firstId, order_number: 'WO-LONGPOLL' },
+    work_content: `task ${i}`,
+    status: 'pending',
+    assigned_department_id: department.id,
+  }));
+  expect((await env.http('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks })).status).toBe(200);
+
+  const queues = env.api.queues.queues;
+  await Promise.all(queues.map((queue) => queue.pause()));
+  const claimIds: number[] = [];
+  for (let i = 0; i < WAITERS; i += 50) {
+    const batch = await Promise.all(
+      tasks.slice(i, i + 50).map((task) => env.factories.claim(operator.token, task.id, {}, { prefer: 'respond-async' })),
+    );
+    claimIds.push(...batch.map((response) => response.body.claim_id));
+  }
+
+  let queries = 0;
+  env.api.db.on('query', () => queries++);
+  const answered: { at: number; body: { status: string; completed_at: string } }[] = [];
+  const polls = claimIds.map((claimId) =>
+    env.http('GET', `/api/claims/${claimId}`, { token: operator.token, headers: { prefer: 'wait=25' } }).then((response) => {
+      answered.push({ at: Date.now(), body: response.body });
+      return response;
+    }),
+  );
+  await eventually(async () => (env.api.waiters.count() === WAITERS ? true : undefined), 20_000, 'every long-poll to be waiting');
+
+  queries = 0;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect(queries).toBe(0);
+  expect(answered).toHaveLength(0);
+
+  await Promise.all(queues.map((queue) => queue.resume()));
+  const responses = await Promise.all(polls);
+  expect(responses.every((response) => response.status === 200 && response.body.status === 'succeeded')).toBe(true);
+  const lags = answered.map((entry) => entry.at - Date.parse(entry.body.completed_at));
+  expect(Math.max(...lags)).toBeLessThan(1_000);
+  // waking costs a bounded number of reads per claim, not one per second of waiting
+  expect(queries).toBeLessThanOrEqual(WAITERS * 3);
+});
