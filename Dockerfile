@@ -3,6 +3,7 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/shared/package.json packages/shared/
+COPY packages/client/package.json packages/client/
 COPY services/api/package.json services/api/
 COPY services/claim-worker/package.json services/claim-worker/
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -1,6 +1,15 @@
 /** Two tiers: pure unit tests, and integration tests against the real PostgreSQL and Redis. */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }] };
-const moduleNameMapper = { '^@taskclaim/shared$': '<rootDir>/packages/shared/src/index.ts' };
+/** Dependencies that ship ES modules only: Node 20 loads them natively, jest needs them compiled to CommonJS. */
+const ESM_ONLY = ['request-filtering-agent'];
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }],
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } }],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
+const moduleNameMapper = {
+  '^@taskclaim/shared$': '<rootDir>/packages/shared/src/index.ts',
+  '^@taskclaim/client$': '<rootDir>/packages/client/src/index.ts',
+};
 
 module.exports = {
   maxWorkers: 2,
@@ -11,6 +20,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },
@@ -19,6 +29,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',

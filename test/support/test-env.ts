@@ -29,6 +29,8 @@ export interface TestEnv {
   childEnv: NodeJS.ProcessEnv;
   db: Db;
   api: ApiDeps;
+  /** where the in-process API listens, e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
   http: Http;
   factories: Factories;
   /** starts an in-process claim worker (one BullMQ worker per partition) */
@@ -85,6 +87,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
     childEnv,
     db,
     api,
+    baseUrl,
     http,
     factories: makeFactories(http, ADMIN_TOKEN),
     async startWorker() {

@@ -18,6 +18,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(50).default(8),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  /** Multiplies the webhook retry delays (tests run the schedule fast); Retry-After is honoured as sent. */
+  WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only').default('taskclaim'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Per token; high by default because one integration may submit for a whole shift at once. */
@@ -28,6 +30,10 @@ export const configSchema = z.object({
   /** How long a worker's job lock lives without renewal: a killed worker's partition resumes after about this long. */
   CLAIM_LOCK_MS: positiveInt.min(1000).default(5_000),
   CLAIM_ATTEMPTS: positiveInt.max(100).default(12),
+  /** Test-only fault switch: the API kills itself right after storing its Nth claim, before enqueueing it. */
+  FAULT_KILL_API_AFTER_STORED_CLAIMS: positiveInt.optional(),
+  /** Test-only fault switch: the worker holds each claim transaction this long after taking its locks. */
+  FAULT_CLAIM_TX_DELAY_MS: positiveInt.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

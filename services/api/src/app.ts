@@ -4,8 +4,10 @@ import type { ApiDeps } from './deps';
 import { makeAuthenticate } from './http/auth';
 import { makeProblemHandler, notFoundHandler } from './http/problem';
 import { makeRateLimit } from './http/rate-limit';
+import { makeOpenApiDocument } from './openapi';
 import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
+import { docsRouter } from './routes/docs.routes';
 import { notificationsRouter } from './routes/notifications.routes';
 import { operationsRouter } from './routes/operations.routes';
 import { tasksRouter } from './routes/tasks.routes';
@@ -27,6 +29,7 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', false);
   app.use(requestId);
   app.use(operationsRouter(deps));
+  app.use(docsRouter(makeOpenApiDocument()));
   const rateLimit = makeRateLimit({
     redis: deps.redis,
     prefix: deps.config.QUEUE_PREFIX,

@@ -1,12 +1,23 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { applyClaim, claimsRepo, publishClaimsDecided, type ClaimJobData, type Config, type Db, type Logger } from '@taskclaim/shared';
+import {
+  applyClaim,
+  failClaim,
+  publishClaimsDecided,
+  type ClaimJobData,
+  type Config,
+  type Db,
+  type Logger,
+  type WebhookJobData,
+  type WebhookQueue,
+} from '@taskclaim/shared';
 
 export interface ClaimProcessorDeps {
   config: Config;
   db: Db;
   publisher: Redis;
   logger: Logger;
+  webhooks: WebhookQueue;
 }
 
 const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -21,13 +32,29 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     publishClaimsDecided(deps.publisher, deps.config.QUEUE_PREFIX, claimIds).catch((error: Error) =>
       deps.logger.warn('could not publish decided claims; waiters will read them at their timeout', { claimIds, error: error.message }),
     );
+  // The outbox rows are committed already: if Redis refuses them now, the reconciler enqueues them later.
+  const enqueueWebhooks = (events: WebhookJobData[]) =>
+    deps.webhooks.enqueue(events).catch((error: Error) =>
+      deps.logger.warn('could not enqueue webhooks; the reconciler will', {
+        claimIds: events.map((e) => e.claimId),
+        webhookIds: events.map((e) => e.webhookId),
+        error: error.message,
+      }),
+    );
+
+  const delay = deps.config.FAULT_CLAIM_TX_DELAY_MS;
+  const applyDeps = {
+    db: deps.db,
+    defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS,
+    afterLocks: delay ? () => new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined,
+  };
 
   return async (job: Job<ClaimJobData>): Promise<string> => {
     const started = performance.now();
     const { claimId, taskId, requestId } = job.data;
     const log = deps.logger.child({ claimId, taskId, requestId, attempt: job.attemptsMade + 1 });
     try {
-      const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claimId);
+      const result = await applyClaim(applyDeps, claimId);
       const durationMs = Math.round(performance.now() - started);
       if (result.kind !== 'decided') {
         log.info('claim already decided; nothing to do', { result: result.kind, durationMs });
@@ -46,6 +73,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
         });
       }
       await publish(result.decided.map((d) => d.claimId));
+      await enqueueWebhooks(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : [])));
       return result.kind;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -53,9 +81,10 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
         log.warn('claim attempt failed; retrying with backoff', { error: message });
         throw error;
       }
-      const marked = await claimsRepo.markClaimFailed(deps.db, claimId, message).catch(() => false);
+      const { marked, webhook } = await failClaim(deps.db, claimId, message).catch(() => ({ marked: false, webhook: undefined }));
       log.error('claim failed after its last attempt', { error: message, markedFailed: marked });
       if (marked) await publish([claimId]);
+      if (webhook) await enqueueWebhooks([webhook]);
       throw error;
     }
   };

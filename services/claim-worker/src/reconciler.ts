@@ -1,4 +1,4 @@
-import { claimsRepo, type ClaimQueues, type Config, type Db, type Logger } from '@taskclaim/shared';
+import { claimsRepo, webhooksRepo, type ClaimQueues, type Config, type Db, type Logger, type WebhookQueue } from '@taskclaim/shared';
 
 export interface Reconciler {
   runOnce(): Promise<number>;
@@ -12,16 +12,19 @@ const BATCH = 1_000;
  * died before enqueueing, Redis lost its data, a job was dropped) are enqueued again. Job id =
  * claim id makes a re-add of a job that still exists a no-op, so every worker may run this.
  * Each round also restores the partitions' global concurrency, which a Redis flush erases.
+ * Webhook outbox rows still pending RECONCILE_AFTER_MS after their attempt was due (a crash between
+ * the claim's commit and the enqueue, a lost delayed job) are enqueued again the same way.
  */
-export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQueues; logger: Logger }): Reconciler {
+export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQueues; webhooks: WebhookQueue; logger: Logger }): Reconciler {
   let running: Promise<number> | undefined;
   const runOnce = async (): Promise<number> => {
     await deps.queues.enforceSerialization();
+    const webhooks = await reconcileWebhooks(deps);
     const stale = await claimsRepo.findQueuedClaimsOlderThan(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
-    if (stale.length === 0) return 0;
+    if (stale.length === 0) return webhooks;
     await deps.queues.enqueue(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id })));
     deps.logger.info('reconciler enqueued queued claims again', { count: stale.length, claimIds: stale.slice(0, 20).map((c) => c.id) });
-    return stale.length;
+    return stale.length + webhooks;
   };
   const tick = () => {
     if (running) return;
@@ -43,4 +46,15 @@ export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQue
       await running;
     },
   };
+}
+
+/** Job id = webhook id, so re-adding an event whose job still waits or is delayed is a no-op. */
+async function reconcileWebhooks(deps: { config: Config; db: Db; webhooks: WebhookQueue; logger: Logger }): Promise<number> {
+  const overdue = await webhooksRepo.findOverdueEvents(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
+  if (overdue.length === 0) return 0;
+  await deps.webhooks.enqueue(overdue.map((event) => ({ eventId: event.id, claimId: event.claim_id, webhookId: event.webhook_id })));
+  for (const event of overdue) {
+    deps.logger.info('reconciler enqueued an overdue webhook', { claimId: event.claim_id, webhookId: event.webhook_id });
+  }
+  return overdue.length;
 }

@@ -3,6 +3,7 @@ import {
   claimQueueName,
   makeClaimQueues,
   makeDb,
+  makeWebhookQueue,
   makeRedis,
   type ClaimJobData,
   type Config,
@@ -10,6 +11,8 @@ import {
 } from '@taskclaim/shared';
 import { makeClaimProcessor } from './claim-processor';
 import { startReconciler, type Reconciler } from './reconciler';
+import { startWebhookDispatcher } from './webhook-dispatcher';
+import { makeWebhookSender } from './webhook-sender';
 
 export interface ClaimWorkerProcess {
   reconciler: Reconciler;
@@ -26,8 +29,16 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   }
   const queues = makeClaimQueues({ connection, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   await queues.enforceSerialization();
+  const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const webhookDispatcher = startWebhookDispatcher({
+    config,
+    db,
+    logger,
+    connection,
+    sender: makeWebhookSender({ allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
+  });
 
-  const processor = makeClaimProcessor({ config, db, publisher, logger });
+  const processor = makeClaimProcessor({ config, db, publisher, logger, webhooks });
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
@@ -41,7 +52,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     worker.on('error', (error) => logger.warn('worker error', { partition, error: error.message }));
     return worker;
   });
-  const reconciler = startReconciler({ config, db, queues, logger });
+  const reconciler = startReconciler({ config, db, queues, webhooks, logger });
   logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX });
 
   return {
@@ -49,8 +60,9 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     async close() {
       await reconciler.stop();
       // close() lets each worker finish the job it holds before returning.
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
       await queues.close();
+      await webhooks.close();
       await db.destroy();
       publisher.disconnect();
       connection.disconnect();

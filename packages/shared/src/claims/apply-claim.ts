@@ -4,11 +4,15 @@ import * as claims from '../db/repositories/claims.repository';
 import * as notifications from '../db/repositories/notifications.repository';
 import * as operators from '../db/repositories/operators.repository';
 import * as tasks from '../db/repositories/tasks.repository';
+import type { WebhookJobData } from '../queue/webhook-queue';
+import { recordClaimEvent } from './record-claim-event';
 
 export interface DecidedClaim {
   claimId: number;
   taskId: number;
   decision: ClaimDecision;
+  /** its webhook outbox row, committed with the decision: enqueue it after commit */
+  webhook?: WebhookJobData;
 }
 
 export type ApplyClaimResult =
@@ -20,6 +24,8 @@ export type ApplyClaimResult =
 export interface ApplyClaimDeps {
   db: Knex;
   defaultMaxActiveTasks: number;
+  /** runs inside the transaction once every lock is held (the fault tests stretch it) */
+  afterLocks?: () => Promise<void>;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise
       ? await operators.membersOfDepartment(trx, task.assigned_department_id, operatorIds)
       : new Set<number>();
     const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
+    await deps.afterLocks?.();
 
     let assignee = task?.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null;
     const decided: DecidedClaim[] = [];
@@ -75,7 +82,9 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise
         });
       }
       await claims.recordDecision(trx, queued.id, decision);
-      decided.push({ claimId: queued.id, taskId: queued.task_id, decision });
+      // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
+      const webhook = queued.callback_url ? await recordClaimEvent(trx, queued.id) : undefined;
+      decided.push({ claimId: queued.id, taskId: queued.task_id, decision, webhook });
     }
     return { kind: 'decided', decided };
   });

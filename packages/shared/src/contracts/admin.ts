@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
 import { id, text } from './common';
 
-export const departmentUpsert = z.object({ name: text().min(1).max(200) }).strict();
+export const departmentUpsert = z.object({ name: text().min(1).max(200) }).strict().meta({ id: 'DepartmentUpsert' });
+export const departmentResource = z.object({ id: z.number().int(), name: z.string() }).meta({ id: 'Department' });
 
 export const operatorUpsert = z
   .object({
@@ -13,7 +14,22 @@ export const operatorUpsert = z
     active: z.boolean().optional(),
     max_active_tasks: z.number().int().min(0).max(100_000).nullable().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'OperatorUpsert', description: '`department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS.' });
+
+export const operatorResource = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    active: z.boolean(),
+    max_active_tasks: z.number().int().nullable(),
+    department_ids: z.array(z.number().int()),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Operator' });
 
 /** `host` (any port) or `host:port`. */
 const callbackHost = z
@@ -37,12 +53,18 @@ export const tokenCreate = z
     if (token.kind === 'integration' && !token.department_ids?.length) issue('department_ids', 'required for integration tokens');
     if (token.kind !== 'integration' && token.department_ids !== undefined) issue('department_ids', 'only integration tokens have departments');
     if (token.kind === 'operator' && token.callback_hosts !== undefined) issue('callback_hosts', 'operator tokens cannot receive webhooks');
+  })
+  .meta({
+    id: 'TokenCreate',
+    description: 'operator tokens need `operator_id`; integration tokens need `department_ids` and may have `callback_hosts`; admin tokens have neither.',
   });
 
-export const tokenCreated = z.object({
-  id: z.number().int(),
-  kind: z.enum(TOKEN_KINDS),
-  name: z.string(),
-  token: z.string(),
-  webhook_secret: z.string().optional(),
-});
+export const tokenCreated = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(TOKEN_KINDS),
+    name: z.string(),
+    token: z.string(),
+    webhook_secret: z.string().optional(),
+  })
+  .meta({ id: 'TokenCreated', description: '`token` (and `webhook_secret`, for integration and admin tokens) are shown only once.' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLAIM_STATUSES } from '../db/repositories/claims.repository';
-import { id, unicodeMax } from './common';
+import { REJECTION_CODES } from '../domain/decide-claim';
+import { id, problemSchema, unicodeMax } from './common';
 import { operatorSummary, taskResource } from './tasks';
 
 export const claimRequestBody = z
@@ -9,23 +10,42 @@ export const claimRequestBody = z
     operator_id: id.optional(),
     callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'ClaimRequest' });
 export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 
-export const claimResource = z.object({
-  claim_id: z.number().int(),
-  task_id: z.number().int(),
-  operator_id: z.number().int(),
-  status: z.enum(CLAIM_STATUSES),
-  code: z.string().nullable(),
-  detail: z.string(),
-  already_claimed: z.boolean(),
-  notes: z.string(),
-  submitted_at: z.string(),
-  completed_at: z.string().nullable(),
-  assigned_operator: operatorSummary.nullable().optional(),
-  task: taskResource.nullable().optional(),
-});
+export const claimResource = z
+  .object({
+    claim_id: z.number().int(),
+    task_id: z.number().int(),
+    operator_id: z.number().int(),
+    status: z.enum(CLAIM_STATUSES),
+    code: z.string().nullable(),
+    detail: z.string(),
+    already_claimed: z.boolean(),
+    notes: z.string(),
+    submitted_at: z.string(),
+    completed_at: z.string().nullable(),
+    assigned_operator: operatorSummary.nullable().optional(),
+    task: taskResource.nullable().optional(),
+  })
+  .meta({ id: 'Claim', description: '`assigned_operator` and `task` (the task as it is now) are shown once the claim is decided.' });
 export type ClaimResource = z.infer<typeof claimResource>;
+
+/** A claim decided against a rule of SPEC §3: a 400 problem that carries the claim. */
+export const claimRejection = problemSchema
+  .extend({ code: z.enum(REJECTION_CODES), claim_id: z.number().int(), claim: claimResource })
+  .meta({ id: 'ClaimRejection', description: 'The claim was decided and rejected by a claim rule; `code` names the rule.' });
+export type ClaimRejection = z.infer<typeof claimRejection>;
+
+/** Request headers of the claim endpoints, parsed by the API (http/prefer.ts, claims/idempotency.ts). */
+export const idempotencyKeyHeader = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .meta({ description: '1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim.' });
+export const preferHeader = z.string().meta({
+  description: '`wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once.',
+  examples: ['wait=10', 'respond-async'],
+});
 
 export const MAX_WAIT_SECONDS = 30;

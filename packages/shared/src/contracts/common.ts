@@ -3,38 +3,56 @@ import { z } from 'zod';
 /** Ids are JSON integers in 1 .. 2^53 - 1. */
 export const id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
-/** A path id: digits only, no sign, no leading zero, at most 2^53 - 1. */
+/**
+ * A path id: digits only, no sign, no leading zero, at most 2^53 - 1.
+ * Validated as text (it arrives in the URL); the metadata tells OpenAPI readers it is that integer.
+ */
 export const pathId = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
   .transform(Number)
-  .refine((value) => Number.isSafeInteger(value), 'must be at most 2^53 - 1');
+  .refine((value) => Number.isSafeInteger(value), 'must be at most 2^53 - 1')
+  .meta({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 export const paginationQuery = z
   .object({
-    page: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer').transform(Number).optional(),
+    page: z
+      .string()
+      .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer')
+      .transform(Number)
+      .meta({ type: 'integer', minimum: 1, maximum: 999_999_999, description: 'page number, from 1' })
+      .optional(),
     page_size: z
       .string()
       .regex(/^[1-9][0-9]{0,2}$/, 'must be a positive integer')
       .transform(Number)
       .refine((value) => value <= 100, 'must be at most 100')
+      .meta({ type: 'integer', minimum: 1, maximum: 100, description: 'items per page (default 20)' })
       .optional(),
   })
   .strict();
+
+/** `?page=&page_size=` of the lists, and `operator_id` for integration and admin tokens; other parameters are ignored. */
+export const listQuery = paginationQuery.extend({ operator_id: pathId.pipe(id).optional() }).strip();
+
+/** `?operator_id=` (integration and admin tokens); other parameters are ignored. */
+export const actingOperatorQuery = z.object({ operator_id: pathId.optional() }).strip();
 
 export const operatorIdQuery = z
   .object({ operator_id: pathId.optional() })
   .strict();
 
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  claim_id: z.number().int().optional(),
-});
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    claim_id: z.number().int().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json) with a stable `code`.' });
 export type Problem = z.infer<typeof problemSchema>;
 
 export const pagedResponse = <T extends z.ZodType>(item: T) =>

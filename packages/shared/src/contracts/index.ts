@@ -3,3 +3,5 @@ export * from './tasks';
 export * from './claims';
 export * from './notifications';
 export * from './admin';
+export * from './operations';
+export * from './webhooks';

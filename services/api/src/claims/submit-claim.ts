@@ -28,11 +28,14 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     log.info('claim accepted', { dispatch: 'inline' });
     const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
     if (result.kind === 'decided') {
+      // After commit, best effort: a missed event delays only waiters; a missed webhook job, the reconciler enqueues.
       await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
+      await deps.webhooks.enqueue(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : []))).catch(() => undefined);
     }
     return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
   }
 
+  deps.afterClaimStored();
   // Listen before enqueueing, so a decision that comes back at once is not missed.
   const decided = waitMs > 0 ? deps.waiters.waitFor(claim.id, waitMs, signal) : undefined;
   try {

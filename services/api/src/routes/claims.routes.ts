@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { claimRequestBody, claimsRepo, pathId, tasksRepo } from '@taskclaim/shared';
+import { claimRequestBody, claimsRepo, pathId, presentDelivery, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
 import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
 import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
@@ -23,6 +23,16 @@ function callbackHostAllowed(caller: Caller, callbackUrl: string): boolean {
     const lowered = entry.toLowerCase();
     return lowered === url.hostname.toLowerCase() || lowered === `${url.hostname.toLowerCase()}:${port}`;
   });
+}
+
+/** Only its operator, the submitting token and admins see a claim; to anyone else it does not exist (404). */
+async function findVisibleClaim(db: Db, caller: Caller, claimId: number): Promise<ClaimRow> {
+  const claim = await claimsRepo.findClaim(db, claimId);
+  const visible =
+    claim &&
+    (caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id));
+  if (!claim || !visible) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
+  return claim;
 }
 
 /** Aborted when the client goes away, so its wait stops holding a waiter. */
@@ -73,14 +83,16 @@ export function claimsRouter(deps: ApiDeps): Router {
   router.get('/claims/:id', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
-    const caller = callerOf(res);
-    const claim = await claimsRepo.findClaim(deps.db, claimId);
-    const visible =
-      claim &&
-      (caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id));
-    if (!claim || !visible) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
+    const claim = await findVisibleClaim(deps.db, callerOf(res), claimId);
     const current = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, closedSignal(res));
     await sendClaim(res, deps.db, current, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'resource' });
+  });
+
+  router.get('/claims/:id/deliveries', async (req, res) => {
+    const claimId = parseInput(pathId, req.params.id, 'path');
+    await findVisibleClaim(deps.db, callerOf(res), claimId);
+    const deliveries = await webhooksRepo.listDeliveries(deps.db, claimId);
+    res.status(200).json({ results: deliveries.map(presentDelivery) });
   });
 
   return router;

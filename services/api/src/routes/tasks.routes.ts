@@ -1,14 +1,11 @@
 import { Router, type Request } from 'express';
-import { paginationQuery, pathId, presentTask, tasksRepo, operatorsRepo, id } from '@taskclaim/shared';
-import { z } from 'zod';
+import { actingOperatorQuery, listQuery, pathId, presentTask, tasksRepo, operatorsRepo } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf } from '../http/auth';
 import { DEFAULT_PAGE_SIZE, pageEnvelope, pageWindow } from '../http/pagination';
 import { HttpProblem } from '../http/problem';
 import { parseInput } from '../http/validate';
-
-const listQuery = paginationQuery.extend({ operator_id: pathId.pipe(id).optional() }).strip();
 
 export function parseListQuery(req: Request) {
   const query = parseInput(listQuery, req.query, 'query');
@@ -28,7 +25,7 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   router.get('/workorder-tasks/mine/', async (req, res) => {
-    const query = parseInput(z.object({ operator_id: pathId.optional() }).strip(), req.query, 'query');
+    const query = parseInput(actingOperatorQuery, req.query, 'query');
     const operatorId = await resolveActingOperator(deps.db, callerOf(res), query.operator_id, 'query');
     const [operator, tasks] = await Promise.all([
       operatorsRepo.findOperator(deps.db, operatorId),

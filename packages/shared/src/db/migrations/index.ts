@@ -1,11 +1,13 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './001_initial_schema';
 import * as idempotencyKeys from './002_idempotency_keys';
+import * as webhookOutbox from './003_webhook_outbox';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_initial_schema': initialSchema,
   '002_idempotency_keys': idempotencyKeys,
+  '003_webhook_outbox': webhookOutbox,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,296 @@
+import { ClaimRejectedError } from './errors/claim-rejected-error';
+import { ClaimWaitTimeoutError } from './errors/claim-wait-timeout-error';
+import { TaskclaimApiError } from './errors/taskclaim-api-error';
+import type {
+  BulkTaskResult,
+  BulkTaskUpsert,
+  Claim,
+  ClaimablePage,
+  Department,
+  DepartmentUpsert,
+  MyTasks,
+  NotificationPage,
+  Operator,
+  OperatorUpsert,
+  Problem,
+  Task,
+  TaskUpsert,
+  TokenCreate,
+  TokenCreated,
+  WebhookDeliveries,
+} from './types';
+
+export interface TaskclaimClientOptions {
+  /** where the API is, e.g. `https://taskclaim.example.com` (a path prefix is kept) */
+  baseUrl: string;
+  /** an API token: operator, integration or admin */
+  token: string;
+  /** defaults to the global fetch (Node 20, browsers) */
+  fetch?: typeof fetch;
+  /** sent as `Accept-Language`: `zh` for messages in Simplified Chinese */
+  language?: string;
+}
+
+export interface ClaimTaskOptions {
+  notes?: string;
+  /** sent as `Idempotency-Key`: a retry with the same key and body returns the original claim */
+  idempotencyKey?: string;
+  /** seconds (0 to 30) the server may hold the request to answer with the outcome (`Prefer: wait=N`) */
+  wait?: number;
+  /** integration and admin tokens: the operator to claim for */
+  operatorId?: number;
+  /** integration and admin tokens: where the outcome is POSTed as a signed webhook */
+  callbackUrl?: string;
+  signal?: AbortSignal;
+}
+
+export interface PageOptions {
+  page?: number;
+  pageSize?: number;
+  /** integration and admin tokens: the operator to act for */
+  operatorId?: number;
+  signal?: AbortSignal;
+}
+
+export interface WaitForClaimOptions {
+  /** give up (ClaimWaitTimeoutError) after this long; default 60 s */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The longest `Prefer: wait` the API honours (SPEC §4). */
+const MAX_WAIT_SECONDS = 30;
+const TERMINAL: ReadonlySet<Claim['status']> = new Set(['succeeded', 'rejected', 'failed']);
+/** How long past its `Prefer: wait` a long-poll may take before it counts as lost. */
+const LONG_POLL_GRACE_MS = 10_000;
+const MAX_BACKOFF_MS = 10_000;
+
+interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+export type TaskclaimClient = ReturnType<typeof createTaskclaimClient>;
+
+/**
+ * A typed client of the taskclaim API, on fetch only (Node 20 and browsers).
+ * Errors: a claim rejected by a rule throws `ClaimRejectedError`; any other error answer throws
+ * `TaskclaimApiError` (status, code, detail, errors).
+ */
+export function createTaskclaimClient(options: TaskclaimClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  // Called through a function so a browser's fetch is never invoked with another `this`.
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function request<T>(method: string, path: string, request: RequestOptions = {}): Promise<{ status: number; body: T }> {
+    const url = new URL(baseUrl + path);
+    for (const [name, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${options.token}` };
+    if (options.language) headers['accept-language'] = options.language;
+    for (const [name, value] of Object.entries(request.headers ?? {})) if (value !== undefined) headers[name] = value;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await doFetch(url, {
+      method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: request.signal,
+    });
+    const body = await readBody(response);
+    if (!response.ok) throw toError(response, body);
+    return { status: response.status, body: body as T };
+  }
+
+  async function getClaim(claimId: number, claimOptions: { wait?: number; signal?: AbortSignal } = {}): Promise<Claim> {
+    const wait = claimOptions.wait === undefined ? undefined : `wait=${claimOptions.wait}`;
+    return (await request<Claim>('GET', `/api/claims/${claimId}`, { headers: { prefer: wait }, signal: claimOptions.signal })).body;
+  }
+
+  return {
+    /**
+     * Claims a task. Resolves with the claim: decided (200) when `wait` was given and the claim was decided
+     * in time, else queued (202; follow it with `waitForClaim`). A rule rejection throws `ClaimRejectedError`.
+     */
+    async claimTask(taskId: number, claim: ClaimTaskOptions = {}): Promise<Claim> {
+      const body = { notes: claim.notes, operator_id: claim.operatorId, callback_url: claim.callbackUrl };
+      const headers = {
+        'idempotency-key': claim.idempotencyKey,
+        prefer: claim.wait === undefined ? undefined : `wait=${claim.wait}`,
+      };
+      return (await request<Claim>('POST', `/api/workorder-tasks/${taskId}/claim/`, { body, headers, signal: claim.signal })).body;
+    },
+
+    /** Reads a claim; with `wait` (seconds) the server holds the request until the claim is decided or `wait` passes. */
+    getClaim,
+
+    /**
+     * Long-polls the claim until it is decided. Resolves with a succeeded claim; a rejected one throws
+     * `ClaimRejectedError`, a failed one `TaskclaimApiError` (503 `claim_failed`), as the claim request
+     * would have answered. 429 and 503 answers are retried after their `Retry-After`. Throws
+     * `ClaimWaitTimeoutError` after `timeoutMs`, and the signal's reason when it aborts.
+     */
+    async waitForClaim(claimId: number, waitOptions: WaitForClaimOptions = {}): Promise<Claim> {
+      const timeoutMs = waitOptions.timeoutMs ?? 60_000;
+      const deadline = Date.now() + timeoutMs;
+      let last: Claim | undefined;
+      for (let retries = 0; ; ) {
+        waitOptions.signal?.throwIfAborted();
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new ClaimWaitTimeoutError(claimId, timeoutMs, last);
+        const wait = Math.min(MAX_WAIT_SECONDS, Math.floor(remaining / 1000));
+        const attempt = withTimeout(waitOptions.signal, wait * 1000 + LONG_POLL_GRACE_MS);
+        let pause: number;
+        try {
+          last = await getClaim(claimId, { wait, signal: attempt.signal });
+          retries = 0;
+          // Less than a second left, the server answers at once: pause instead of spinning.
+          pause = wait === 0 ? 250 : 0;
+        } catch (error) {
+          waitOptions.signal?.throwIfAborted();
+          if (attempt.timedOut()) continue;
+          if (!(error instanceof TaskclaimApiError) || (error.status !== 429 && error.status !== 503)) throw error;
+          pause = error.retryAfter !== undefined ? error.retryAfter * 1000 : Math.min(MAX_BACKOFF_MS, 500 * 2 ** retries);
+          retries++;
+        } finally {
+          attempt.clear();
+        }
+        if (last && TERMINAL.has(last.status)) return settled(last);
+        if (pause > 0) await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), waitOptions.signal);
+      }
+    },
+
+    /** Webhook delivery attempts of a claim submitted with a `callbackUrl`. */
+    async getClaimDeliveries(claimId: number, signal?: AbortSignal): Promise<WebhookDeliveries> {
+      return (await request<WebhookDeliveries>('GET', `/api/claims/${claimId}/deliveries`, { signal })).body;
+    },
+
+    /** Pending, unassigned tasks of the operator's departments, oldest first. */
+    async getClaimableTasks(page: PageOptions = {}): Promise<ClaimablePage> {
+      return (await request<ClaimablePage>('GET', '/api/workorder-tasks/claimable/', { query: pageQuery(page), signal: page.signal })).body;
+    },
+
+    /** The operator's active tasks (pending and in_progress) and their limit. */
+    async getMyTasks(mine: { operatorId?: number; signal?: AbortSignal } = {}): Promise<MyTasks> {
+      return (await request<MyTasks>('GET', '/api/workorder-tasks/mine/', { query: { operator_id: mine.operatorId }, signal: mine.signal })).body;
+    },
+
+    async getTask(taskId: number, signal?: AbortSignal): Promise<Task> {
+      return (await request<Task>('GET', `/api/workorder-tasks/${taskId}/`, { signal })).body;
+    },
+
+    /** The operator's notifications, newest first. */
+    async getNotifications(page: PageOptions = {}): Promise<NotificationPage> {
+      return (await request<NotificationPage>('GET', '/api/notifications/', { query: pageQuery(page), signal: page.signal })).body;
+    },
+
+    // Admin tokens: idempotent upserts for syncing from other systems.
+    async upsertDepartment(departmentId: number, department: DepartmentUpsert): Promise<Department> {
+      return (await request<Department>('PUT', `/api/admin/departments/${departmentId}`, { body: department })).body;
+    },
+    async upsertOperator(operatorId: number, operator: OperatorUpsert): Promise<Operator> {
+      return (await request<Operator>('PUT', `/api/admin/operators/${operatorId}`, { body: operator })).body;
+    },
+    async upsertTask(taskId: number, task: TaskUpsert): Promise<Task> {
+      return (await request<Task>('PUT', `/api/admin/tasks/${taskId}`, { body: task })).body;
+    },
+    /** Up to 1000 tasks in one transaction. */
+    async upsertTasks(tasks: BulkTaskUpsert): Promise<BulkTaskResult> {
+      return (await request<BulkTaskResult>('PUT', '/api/admin/tasks', { body: tasks })).body;
+    },
+    async deleteTask(taskId: number): Promise<void> {
+      await request('DELETE', `/api/admin/tasks/${taskId}`);
+    },
+    /** The token (and an integration's webhook secret) is shown only in this answer. */
+    async createToken(token: TokenCreate): Promise<TokenCreated> {
+      return (await request<TokenCreated>('POST', '/api/admin/tokens', { body: token })).body;
+    },
+    async revokeToken(tokenId: number): Promise<void> {
+      await request('DELETE', `/api/admin/tokens/${tokenId}`);
+    },
+  };
+}
+
+const pageQuery = (page: PageOptions) => ({ page: page.page, page_size: page.pageSize, operator_id: page.operatorId });
+
+/** A decided claim as `claimTask` with `wait` would have answered it: the claim, or the error. */
+function settled(claim: Claim): Claim {
+  if (claim.status === 'rejected') throw new ClaimRejectedError(claim);
+  if (claim.status === 'failed') throw new TaskclaimApiError(503, 'claim_failed', claim.detail, { claimId: claim.claim_id });
+  return claim;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (!/json/i.test(response.headers.get('content-type') ?? '')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Seconds from `Retry-After`, given as seconds or as an HTTP date. */
+function retryAfterOf(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function isProblem(body: unknown): body is Problem {
+  return typeof body === 'object' && body !== null && typeof (body as Problem).code === 'string' && typeof (body as Problem).detail === 'string';
+}
+
+function toError(response: Response, body: unknown): TaskclaimApiError {
+  if (!isProblem(body)) {
+    const detail = typeof body === 'string' && body ? body.slice(0, 500) : response.statusText || 'The API answered with an error.';
+    return new TaskclaimApiError(response.status, 'http_error', detail, { retryAfter: retryAfterOf(response) });
+  }
+  const claim = (body as { claim?: Claim }).claim;
+  // A claim decided against a rule: the 400 answer carries the claim.
+  if (response.status === 400 && typeof body.claim_id === 'number' && claim?.status === 'rejected') return new ClaimRejectedError(claim, body);
+  return new TaskclaimApiError(response.status, body.code, body.detail, {
+    errors: body.errors,
+    retryAfter: retryAfterOf(response),
+    claimId: body.claim_id,
+    problem: body,
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A signal that aborts with `parent` or after `ms`; `timedOut()` tells which. */
+function withTimeout(parent: AbortSignal | undefined, ms: number) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ms);
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    clear() {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onAbort);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { components } from './schema';
+
+/** Resource types of the API, from the generated OpenAPI types (themselves generated from the zod contracts). */
+type Schemas = components['schemas'];
+
+export type Claim = Schemas['Claim'];
+export type ClaimStatus = Claim['status'];
+export type Task = Schemas['Task'];
+export type ClaimablePage = Schemas['ClaimablePage'];
+export type MyTasks = Schemas['MyTasks'];
+export type Notification = Schemas['Notification'];
+export type NotificationPage = Schemas['NotificationPage'];
+export type WebhookDeliveries = Schemas['WebhookDeliveries'];
+export type Problem = Schemas['Problem'];
+export type ClaimRejection = Schemas['ClaimRejection'];
+/** SPEC §3: why a claim was rejected. */
+export type RejectionCode = ClaimRejection['code'];
+
+export type Department = Schemas['Department'];
+export type DepartmentUpsert = Schemas['DepartmentUpsert'];
+export type Operator = Schemas['Operator'];
+export type OperatorUpsert = Schemas['OperatorUpsert'];
+export type TaskUpsert = Schemas['TaskUpsert'];
+export type BulkTaskUpsert = Schemas['BulkTaskUpsert'];
+export type BulkTaskResult = Schemas['BulkTaskResult'];
+export type TokenCreate = Schemas['TokenCreate'];
+export type TokenCreated = Schemas['TokenCreated'];

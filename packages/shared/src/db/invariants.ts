@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+
+export interface InvariantReport {
+  name: string;
+  ok: boolean;
+  /** a few offending rows, for the failure message */
+  violations: unknown[];
+}
+
+const check = async (name: string, rows: Promise<unknown[]>): Promise<InvariantReport> => {
+  const violations = await rows;
+  return { name, ok: violations.length === 0, violations: violations.slice(0, 10) };
+};
+
+/**
+ * SPEC §6, read from the database after a burst: used by the fault tests and the benchmark.
+ * `defaultLimit` is MAX_ACTIVE_TASKS; `firstComeFirstServed` only holds without infrastructure faults.
+ */
+export async function checkInvariants(
+  db: Knex,
+  options: { defaultLimit: number; firstComeFirstServed?: boolean },
+): Promise<InvariantReport[]> {
+  const winners = `SELECT task_id, operator_id, id FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed`;
+  const reports = [
+    check(
+      'at most one winner per task',
+      db.raw(`SELECT task_id, count(*)::int AS winners FROM (${winners}) w GROUP BY task_id HAVING count(*) > 1`).then((r) => r.rows),
+    ),
+    check(
+      "a winning claim matches the task's assigned operator",
+      db
+        .raw(
+          `SELECT w.id AS claim_id, w.task_id, w.operator_id, t.assigned_operator_id
+           FROM (${winners}) w JOIN work_order_tasks t ON t.id = w.task_id
+           WHERE t.assigned_operator_id IS DISTINCT FROM w.operator_id`,
+        )
+        .then((r) => r.rows),
+    ),
+    check(
+      'no operator above their limit',
+      db
+        .raw(
+          `SELECT o.id AS operator_id, count(t.id)::int AS active, coalesce(o.max_active_tasks, ?) AS "limit"
+           FROM operators o JOIN work_order_tasks t ON t.assigned_operator_id = o.id AND t.status IN ('pending', 'in_progress')
+           GROUP BY o.id HAVING count(t.id) > coalesce(o.max_active_tasks, ?)`,
+          [options.defaultLimit, options.defaultLimit],
+        )
+        .then((r) => r.rows),
+    ),
+    check(
+      'every accepted claim is terminal',
+      db('claim_requests').whereIn('status', ['queued', 'processing']).select('id', 'task_id', 'status', 'submitted_at').limit(10),
+    ),
+    check(
+      'exactly one notification per winning claim, none for others',
+      db
+        .raw(
+          `SELECT c.id AS claim_id, c.status, c.already_claimed, count(n.id)::int AS notifications
+           FROM claim_requests c LEFT JOIN notifications n ON n.claim_id = c.id
+           GROUP BY c.id
+           HAVING count(n.id) <> CASE WHEN c.status = 'succeeded' AND NOT c.already_claimed THEN 1 ELSE 0 END`,
+        )
+        .then((r) => r.rows),
+    ),
+  ];
+  if (options.firstComeFirstServed) {
+    reports.push(
+      check(
+        'first come, first served: the winner of a contended task is its first claim',
+        db
+          .raw(
+            `SELECT w.task_id, w.id AS winner, first.id AS first_claim
+             FROM (${winners}) w
+             JOIN LATERAL (SELECT id, status, code FROM claim_requests c WHERE c.task_id = w.task_id ORDER BY id LIMIT 1) first ON true
+             WHERE first.id <> w.id AND first.code = 'already_claimed'`,
+          )
+          .then((r) => r.rows),
+      ),
+    );
+  }
+  return Promise.all(reports);
+}

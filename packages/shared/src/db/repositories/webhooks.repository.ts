@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+
+export const WEBHOOK_EVENT_STATUSES = ['pending', 'delivered', 'failed', 'gone'] as const;
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
+
+export interface WebhookEventRow {
+  id: number;
+  claim_id: number;
+  webhook_id: string;
+  url: string;
+  token_id: number | null;
+  payload: unknown;
+  status: WebhookEventStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+export interface NewWebhookEvent {
+  claim_id: number;
+  url: string;
+  token_id: number | null;
+  payload: unknown;
+}
+
+export interface WebhookDeliveryRow {
+  id: number;
+  claim_id: number;
+  webhook_id: string;
+  attempt: number;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  next_attempt_at: Date | null;
+}
+
+/** Standard Webhooks message ids look like `msg_…`; no `:` so the id is also a valid BullMQ job id. */
+export const newWebhookId = (): string => `msg_${randomBytes(16).toString('hex')}`;
+
+/** Writes the outbox row inside the claim's transaction; a second event for the same claim is ignored. */
+export async function insertEvent(trx: Knex.Transaction, event: NewWebhookEvent): Promise<WebhookEventRow | undefined> {
+  const [row]: WebhookEventRow[] = await trx('webhook_events')
+    .insert({ ...event, payload: JSON.stringify(event.payload), webhook_id: newWebhookId() })
+    .onConflict('claim_id')
+    .ignore()
+    .returning('*');
+  return row;
+}
+
+export async function findEvent(db: Knex, eventId: number): Promise<WebhookEventRow | undefined> {
+  return db<WebhookEventRow>('webhook_events').where({ id: eventId }).first();
+}
+
+export async function findEventOfClaim(db: Knex, claimId: number): Promise<WebhookEventRow | undefined> {
+  return db<WebhookEventRow>('webhook_events').where({ claim_id: claimId }).first();
+}
+
+/**
+ * Takes the next attempt of a due event: counts it and moves next_attempt_at `leaseMs` ahead, so
+ * nobody else sends it meanwhile and, should this process die mid-send, the reconciler finds it
+ * again once the lease is over. Undefined when the event is not pending, not due, or out of attempts.
+ */
+export async function reserveAttempt(db: Knex, eventId: number, options: { leaseMs: number; maxAttempts: number }): Promise<WebhookEventRow | undefined> {
+  const [row]: WebhookEventRow[] = await db('webhook_events')
+    .where({ id: eventId, status: 'pending' })
+    .andWhere('attempts', '<', options.maxAttempts)
+    .andWhere('next_attempt_at', '<=', db.fn.now())
+    .update({
+      attempts: db.raw('attempts + 1'),
+      next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [options.leaseMs / 1000]),
+    })
+    .returning('*');
+  return row;
+}
+
+/** The signing secret of the token that registered the callback; undefined once that token is revoked. */
+export async function signingSecretOf(db: Knex, tokenId: number | null): Promise<string | undefined> {
+  if (tokenId === null) return undefined;
+  const token = await db('api_tokens').where({ id: tokenId }).whereNull('revoked_at').first('webhook_secret');
+  return token?.webhook_secret ?? undefined;
+}
+
+export interface AttemptOutcome {
+  attempt: number;
+  attemptedAt: Date;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number | null;
+  /** pending: retried at nextAttemptAt */
+  status: WebhookEventStatus;
+  nextAttemptAt: Date | null;
+}
+
+/** Records one attempt and the event's new state together. */
+export async function recordAttempt(db: Knex, event: Pick<WebhookEventRow, 'id' | 'claim_id' | 'webhook_id'>, outcome: AttemptOutcome): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('webhook_deliveries').insert({
+      claim_id: event.claim_id,
+      webhook_id: event.webhook_id,
+      attempt: outcome.attempt,
+      attempted_at: outcome.attemptedAt,
+      status_code: outcome.statusCode,
+      error: outcome.error?.slice(0, 1000) ?? null,
+      duration_ms: outcome.durationMs,
+      next_attempt_at: outcome.nextAttemptAt,
+    });
+    await trx('webhook_events')
+      // Only the attempt that holds the event writes its state.
+      .where({ id: event.id, status: 'pending', attempts: outcome.attempt })
+      .update({
+        status: outcome.status,
+        next_attempt_at: outcome.nextAttemptAt,
+        delivered_at: outcome.status === 'delivered' ? trx.fn.now() : null,
+      });
+  });
+}
+
+/** An event still pending after its last attempt (a crash after the final send): nothing more is tried. */
+export async function markExhausted(db: Knex, eventId: number, maxAttempts: number): Promise<boolean> {
+  const updated = await db('webhook_events')
+    .where({ id: eventId, status: 'pending' })
+    .andWhere('attempts', '>=', maxAttempts)
+    .update({ status: 'failed', next_attempt_at: null });
+  return updated > 0;
+}
+
+/** Pending events whose attempt is overdue by `overdueMs`: their job was lost (a crash between commit and enqueue, a Redis flush). */
+export async function findOverdueEvents(
+  db: Knex,
+  overdueMs: number,
+  limit: number,
+): Promise<Pick<WebhookEventRow, 'id' | 'claim_id' | 'webhook_id'>[]> {
+  return db<WebhookEventRow>('webhook_events')
+    .select('id', 'claim_id', 'webhook_id')
+    .where({ status: 'pending' })
+    .andWhere('next_attempt_at', '<', db.raw(`now() - make_interval(secs => ?)`, [overdueMs / 1000]))
+    .orderBy('next_attempt_at')
+    .limit(limit);
+}
+
+export async function listDeliveries(db: Knex, claimId: number): Promise<WebhookDeliveryRow[]> {
+  return db<WebhookDeliveryRow>('webhook_deliveries').where({ claim_id: claimId }).orderBy([{ column: 'attempt' }, { column: 'id' }]);
+}

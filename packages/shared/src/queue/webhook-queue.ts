@@ -1,0 +1,41 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const WEBHOOK_QUEUE_NAME = 'webhooks';
+
+/** One job per outbox row; PostgreSQL holds its state, the job only says "look at this event now". */
+export interface WebhookJobData {
+  eventId: number;
+  claimId: number;
+  webhookId: string;
+}
+
+/**
+ * Job attempts cover infrastructure errors only (PostgreSQL unreachable while recording an attempt);
+ * the receiver's failures are retried by the dispatcher on the Standard Webhooks schedule.
+ */
+export const webhookJobOptions: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+export interface WebhookQueue {
+  readonly queue: Queue<WebhookJobData>;
+  enqueue(events: WebhookJobData[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function makeWebhookQueue(options: { connection: Redis; prefix: string }): WebhookQueue {
+  const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, { connection: options.connection, prefix: options.prefix });
+  return {
+    queue,
+    async enqueue(events) {
+      if (events.length === 0) return;
+      // jobId = webhook id: adding an event whose job is still waiting, delayed or active is a no-op.
+      await queue.addBulk(events.map((data) => ({ name: 'webhook', data, opts: { ...webhookJobOptions, jobId: data.webhookId } })));
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,415 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  MAX_WAIT_SECONDS,
+  REJECTION_CODES,
+  actingOperatorQuery,
+  bulkTaskResult,
+  bulkTaskUpsert,
+  claimRejection,
+  claimRequestBody,
+  claimResource,
+  claimWebhookEvent,
+  claimablePage,
+  departmentResource,
+  departmentUpsert,
+  health,
+  idempotencyKeyHeader,
+  listQuery,
+  myTasks,
+  notificationPage,
+  notificationResource,
+  operatorResource,
+  operatorSummary,
+  operatorUpsert,
+  pathId,
+  preferHeader,
+  problemSchema,
+  readiness,
+  taskResource,
+  taskUpsert,
+  tokenCreate,
+  tokenCreated,
+  webhookDeliveryList,
+} from '@taskclaim/shared';
+import { z } from 'zod';
+import { version } from '../package.json';
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the zod contracts the routes validate
+ * with (packages/shared/src/contracts): the schemas named with `.meta({ id })` there become
+ * `components/schemas`. Served at /openapi.json; packages/client's types are generated from it.
+ */
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** Contracts of the webhook feature, named here for the document. */
+const webhookDeliveries = webhookDeliveryList.meta({ id: 'WebhookDeliveries' });
+const webhookEvent = claimWebhookEvent.meta({ id: 'ClaimWebhookEvent' });
+
+/** Named schemas, registered before the paths so each component is generated from its own definition. */
+const COMPONENTS: z.ZodType[] = [
+  problemSchema,
+  operatorSummary,
+  taskResource,
+  claimResource,
+  claimRejection,
+  claimRequestBody,
+  claimablePage,
+  myTasks,
+  notificationResource,
+  notificationPage,
+  departmentUpsert,
+  departmentResource,
+  operatorUpsert,
+  operatorResource,
+  taskUpsert,
+  bulkTaskUpsert,
+  bulkTaskResult,
+  tokenCreate,
+  tokenCreated,
+  health,
+  readiness,
+  webhookDeliveries,
+  webhookEvent,
+];
+
+const BEARER = 'bearerAuth';
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: '`validation_error`: a bad path id, query, header or body (`errors` lists each field).',
+  401: '`unauthorized`: no bearer token, or an unknown or revoked one.',
+  403: '`forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments).',
+  404: '`not_found` or `task_not_found`.',
+  413: '`payload_too_large`: the body is over the limit of the endpoint.',
+  415: '`unsupported_media_type`: the body is not `application/json`.',
+  422: '`idempotency_key_reused`: this Idempotency-Key was used by this token for a different request.',
+  429: '`rate_limited`: too many requests for this token; retry after `Retry-After` seconds.',
+  503: '`service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds.',
+};
+
+const retryAfter = z.object({ 'Retry-After': z.string().meta({ description: 'seconds to wait before retrying' }) });
+
+function problem(status: number, description = PROBLEM_DESCRIPTIONS[status]): ResponseConfig {
+  return {
+    description,
+    content: { 'application/problem+json': { schema: problemSchema } },
+    ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
+  };
+}
+
+const problems = (...statuses: number[]): Record<number, ResponseConfig> =>
+  Object.fromEntries(statuses.map((status) => [status, problem(status)]));
+
+const json = (schema: z.ZodType, description: string, headers?: ResponseConfig['headers']): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...(headers ? { headers } : {}),
+});
+
+const jsonBody = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
+
+/** Every /api request: bearer token, per-token rate limit, and PostgreSQL/Redis behind it. */
+const API_PROBLEMS = [401, 429, 503];
+
+const acceptLanguage = z.object({
+  'Accept-Language': z.string().optional().meta({ description: 'messages are in English, or in Simplified Chinese when `zh` is preferred' }),
+});
+const idParams = (name: string) => z.object({ [name]: pathId });
+const preferenceApplied = z.object({
+  'Preference-Applied': z.string().optional().meta({ description: '`wait=N` when the request waited and was answered with the outcome' }),
+});
+
+/** The /api operations of SPEC §4. */
+function apiRoutes(): RouteConfig[] {
+  const security = [{ [BEARER]: [] }];
+  return [
+    {
+      method: 'post',
+      path: '/api/workorder-tasks/{id}/claim/',
+      operationId: 'claimTask',
+      tags: ['claims'],
+      summary: 'Claim a task',
+      description:
+        'Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. ' +
+        `With \`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) the request is held until the claim is decided and answered with the outcome. ` +
+        'Integration and admin tokens give `operator_id`; `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. ' +
+        `Rule rejections (400) carry a \`code\`: ${REJECTION_CODES.map((code) => `\`${code}\``).join(', ')}.`,
+      security,
+      request: {
+        params: idParams('id'),
+        headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional(), Prefer: preferHeader.optional() }).extend(acceptLanguage.shape),
+        body: jsonBody(claimRequestBody, false),
+      },
+      responses: {
+        200: json(claimResource, 'The claim succeeded in time (`Prefer: wait`), or was answered terminally (inline dispatch).', preferenceApplied),
+        202: json(
+          claimResource,
+          'Accepted and queued: poll or long-poll the claim at `Location`.',
+          z.object({ Location: z.string().meta({ description: '/api/claims/{claim_id}' }) }).extend(retryAfter.shape),
+        ),
+        400: {
+          description: 'The claim was rejected by a claim rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`).',
+          content: { 'application/problem+json': { schema: z.union([claimRejection, problemSchema]) } },
+          headers: preferenceApplied,
+        },
+        ...problems(...API_PROBLEMS, 403, 413, 415, 422),
+        404: problem(404, '`task_not_found`: no task with this id at submission.'),
+        503: problem(
+          503,
+          '`claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); or `service_unavailable`: PostgreSQL or Redis is unreachable. Retry after `Retry-After` seconds.',
+        ),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/claims/{claim_id}',
+      operationId: 'getClaim',
+      tags: ['claims'],
+      summary: 'Read a claim',
+      description:
+        `\`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) holds the request until the claim is decided or N seconds pass. ` +
+        'Only its operator, the submitting token and admins see a claim; to anyone else it does not exist.',
+      security,
+      request: { params: idParams('claim_id'), headers: z.object({ Prefer: preferHeader.optional() }).extend(acceptLanguage.shape) },
+      responses: {
+        200: json(claimResource, 'The claim as it is now, in the language of this request.', preferenceApplied),
+        ...problems(...API_PROBLEMS, 400, 403, 404),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/claims/{claim_id}/deliveries',
+      operationId: 'listClaimDeliveries',
+      tags: ['claims'],
+      summary: 'Webhook delivery attempts of a claim',
+      security,
+      request: { params: idParams('claim_id') },
+      responses: {
+        200: json(webhookDeliveries, 'Every attempt to deliver the webhook of this claim, oldest first.'),
+        ...problems(...API_PROBLEMS, 400, 403, 404),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/workorder-tasks/claimable/',
+      operationId: 'getClaimableTasks',
+      tags: ['tasks'],
+      summary: 'Tasks the operator can claim',
+      security,
+      request: { query: listQuery },
+      responses: { 200: json(claimablePage, 'One page of claimable tasks.'), ...problems(...API_PROBLEMS, 400, 403) },
+    },
+    {
+      method: 'get',
+      path: '/api/workorder-tasks/mine/',
+      operationId: 'getMyTasks',
+      tags: ['tasks'],
+      summary: "The operator's active tasks",
+      security,
+      request: { query: actingOperatorQuery },
+      responses: { 200: json(myTasks, 'Active tasks and the limit.'), ...problems(...API_PROBLEMS, 400, 403) },
+    },
+    {
+      method: 'get',
+      path: '/api/workorder-tasks/{id}/',
+      operationId: 'getTask',
+      tags: ['tasks'],
+      summary: 'One task',
+      security,
+      request: { params: idParams('id') },
+      responses: {
+        200: json(taskResource, 'The task.'),
+        ...problems(...API_PROBLEMS, 400, 403),
+        404: problem(404, '`task_not_found`.'),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/notifications/',
+      operationId: 'getNotifications',
+      tags: ['notifications'],
+      summary: "The operator's notifications",
+      security,
+      request: { query: listQuery, headers: acceptLanguage },
+      responses: { 200: json(notificationPage, 'One page of notifications, newest first.'), ...problems(...API_PROBLEMS, 400, 403) },
+    },
+    ...adminRoutes(security),
+  ];
+}
+
+/** Idempotent upserts for syncing from other systems: 201 when created, 200 when updated. Admin tokens only. */
+function adminRoutes(security: RouteConfig['security']): RouteConfig[] {
+  const admin = { tags: ['admin'], security };
+  const writeProblems = problems(...API_PROBLEMS, 400, 403, 413, 415);
+  const upsert = (path: string, operationId: string, summary: string, body: z.ZodType, resource: z.ZodType): RouteConfig => ({
+    ...admin,
+    method: 'put',
+    path,
+    operationId,
+    summary,
+    request: { params: idParams('id'), body: jsonBody(body) },
+    responses: { 200: json(resource, 'Updated.'), 201: json(resource, 'Created.'), ...writeProblems },
+  });
+  return [
+    upsert('/api/admin/departments/{id}', 'upsertDepartment', 'Create or update a department', departmentUpsert, departmentResource),
+    upsert('/api/admin/operators/{id}', 'upsertOperator', 'Create or update an operator and their departments', operatorUpsert, operatorResource),
+    upsert('/api/admin/tasks/{id}', 'upsertTask', 'Create or update a task and its work order', taskUpsert, taskResource),
+    {
+      ...admin,
+      method: 'put',
+      path: '/api/admin/tasks',
+      operationId: 'upsertTasks',
+      summary: 'Create or update up to 1000 tasks at once',
+      request: { body: jsonBody(bulkTaskUpsert) },
+      responses: { 200: json(bulkTaskResult, 'How many tasks were created and updated.'), ...writeProblems },
+    },
+    {
+      ...admin,
+      method: 'delete',
+      path: '/api/admin/tasks/{id}',
+      operationId: 'deleteTask',
+      summary: 'Delete a task',
+      request: { params: idParams('id') },
+      responses: { 204: { description: 'Deleted.' }, ...problems(...API_PROBLEMS, 400, 403), 404: problem(404, '`task_not_found`.') },
+    },
+    {
+      ...admin,
+      method: 'post',
+      path: '/api/admin/tokens',
+      operationId: 'createToken',
+      summary: 'Create an API token',
+      request: { body: jsonBody(tokenCreate) },
+      responses: { 201: json(tokenCreated, 'The token, shown this once; it is stored as a hash.'), ...writeProblems },
+    },
+    {
+      ...admin,
+      method: 'delete',
+      path: '/api/admin/tokens/{id}',
+      operationId: 'revokeToken',
+      summary: 'Revoke an API token',
+      request: { params: idParams('id') },
+      responses: { 204: { description: 'Revoked.' }, ...problems(...API_PROBLEMS, 400, 403), 404: problem(404, '`not_found`: no such token.') },
+    },
+  ];
+}
+
+/** SPEC §4 operations endpoints: no token. */
+function operationsRoutes(): RouteConfig[] {
+  const operations = { tags: ['operations'], security: [] };
+  return [
+    {
+      ...operations,
+      method: 'get',
+      path: '/healthz',
+      operationId: 'getHealth',
+      summary: 'The process is up',
+      responses: { 200: json(health, 'Up.') },
+    },
+    {
+      ...operations,
+      method: 'get',
+      path: '/readyz',
+      operationId: 'getReadiness',
+      summary: 'PostgreSQL and Redis are reachable',
+      responses: { 200: json(readiness, 'Ready.'), 503: problem(503, '`service_unavailable`: PostgreSQL or Redis is unreachable (`checks` says which).') },
+    },
+    {
+      ...operations,
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This document',
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'The OpenAPI 3.1 document.') },
+    },
+    {
+      ...operations,
+      method: 'get',
+      path: '/docs',
+      operationId: 'redirectToDocs',
+      summary: 'Swagger UI for this document, at /docs/',
+      responses: { 301: { description: 'Redirect to /docs/.', headers: z.object({ Location: z.literal('/docs/') }) } },
+    },
+    {
+      ...operations,
+      method: 'get',
+      path: '/docs/',
+      operationId: 'getDocs',
+      summary: 'Swagger UI for this document',
+      responses: { 200: { description: 'An HTML page.', content: { 'text/html': { schema: z.string() } } } },
+    },
+  ];
+}
+
+/** The webhook POSTed to a claim's `callback_url` once it is decided. */
+function claimWebhook(): RouteConfig {
+  return {
+    method: 'post',
+    path: 'claimDecided',
+    operationId: 'claimDecided',
+    summary: 'A claim with a callback_url was decided',
+    description:
+      'Signed per Standard Webhooks with the `webhook_secret` of the submitting token. Any 2xx ends delivery; anything else is retried ' +
+      'with exponential backoff and the same `webhook-id`; 410 stops.',
+    request: {
+      headers: z.object({
+        'webhook-id': z.string(),
+        'webhook-timestamp': z.string().meta({ description: 'seconds since the Unix epoch' }),
+        'webhook-signature': z.string().meta({ description: '`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`' }),
+      }),
+      // A reference, not the schema: the generator writes webhooks before components, and a nested
+      // schema first met there would be generated out of order.
+      body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ClaimWebhookEvent' } } } },
+    },
+    responses: { 200: { description: 'Any 2xx acknowledges the event.' } },
+  };
+}
+
+/**
+ * zod-to-openapi 9.1 writes a nullable named schema as `allOf: [{$ref}, {type: [..., "null"]}]`, which
+ * no null satisfies (the $ref branch must hold too). Rewrite it as `anyOf: [{$ref}, {type: "null"}]`,
+ * what `.nullable()` means (asteasolutions/zod-to-openapi#387).
+ */
+function fixNullableRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(fixNullableRefs);
+  if (!node || typeof node !== 'object') return node;
+  const { allOf, ...rest } = node as { allOf?: unknown[] };
+  if (Array.isArray(allOf) && allOf.length === 2) {
+    const [ref, nullable] = allOf as [Record<string, unknown>, Record<string, unknown>];
+    const isRef = Object.keys(ref).length === 1 && typeof ref.$ref === 'string';
+    const isNullType = Object.keys(nullable).length === 1 && Array.isArray(nullable.type) && nullable.type.includes('null');
+    if (isRef && isNullType) return { ...rest, anyOf: [ref, { type: 'null' }] };
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, fixNullableRefs(value)]));
+}
+
+export function makeOpenApiDocument(): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', BEARER, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (operator, integration or admin), created with POST /api/admin/tokens.',
+  });
+  for (const route of [...apiRoutes(), ...operationsRoutes()]) registry.registerPath(route);
+  registry.registerWebhook(claimWebhook());
+
+  const generator = new OpenApiGeneratorV31([...COMPONENTS.map((schema) => ({ type: 'schema' as const, schema })), ...registry.definitions], {
+    sortComponents: 'alphabetically',
+  });
+  const document = generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'taskclaim',
+      version,
+      description:
+        'Shop-floor operators, and the systems that act for them, claim work-order tasks of their departments. ' +
+        'Every /api request needs `Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` with a stable `code`.',
+    },
+    tags: [
+      { name: 'claims', description: 'Claim a task and follow the claim to its outcome.' },
+      { name: 'tasks', description: 'Claimable and assigned tasks.' },
+      { name: 'notifications', description: 'What the operator was told.' },
+      { name: 'admin', description: 'Idempotent upserts for syncing from other systems (admin tokens).' },
+      { name: 'operations', description: 'No token needed.' },
+    ],
+  });
+  return fixNullableRefs(document) as OpenApiDocument;
+}

@@ -1,0 +1,17 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { OpenApiDocument } from '../openapi';
+
+/** GET /openapi.json, and Swagger UI at /docs/ (SPEC §4 operations: no token). */
+export function docsRouter(document: OpenApiDocument): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  // The UI's assets and its init script, which carries this document (serveFiles, not serve: that one
+  // holds whichever document was set up last in the process). GET /docs redirects to /docs/, so the
+  // page's relative asset URLs resolve under /docs/.
+  router.use('/docs', swaggerUi.serveFiles(document));
+  router.get('/docs/', swaggerUi.setup(document, { customSiteTitle: 'taskclaim API' }));
+  return router;
+}

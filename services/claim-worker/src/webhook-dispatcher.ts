@@ -1,0 +1,153 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Webhook } from 'standardwebhooks';
+import {
+  WEBHOOK_QUEUE_NAME,
+  webhooksRepo,
+  type ClaimWebhookEvent,
+  type Config,
+  type Db,
+  type Logger,
+  type WebhookJobData,
+} from '@taskclaim/shared';
+import { parseRetryAfter, retryDelayMs } from './webhook-schedule';
+import { WEBHOOK_TIMEOUT_MS, type WebhookResponse, type WebhookSender } from './webhook-sender';
+
+/** An attempt holds its event this long: past the send timeout, a crashed attempt is the reconciler's again. */
+export const ATTEMPT_LEASE_MS = WEBHOOK_TIMEOUT_MS + 45_000;
+const CONCURRENCY = 16;
+/** A job that fires before PostgreSQL's clock says the event is due waits at least this long, not in a loop. */
+const MIN_REDELAY_MS = 250;
+
+export interface WebhookProcessorDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  sender: WebhookSender;
+  random?: () => number;
+}
+
+type Verdict = { status: 'delivered' | 'gone' } | { status: 'retry'; retryAfterMs?: number };
+
+/** Any 2xx delivers; 410 Gone stops for good; everything else (3xx included) is retried. */
+function verdictOf(response: WebhookResponse | undefined): Verdict {
+  if (response && response.statusCode >= 200 && response.statusCode < 300) return { status: 'delivered' };
+  if (response?.statusCode === 410) return { status: 'gone' };
+  return { status: 'retry', retryAfterMs: parseRetryAfter(response?.retryAfter) };
+}
+
+/** `type` and `timestamp` first for people reading it; jsonb keeps the keys below in its own order. */
+function bodyOf(payload: unknown): string {
+  const { type, timestamp, data, ...rest } = payload as ClaimWebhookEvent;
+  return JSON.stringify({ type, timestamp, data, ...rest });
+}
+
+const errorText = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+};
+
+/**
+ * Sends one attempt of one outbox event. PostgreSQL holds the event's state: the job only says "look
+ * now". A failed attempt is retried by moving this same job (same id, same webhook-id) to BullMQ's
+ * delayed set until next_attempt_at; if that job is lost, the reconciler enqueues the event again.
+ */
+export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
+  const maxAttempts = deps.config.WEBHOOK_MAX_ATTEMPTS;
+
+  const waitUntil = async (job: Job, token: string | undefined, at: Date): Promise<never> => {
+    await job.moveToDelayed(Math.max(at.getTime(), Date.now() + MIN_REDELAY_MS), token);
+    throw new DelayedError();
+  };
+
+  return async (job: Job<WebhookJobData>, token?: string): Promise<string> => {
+    const { eventId, claimId, webhookId } = job.data;
+    const log = deps.logger.child({ claimId, webhookId, eventId });
+    const event = await webhooksRepo.reserveAttempt(deps.db, eventId, { leaseMs: ATTEMPT_LEASE_MS, maxAttempts });
+    if (!event) {
+      const current = await webhooksRepo.findEvent(deps.db, eventId);
+      if (!current || current.status !== 'pending') return 'settled';
+      if (current.attempts >= maxAttempts) {
+        // The last attempt was taken but never recorded (its process died): nothing more is tried.
+        if (await webhooksRepo.markExhausted(deps.db, eventId, maxAttempts)) log.warn('webhook failed: attempts exhausted', { attempts: current.attempts });
+        return 'exhausted';
+      }
+      // Not due yet: a retry whose time has not come, or another attempt holds the event.
+      return waitUntil(job, token, current.next_attempt_at ?? new Date());
+    }
+
+    const attempt = event.attempts;
+    const attemptedAt = new Date();
+    const secret = await webhooksRepo.signingSecretOf(deps.db, event.token_id);
+    if (!secret) {
+      const error = 'not sent: the token that registered this callback is revoked or has no webhook secret';
+      await webhooksRepo.recordAttempt(deps.db, event, {
+        attempt, attemptedAt, statusCode: null, error, durationMs: null, status: 'failed', nextAttemptAt: null,
+      });
+      log.warn('webhook failed', { attempt, error });
+      return 'failed';
+    }
+
+    const body = bodyOf(event.payload);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'taskclaim-webhooks',
+      'webhook-id': event.webhook_id,
+      'webhook-timestamp': String(Math.floor(attemptedAt.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(event.webhook_id, attemptedAt, body),
+    };
+    const started = performance.now();
+    let response: WebhookResponse | undefined;
+    let error: string | null = null;
+    try {
+      response = await deps.sender.send(event.url, body, headers);
+    } catch (thrown) {
+      error = errorText(thrown);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const statusCode = response?.statusCode ?? null;
+    const verdict = verdictOf(response);
+    const outOfAttempts = attempt >= maxAttempts;
+    const status = verdict.status === 'retry' ? (outOfAttempts ? 'failed' : 'pending') : verdict.status;
+    const nextAttemptAt =
+      status === 'pending' && verdict.status === 'retry'
+        ? new Date(Date.now() + retryDelayMs(attempt, { scale: deps.config.WEBHOOK_RETRY_SCALE, retryAfterMs: verdict.retryAfterMs, random: deps.random }))
+        : null;
+    // If this write fails the job is retried: the event stays leased, then the attempt is made again.
+    await webhooksRepo.recordAttempt(deps.db, event, { attempt, attemptedAt, statusCode, error, durationMs, status, nextAttemptAt });
+
+    const meta = { attempt, statusCode, error, durationMs, nextAttemptAt: nextAttemptAt?.toISOString() };
+    if (status === 'delivered') log.info('webhook delivered', meta);
+    else if (status === 'gone') log.info('webhook stopped: the receiver answered 410 Gone', meta);
+    else if (status === 'failed') log.warn('webhook failed after its last attempt', meta);
+    else log.info('webhook attempt failed; retrying', meta);
+
+    if (status === 'pending' && nextAttemptAt) return waitUntil(job, token, nextAttemptAt);
+    return status;
+  };
+}
+
+export interface WebhookDispatcher {
+  close(): Promise<void>;
+}
+
+/** The `webhooks` queue's worker in this process. */
+export function startWebhookDispatcher(deps: WebhookProcessorDeps & { connection: Redis }): WebhookDispatcher {
+  const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE_NAME, makeWebhookProcessor(deps), {
+    connection: deps.connection,
+    prefix: deps.config.QUEUE_PREFIX,
+    concurrency: CONCURRENCY,
+  });
+  worker.on('error', (error) => deps.logger.warn('webhook worker error', { error: error.message }));
+  worker.on('failed', (job, error) => {
+    if (job) deps.logger.warn('webhook job failed', { claimId: job.data.claimId, webhookId: job.data.webhookId, error: error.message });
+  });
+  return {
+    async close() {
+      // close() lets in-flight attempts (at most WEBHOOK_TIMEOUT_MS each) finish and be recorded.
+      await worker.close();
+      deps.sender.close();
+    },
+  };
+}
