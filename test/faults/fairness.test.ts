@@ -1,0 +1,24 @@
+import { reportFigures } from './support/report';
+import { expectInvariants, startWorld, type World } from './support/world';
+
+let world: World;
+afterAll(() => world?.close());
+
+test('fault-free burst: every invariant holds and each contended task goes to the claim accepted first', async () => {
+  world = await startWorld();
+  await world.startApi();
+  await world.startWorker();
+  await world.startWorker();
+  await world.seed();
+  const burst = world.burst();
+  await burst.done;
+  const settle = await world.allTerminal();
+  expectInvariants(await world.invariants(true));
+  expect(burst.accepted.length).toBe(2_000);
+  reportFigures('fairness', {
+    accepted: burst.accepted.length,
+    statuses: Object.fromEntries(burst.statuses),
+    maxAcceptToDecisionSeconds: await world.maxDecisionSeconds(),
+    settleAfterBurstMs: settle,
+  });
+});

@@ -1,0 +1,96 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** A Redis of the test's own (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
+export async function startPrivateRedis(): Promise<{ url: string; port: number; flushAll(): void; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const ping = () => {
+    try {
+      return execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'PONG';
+    } catch {
+      return false;
+    }
+  };
+  await until(ping, 'private redis');
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    flushAll: () => execFileSync('redis-cli', ['-p', String(port), 'flushall']),
+    stop: async () => {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+function postgresBin(name: string): string {
+  const versions = execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort();
+  return `/usr/lib/postgresql/${versions.at(-1)}/bin/${name}`;
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, run by the postgres user as Debian's is, so the test can
+ * restart it mid-burst without disturbing anything else on the machine.
+ */
+export async function startPrivatePostgres(): Promise<{ url: string; restart(): void; stop(): void }> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'taskclaim-pg-'));
+  chmodSync(dir, 0o777);
+  const data = path.join(dir, 'data');
+  const asPostgres = (bin: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', postgresBin(bin), ...args], { stdio: 'pipe' });
+  asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const pgCtl = (...args: string[]) =>
+    asPostgres('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', ...args]);
+  pgCtl('start');
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/taskclaim_faults`,
+    restart: () => pgCtl('restart', '-m', 'fast'),
+    stop: () => {
+      try {
+        pgCtl('stop', '-m', 'immediate');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export interface Process {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function spawnTs(script: string, env: NodeJS.ProcessEnv): Process {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+export { until };
