@@ -64,6 +64,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
     RECONCILE_AFTER_MS: '2000',
     RECONCILE_INTERVAL_MS: '1000',
     CLAIM_LOCK_MS: '2000',
+    WORKER_METRICS_PORT: '0',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ...overrides,
   };

@@ -27,3 +27,4 @@ export * from './presenters/webhook.presenter';
 export * from './infrastructure-errors';
 export * from './db/demo-seed';
 export * from './db/invariants';
+export * from './metrics';

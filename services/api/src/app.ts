@@ -8,6 +8,7 @@ import { makeOpenApiDocument } from './openapi';
 import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
 import { docsRouter } from './routes/docs.routes';
+import { queueDashboardRouter } from './routes/queue-dashboard.routes';
 import { notificationsRouter } from './routes/notifications.routes';
 import { operationsRouter } from './routes/operations.routes';
 import { tasksRouter } from './routes/tasks.routes';
@@ -28,8 +29,10 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestId);
+  app.use(deps.metrics.httpDurations);
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
+  app.use(queueDashboardRouter(deps));
   const rateLimit = makeRateLimit({
     redis: deps.redis,
     prefix: deps.config.QUEUE_PREFIX,

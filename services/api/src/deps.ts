@@ -12,6 +12,7 @@ import {
   type WebhookQueue,
 } from '@taskclaim/shared';
 import type { Redis } from 'ioredis';
+import { makeApiMetrics, type ApiMetrics } from './metrics';
 
 export interface ApiDeps {
   config: Config;
@@ -22,6 +23,7 @@ export interface ApiDeps {
   /** inline dispatch decides claims here, so it enqueues their webhooks too */
   webhooks: WebhookQueue;
   waiters: ClaimWaiters;
+  metrics: ApiMetrics;
   /** called between storing a claim and enqueueing it: where the fault tests kill the API */
   afterClaimStored(): void;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const queues = makeClaimQueues({ connection: redis, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
+  const metrics = makeApiMetrics(() => waiters);
   return {
     config,
     logger,
@@ -53,6 +56,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     queues,
     webhooks,
     waiters,
+    metrics,
     afterClaimStored: makeFaultSwitch(config),
     async close() {
       await waiters.close();

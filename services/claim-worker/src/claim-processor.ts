@@ -7,6 +7,7 @@ import {
   type ClaimJobData,
   type Config,
   type Db,
+  type ClaimDecisionMetrics,
   type Logger,
   type WebhookJobData,
   type WebhookQueue,
@@ -18,6 +19,7 @@ export interface ClaimProcessorDeps {
   publisher: Redis;
   logger: Logger;
   webhooks: WebhookQueue;
+  metrics: ClaimDecisionMetrics;
 }
 
 const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -56,6 +58,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     try {
       const result = await applyClaim(applyDeps, claimId);
       const durationMs = Math.round(performance.now() - started);
+      if (result.kind === 'decided') deps.metrics.observe(result.decided, durationMs / 1000);
       if (result.kind !== 'decided') {
         log.info('claim already decided; nothing to do', { result: result.kind, durationMs });
         return result.kind;

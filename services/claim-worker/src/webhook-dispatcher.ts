@@ -25,6 +25,8 @@ export interface WebhookProcessorDeps {
   logger: Logger;
   sender: WebhookSender;
   random?: () => number;
+  /** attempts by result, for /metrics */
+  deliveries?: { inc(labels: { result: string }): void };
 }
 
 type Verdict = { status: 'delivered' | 'gone' } | { status: 'retry'; retryAfterMs?: number };
@@ -117,6 +119,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
     // If this write fails the job is retried: the event stays leased, then the attempt is made again.
     await webhooksRepo.recordAttempt(deps.db, event, { attempt, attemptedAt, statusCode, error, durationMs, status, nextAttemptAt });
 
+    deps.deliveries?.inc({ result: status === 'pending' ? 'retry' : status });
     const meta = { attempt, statusCode, error, durationMs, nextAttemptAt: nextAttemptAt?.toISOString() };
     if (status === 'delivered') log.info('webhook delivered', meta);
     else if (status === 'gone') log.info('webhook stopped: the receiver answered 410 Gone', meta);

@@ -1,8 +1,11 @@
 import { Worker } from 'bullmq';
 import {
   claimQueueName,
+  WEBHOOK_QUEUE_NAME,
+  makeClaimDecisionMetrics,
   makeClaimQueues,
   makeDb,
+  makeMetricsRegistry,
   makeWebhookQueue,
   makeRedis,
   type ClaimJobData,
@@ -10,12 +13,15 @@ import {
   type Logger,
 } from '@taskclaim/shared';
 import { makeClaimProcessor } from './claim-processor';
+import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
 import { startReconciler, type Reconciler } from './reconciler';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { makeWebhookSender } from './webhook-sender';
 
 export interface ClaimWorkerProcess {
   reconciler: Reconciler;
+  /** where GET /metrics answers, when this process got the port */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -30,15 +36,21 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   const queues = makeClaimQueues({ connection, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   await queues.enforceSerialization();
   const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const registry = makeMetricsRegistry('claim-worker');
+  registerQueueDepth(registry, [
+    ...queues.queues.map((queue) => ({ name: queue.name, queue })),
+    { name: WEBHOOK_QUEUE_NAME, queue: webhooks.queue },
+  ]);
   const webhookDispatcher = startWebhookDispatcher({
     config,
     db,
     logger,
     connection,
+    deliveries: makeWebhookDeliveryCounter(registry),
     sender: makeWebhookSender({ allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
   });
 
-  const processor = makeClaimProcessor({ config, db, publisher, logger, webhooks });
+  const processor = makeClaimProcessor({ config, db, publisher, logger, webhooks, metrics: makeClaimDecisionMetrics(registry) });
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
@@ -53,12 +65,15 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     return worker;
   });
   const reconciler = startReconciler({ config, db, queues, webhooks, logger });
+  const metricsServer = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
   logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX });
 
   return {
     reconciler,
+    metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined,
     async close() {
       await reconciler.stop();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       // close() lets each worker finish the job it holds before returning.
       await Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
       await queues.close();

@@ -58,6 +58,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
     RECONCILE_AFTER_MS: '3000',
     RECONCILE_INTERVAL_MS: '1000',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -10,6 +10,7 @@ import { recordClaimEvent } from './record-claim-event';
 export interface DecidedClaim {
   claimId: number;
   taskId: number;
+  submittedAt: Date;
   decision: ClaimDecision;
   /** its webhook outbox row, committed with the decision: enqueue it after commit */
   webhook?: WebhookJobData;
@@ -84,7 +85,7 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise
       await claims.recordDecision(trx, queued.id, decision);
       // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
       const webhook = queued.callback_url ? await recordClaimEvent(trx, queued.id) : undefined;
-      decided.push({ claimId: queued.id, taskId: queued.task_id, decision, webhook });
+      decided.push({ claimId: queued.id, taskId: queued.task_id, submittedAt: queued.submitted_at, decision, webhook });
     }
     return { kind: 'decided', decided };
   });

@@ -26,8 +26,11 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
 
   if (inline) {
     log.info('claim accepted', { dispatch: 'inline' });
+    deps.metrics.claimsAccepted.inc({ dispatch: 'inline' });
+    const started = performance.now();
     const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
     if (result.kind === 'decided') {
+      deps.metrics.decisions.observe(result.decided, (performance.now() - started) / 1000);
       // After commit, best effort: a missed event delays only waiters; a missed webhook job, the reconciler enqueues.
       await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
       await deps.webhooks.enqueue(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : []))).catch(() => undefined);
@@ -41,6 +44,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   try {
     await deps.queues.enqueue([{ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id }]);
     log.info('claim accepted', { dispatch: 'queue' });
+    deps.metrics.claimsAccepted.inc({ dispatch: 'queue' });
   } catch (error) {
     // The row is stored, so the claim is accepted: the reconciler enqueues it once Redis is back.
     log.warn('claim stored but not enqueued; the reconciler will enqueue it', { error: (error as Error).message });

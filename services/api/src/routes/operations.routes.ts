@@ -10,6 +10,9 @@ export function operationsRouter(deps: ApiDeps): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
   router.get('/readyz', async (_req, res) => {
     const [postgres, redis] = await Promise.allSettled([
       withTimeout(deps.db.raw('SELECT 1'), 2_000),

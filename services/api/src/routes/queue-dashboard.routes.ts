@@ -1,0 +1,45 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Router, type RequestHandler } from 'express';
+import { tokensRepo } from '@taskclaim/shared';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../http/problem';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+/** The token from `Authorization: Basic <any user>:<admin token>` (what a browser prompts for) or `Bearer <admin token>`. */
+function tokenOf(header: string | undefined): string | undefined {
+  const [scheme, value] = (header ?? '').split(' ');
+  if (/^bearer$/i.test(scheme)) return value;
+  if (!/^basic$/i.test(scheme) || !value) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1) || undefined;
+}
+
+function adminOnly(deps: ApiDeps): RequestHandler {
+  return async (req, _res, next) => {
+    const token = tokenOf(req.headers.authorization);
+    const caller = token && token.length <= 512 ? await tokensRepo.findActiveTokenByValue(deps.db, token) : undefined;
+    if (caller?.kind !== 'admin') {
+      throw new HttpProblem(401, 'unauthorized', 'The queue dashboard needs an admin token as the password.', {}, {
+        'WWW-Authenticate': 'Basic realm="taskclaim queues", charset="UTF-8"',
+      });
+    }
+    next();
+  };
+}
+
+/** bull-board over every claim partition queue and the webhook queue, for admins only. */
+export function queueDashboardRouter(deps: ApiDeps): Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+  createBullBoard({
+    queues: [...deps.queues.queues, deps.webhooks.queue].map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'taskclaim queues' } },
+  });
+  const router = Router();
+  router.use(QUEUE_DASHBOARD_PATH, adminOnly(deps), serverAdapter.getRouter());
+  return router;
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { configSchema } from '@taskclaim/shared';
+import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+
+let env: TestEnv;
+let metricsPort: number;
+beforeAll(async () => {
+  env = await makeTestEnv();
+  metricsPort = (await env.startWorker()).metricsPort!;
+});
+afterAll(() => env.close());
+
+const text = async (url: string, headers: Record<string, string> = {}) => {
+  const response = await fetch(url, { headers });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+};
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+test('/metrics of the API and of a worker show a short burst', async () => {
+  const department = await env.factories.newDepartment();
+  const operators = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [department.id] })));
+  const task = await env.factories.newTask({ departmentId: department.id });
+  await Promise.all(operators.map((operator) => env.factories.claim(operator.token, task.id)));
+
+  const api = await text(`${env.baseUrl}/metrics`);
+  expect(api.status).toBe(200);
+  expect(api.headers.get('content-type')).toContain('text/plain');
+  expect(api.body).toMatch(/taskclaim_claims_accepted_total\{dispatch="queue",service="api"\} 3/);
+  expect(api.body).toContain('taskclaim_http_request_duration_seconds_bucket');
+  expect(api.body).toMatch(/route="\/api\/workorder-tasks\/:id\/claim\/",status="(200|400)"/);
+  expect(api.body).toContain('taskclaim_claim_waiters');
+  expect(api.body).toContain('taskclaim_process_cpu_seconds_total');
+
+  const worker = await text(`http://127.0.0.1:${metricsPort}/metrics`);
+  expect(worker.status).toBe(200);
+  expect(worker.body).toMatch(/taskclaim_claims_decided_total\{outcome="succeeded",code="none",service="claim-worker"\} 1/);
+  expect(worker.body).toMatch(/taskclaim_claims_decided_total\{outcome="rejected",code="already_claimed",service="claim-worker"\} 2/);
+  expect(worker.body).toMatch(/taskclaim_claim_accept_to_decision_seconds_count\{service="claim-worker"\} 3/);
+  expect(worker.body).toContain('taskclaim_claim_transaction_seconds_bucket');
+  expect(worker.body).toMatch(/taskclaim_queue_jobs\{queue="claims-0",state="waiting",service="claim-worker"\} \d+/);
+  expect(worker.body).toMatch(/taskclaim_queue_jobs\{queue="webhooks",state="delayed",service="claim-worker"\} \d+/);
+  expect((await text(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+});
+
+describe('queue dashboard', () => {
+  const url = () => `${env.baseUrl}/admin/queues`;
+
+  test('asks a browser for credentials, and refuses anything but an admin token', async () => {
+    const anonymous = await text(url());
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    const operator = await env.factories.newOperator();
+    expect((await text(url(), { authorization: basic('someone', operator.token) })).status).toBe(401);
+    expect((await text(url(), { authorization: basic('admin', 'wrong') })).status).toBe(401);
+  });
+
+  test('shows every partition queue and the webhook queue to an admin', async () => {
+    const page = await text(url(), { authorization: basic('admin', ADMIN_TOKEN) });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<html');
+    const api = await text(`${url()}/api/queues?activeQueue=claims-0&page=1&jobsPerPage=10`, { authorization: basic('admin', ADMIN_TOKEN) });
+    expect(api.status).toBe(200);
+    const names = (JSON.parse(api.body).queues as { name: string }[]).map((queue) => queue.name).sort();
+    const expected = [...Array.from({ length: env.config.CLAIM_PARTITIONS }, (_, p) => `claims-${p}`), 'webhooks'].sort();
+    expect(names).toEqual(expected);
+  });
+});
+
+test('X-Request-Id: a valid one is echoed, an invalid one replaced, and the claim carries it', async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  const traced = await env.factories.claim(operator.token, task.id, {}, { 'x-request-id': 'shift-7.terminal-3:0042' });
+  expect(traced.headers.get('x-request-id')).toBe('shift-7.terminal-3:0042');
+  const stored = await env.db('claim_requests').where({ id: traced.body.claim_id }).first();
+  expect(stored.request_id).toBe('shift-7.terminal-3:0042');
+  const replaced = await env.http('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
+  expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test('docker-compose.yml sets only variables the config accepts, and every service has a health check', () => {
+  // merge keys (<<: *taskclaim-env) as Docker Compose applies them
+  const compose = parse(readFileSync(path.resolve(__dirname, '../../docker-compose.yml'), 'utf8'), { merge: true });
+  const accepted = new Set(Object.keys(configSchema.shape));
+  for (const name of ['api', 'worker']) {
+    const variables = Object.keys(compose.services[name].environment);
+    expect(variables.length).toBeGreaterThan(5);
+    expect(variables.filter((variable) => !accepted.has(variable))).toEqual([]);
+    // and the values parse
+    expect(() => configSchema.parse(Object.fromEntries(Object.entries(compose.services[name].environment).map(([k, v]) => [k, String(v).replace(/\$\{ADMIN_TOKEN:-(.*)\}/, '$1')])))).not.toThrow();
+  }
+  for (const [name, service] of Object.entries<{ healthcheck?: { test: unknown } }>(compose.services)) {
+    expect([name, Boolean(service.healthcheck?.test)]).toEqual([name, true]);
+  }
+  expect(compose.services.redis.command.join(' ')).toMatch(/--appendonly yes.*--maxmemory-policy noeviction/);
+  expect(compose.services.worker.deploy.replicas).toBe(2);
+});
