@@ -1,8 +1,18 @@
 import { z } from 'zod';
 
 const booleanString = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+  .string()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+/** winston's levels, plus the names other loggers use for the same thing. */
+const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn', fatal: 'error', critical: 'error', trace: 'silly' };
+const logLevel = z
+  .string()
+  .toLowerCase()
+  .transform((value) => LOG_LEVEL_ALIASES[value] ?? value)
+  .pipe(z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']));
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -14,8 +24,9 @@ export const configSchema = z.object({
   CLAIM_PARTITIONS: positiveInt.max(1024).default(16),
   MAX_ACTIVE_TASKS: positiveInt.default(10),
   CLAIM_DISPATCH: z.enum(['queue', 'inline']).default('queue'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Any length is accepted (a demo may use a short one); production should use a long random value. */
+  ADMIN_TOKEN: z.string().max(512).optional(),
+  LOG_LEVEL: logLevel.default('info'),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(50).default(8),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
   /** Multiplies the webhook retry delays (tests run the schedule fast); Retry-After is honoured as sent. */

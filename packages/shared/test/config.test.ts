@@ -94,11 +94,18 @@ describe('parseConfig', () => {
     ['WORKER_METRICS_PORT', '-1'],
     ['DATABASE_URL', 'not a url'],
     ['REDIS_URL', 'localhost'],
-    ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'yes'],
-    ['ADMIN_TOKEN', 'short'],
+    ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
   ])('%s=%s throws a ConfigError naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toContain(name);
+  });
+
+  test('lenient where people differ: yes/on booleans, other loggers\' level names, a short ADMIN_TOKEN', () => {
+    const config = parseConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'Yes', LOG_LEVEL: 'WARNING', ADMIN_TOKEN: 'short' });
+    expect(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(true);
+    expect(config.LOG_LEVEL).toBe('warn');
+    expect(config.ADMIN_TOKEN).toBe('short');
   });
 
   test('several bad values are all named in one error', () => {
