@@ -17,7 +17,8 @@ export interface DecidedClaim {
 }
 
 export type ApplyClaimResult =
-  | { kind: 'decided'; decided: DecidedClaim[] }
+  /** `targetDecided` false: the batch limit was reached before the claim itself; apply again. */
+  | { kind: 'decided'; decided: DecidedClaim[]; targetDecided: boolean }
   /** Already decided: a re-delivered job, or an earlier claim's transaction decided it. Nothing changes. */
   | { kind: 'already_terminal' }
   | { kind: 'missing' };
@@ -30,51 +31,71 @@ export interface ApplyClaimDeps {
 }
 
 /**
- * Decides one claim in one transaction, together with the claims on the same task accepted
- * before it and not yet decided, in accept order. Locks: the claim rows (ascending), then the task row,
- * then the operator rows (in id order: the capacity check must see every concurrent claim of
- * the same operator on other tasks, and shared operators must not deadlock).
+ * What one transaction decides besides the claim itself, always oldest first:
+ * - no scope (inline dispatch): the queued claims of the same task accepted before it;
+ * - a partition (the queue worker): the queued claims of the whole partition accepted before it, up
+ *   to `limit` — one commit for many claims, while each task still sees its claims in accept order.
  */
-export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise<ApplyClaimResult> {
+export interface ApplyScope {
+  partition: number;
+  limit: number;
+}
+
+/**
+ * Decides a claim and the earlier queued claims of its scope in one transaction. Locks, each set in
+ * ascending id order so concurrent transactions never deadlock: the claim rows, then the task rows,
+ * then the operator rows (the capacity check must see every concurrent claim of an operator on
+ * other tasks).
+ */
+export async function applyClaim(deps: ApplyClaimDeps, claimId: number, scope?: ApplyScope): Promise<ApplyClaimResult> {
   return deps.db.transaction(async (trx) => {
     const claim = await claims.findClaim(trx, claimId);
     if (!claim) return { kind: 'missing' };
-    // Locks this claim together with the earlier queued ones, all in ascending id order: every
-    // transaction on a task takes claim locks in the same order, so two of them never deadlock.
-    const batch = await claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id);
-    if (batch.at(-1)?.id !== claim.id) return { kind: 'already_terminal' };
-    const task = await tasks.lockTaskView(trx, claim.task_id);
+    const batch = scope
+      ? await claims.lockQueuedClaimsOfPartitionUpTo(trx, { ...scope, taskId: claim.task_id, claimId: claim.id })
+      : await claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id);
+    const targetDecided = batch.at(-1)?.id === claim.id;
+    if (!targetDecided && (!scope || batch.length < scope.limit)) return { kind: 'already_terminal' };
+
+    const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.map((c) => c.task_id))]);
     const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
     const lockedOperators = await operators.lockOperators(trx, operatorIds);
-    const members = task?.assigned_department_id
-      ? await operators.membersOfDepartment(trx, task.assigned_department_id, operatorIds)
-      : new Set<number>();
+    const departmentIds = [...new Set([...lockedTasks.values()].flatMap((task) => task.assigned_department_id ?? []))];
+    const memberships = await operators.memberships(trx, operatorIds, departmentIds);
     const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
     await deps.afterLocks?.();
 
-    let assignee = task?.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null;
-    const decided: DecidedClaim[] = [];
+    const assignees = new Map([...lockedTasks.values()].map((task) => [
+      task.id,
+      task.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null,
+    ]));
+    const newAssignments = new Map<number, number>();
+    const newNotifications: notifications.TaskAssignedNotification[] = [];
+    const decisions: { claimId: number; decision: ClaimDecision }[] = [];
     for (const queued of batch) {
       const operator = lockedOperators.get(queued.operator_id);
       if (!operator) throw new Error(`operator ${queued.operator_id} of claim ${queued.id} is missing`);
+      const task = lockedTasks.get(queued.task_id);
       const decision = decideClaim({
         operator,
         taskId: queued.task_id,
-        task: task ? {
-          id: task.id,
-          status: task.status,
-          assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
-          assignedOperator: assignee,
-        } : null,
-        operatorIsMemberOfTaskDepartment: members.has(operator.id),
+        task: task
+          ? {
+              id: task.id,
+              status: task.status,
+              assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
+              assignedOperator: assignees.get(task.id) ?? null,
+            }
+          : null,
+        operatorIsMemberOfTaskDepartment: memberships.has(`${operator.id}:${task?.assigned_department_id}`),
         activeTaskCount: activeCounts.get(operator.id) ?? 0,
         limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks,
       });
       if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) {
-        assignee = { id: operator.id, username: operator.username };
+        assignees.set(task.id, { id: operator.id, username: operator.username });
         activeCounts.set(operator.id, (activeCounts.get(operator.id) ?? 0) + 1);
-        await tasks.assignOperator(trx, task.id, operator.id);
-        await notifications.insertTaskAssigned(trx, {
+        newAssignments.set(task.id, operator.id);
+        newNotifications.push({
           operatorId: operator.id,
           claimId: queued.id,
           taskId: task.id,
@@ -82,11 +103,18 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number): Promise
           params: { work_content: task.work_content, order_number: task.order_number, notes: queued.notes },
         });
       }
-      await claims.recordDecision(trx, queued.id, decision);
+      decisions.push({ claimId: queued.id, decision });
+    }
+    await tasks.assignOperators(trx, newAssignments);
+    await notifications.insertTaskAssigned(trx, newNotifications);
+    await claims.recordDecisions(trx, decisions);
+
+    const decided: DecidedClaim[] = [];
+    for (const [index, queued] of batch.entries()) {
       // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
       const webhook = queued.callback_url ? await recordClaimEvent(trx, queued.id) : undefined;
-      decided.push({ claimId: queued.id, taskId: queued.task_id, submittedAt: queued.submitted_at, decision, webhook });
+      decided.push({ claimId: queued.id, taskId: queued.task_id, submittedAt: queued.submitted_at, decision: decisions[index].decision, webhook });
     }
-    return { kind: 'decided', decided };
+    return { kind: 'decided', decided, targetDecided };
   });
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { claimRequestBody, claimsRepo, pathId, presentDelivery, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
+import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
 import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
 import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
@@ -67,6 +67,7 @@ export function claimsRouter(deps: ApiDeps): Router {
       request_id: res.locals.requestId as string,
       idempotency_key: idempotencyKey,
       request_fingerprint: idempotencyKey ? requestFingerprint(request) : null,
+      partition: partitionOf(taskId, deps.config.CLAIM_PARTITIONS),
       waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
       signal: closedSignal(res),
     };

@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import * as initialSchema from './001_initial_schema';
 import * as idempotencyKeys from './002_idempotency_keys';
 import * as webhookOutbox from './003_webhook_outbox';
+import * as claimPartition from './004_claim_partition';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_initial_schema': initialSchema,
   '002_idempotency_keys': idempotencyKeys,
   '003_webhook_outbox': webhookOutbox,
+  '004_claim_partition': claimPartition,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -19,6 +19,7 @@ export interface ClaimRow {
   request_id: string | null;
   idempotency_key: string | null;
   request_fingerprint: string | null;
+  partition: number | null;
   attempts: number;
   submitted_at: Date;
   completed_at: Date | null;
@@ -33,6 +34,7 @@ export interface NewClaim {
   request_id: string | null;
   idempotency_key: string | null;
   request_fingerprint: string | null;
+  partition: number;
 }
 
 export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
@@ -49,8 +51,8 @@ const ACCEPT_LOCK_NAMESPACE = 7_301;
 export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow | undefined> {
   const { rows } = await db.raw(
     `WITH accept_lock AS (SELECT pg_advisory_xact_lock(?, (?::bigint % 2147483647)::int))
-     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM accept_lock
+     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM accept_lock
      ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
     [
@@ -64,6 +66,7 @@ export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow |
       claim.request_id,
       claim.idempotency_key,
       claim.request_fingerprint,
+      claim.partition,
     ],
   );
   return rows[0] as ClaimRow | undefined;
@@ -90,17 +93,42 @@ export async function lockQueuedClaimsOfTaskUpTo(trx: Knex.Transaction, taskId: 
     .forUpdate();
 }
 
-export async function recordDecision(trx: Knex.Transaction, claimId: number, decision: ClaimDecision): Promise<void> {
-  await trx('claim_requests')
-    .where({ id: claimId })
-    .update({
-      status: decision.outcome,
-      code: decision.outcome === 'rejected' ? decision.code : null,
-      params: decision.outcome === 'rejected' ? decision.params : {},
-      already_claimed: decision.outcome === 'succeeded' && decision.alreadyClaimed,
-      attempts: trx.raw('attempts + 1'),
-      completed_at: trx.fn.now(),
-    });
+/**
+ * The queued claims of a partition accepted up to and including `claimId`, oldest first, at most
+ * `limit`, locked. `taskId` keeps the claim's own task in even if its row was stored under another
+ * partition count. Ascending id order again, so overlapping batches never deadlock.
+ */
+export async function lockQueuedClaimsOfPartitionUpTo(
+  trx: Knex.Transaction,
+  scope: { partition: number; taskId: number; claimId: number; limit: number },
+): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests')
+    .where({ status: 'queued' })
+    .andWhere('id', '<=', scope.claimId)
+    .andWhere((q) => q.where({ partition: scope.partition }).orWhere({ task_id: scope.taskId }))
+    .orderBy('id')
+    .limit(scope.limit)
+    .forUpdate();
+}
+
+/** Writes the outcomes of one transaction's claims in one statement. */
+export async function recordDecisions(trx: Knex.Transaction, decisions: { claimId: number; decision: ClaimDecision }[]): Promise<void> {
+  if (decisions.length === 0) return;
+  const rows = decisions.map(({ claimId, decision }) => ({
+    id: claimId,
+    status: decision.outcome,
+    code: decision.outcome === 'rejected' ? decision.code : null,
+    params: decision.outcome === 'rejected' ? decision.params : {},
+    already_claimed: decision.outcome === 'succeeded' && decision.alreadyClaimed,
+  }));
+  await trx.raw(
+    `UPDATE claim_requests AS c
+     SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
+         attempts = c.attempts + 1, completed_at = now()
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status text, code text, params jsonb, already_claimed boolean)
+     WHERE c.id = v.id`,
+    [JSON.stringify(rows)],
+  );
 }
 
 /** Retries are spent: the claim ends `failed` (never for a rule), unless something decided it meanwhile. */

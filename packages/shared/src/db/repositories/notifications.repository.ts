@@ -13,18 +13,26 @@ export interface NotificationRow {
   read_at: Date | null;
 }
 
-export async function insertTaskAssigned(
-  trx: Knex.Transaction,
-  notification: { operatorId: number; claimId: number; taskId: number; workOrderId: number; params: NotificationRow['params'] },
-): Promise<void> {
-  await trx('notifications').insert({
-    operator_id: notification.operatorId,
-    type: 'task_assigned',
-    params: notification.params,
-    task_id: notification.taskId,
-    work_order_id: notification.workOrderId,
-    claim_id: notification.claimId,
-  });
+export interface TaskAssignedNotification {
+  operatorId: number;
+  claimId: number;
+  taskId: number;
+  workOrderId: number;
+  params: NotificationRow['params'];
+}
+
+export async function insertTaskAssigned(trx: Knex.Transaction, notifications: TaskAssignedNotification[]): Promise<void> {
+  if (notifications.length === 0) return;
+  await trx('notifications').insert(
+    notifications.map((n) => ({
+      operator_id: n.operatorId,
+      type: 'task_assigned',
+      params: n.params,
+      task_id: n.taskId,
+      work_order_id: n.workOrderId,
+      claim_id: n.claimId,
+    })),
+  );
 }
 
 export async function pageNotifications(

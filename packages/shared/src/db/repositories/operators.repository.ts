@@ -33,12 +33,14 @@ export async function departmentIdsOf(db: Knex, operatorId: number): Promise<num
   return (await db('operator_departments').where({ operator_id: operatorId }).orderBy('department_id').pluck('department_id')).map(Number);
 }
 
-export async function membersOfDepartment(db: Knex, departmentId: number, operatorIds: number[]): Promise<Set<number>> {
-  const rows = await db('operator_departments')
-    .where({ department_id: departmentId })
+/** Which (operator, department) pairs are memberships, as `${operatorId}:${departmentId}` keys. */
+export async function memberships(db: Knex, operatorIds: number[], departmentIds: number[]): Promise<Set<string>> {
+  if (operatorIds.length === 0 || departmentIds.length === 0) return new Set();
+  const rows: { operator_id: number; department_id: number }[] = await db('operator_departments')
     .whereIn('operator_id', operatorIds)
-    .pluck('operator_id');
-  return new Set(rows.map(Number));
+    .whereIn('department_id', departmentIds)
+    .select('operator_id', 'department_id');
+  return new Set(rows.map((row) => `${row.operator_id}:${row.department_id}`));
 }
 
 /** Returns true when the operator was created. */

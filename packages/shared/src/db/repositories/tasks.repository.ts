@@ -53,13 +53,20 @@ export async function findTaskView(db: Knex, taskId: number): Promise<TaskView |
   return taskViewQuery(db).where('t.id', taskId).first();
 }
 
-/** Locks the task row only (FOR UPDATE OF t): the joined rows are read, not locked. */
-export async function lockTaskView(trx: Knex.Transaction, taskId: number): Promise<TaskView | undefined> {
-  return taskViewQuery(trx).where('t.id', taskId).forUpdate('t').first();
+/** Locks the task rows only (FOR UPDATE OF t), in id order. */
+export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): Promise<Map<number, TaskView>> {
+  const rows: TaskView[] = await taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forUpdate('t');
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
-export async function assignOperator(trx: Knex.Transaction, taskId: number, operatorId: number): Promise<void> {
-  await trx('work_order_tasks').where({ id: taskId }).update({ assigned_operator_id: operatorId, updated_at: trx.fn.now() });
+/** task id → its new assignee, in one statement. */
+export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number>): Promise<void> {
+  if (assignments.size === 0) return;
+  await trx.raw(
+    `UPDATE work_order_tasks AS t SET assigned_operator_id = v.operator_id, updated_at = now()
+     FROM unnest(?::bigint[], ?::bigint[]) AS v(id, operator_id) WHERE t.id = v.id`,
+    [[...assignments.keys()], [...assignments.values()]],
+  );
 }
 
 export async function countActiveTasks(db: Knex, operatorIds: number[]): Promise<Map<number, number>> {
