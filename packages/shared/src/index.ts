@@ -28,3 +28,4 @@ export * from './infrastructure-errors';
 export * from './db/demo-seed';
 export * from './db/invariants';
 export * from './metrics';
+export * from './process-lifecycle';

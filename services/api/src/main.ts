@@ -1,9 +1,9 @@
-import { ensureDatabase, loadConfig, makeLogger, migrateLatest, tokensRepo } from '@taskclaim/shared';
 import type { Server } from 'node:http';
+import { ensureDatabase, loadConfig, makeLogger, migrateLatest, runProcess, tokensRepo } from '@taskclaim/shared';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 
-async function main(): Promise<void> {
+runProcess('api', async () => {
   const config = loadConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
   await ensureDatabase(config.DATABASE_URL);
@@ -17,25 +17,15 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('api stopping', { signal });
-    // Stop accepting; waiting requests are answered with the claim as it stands (202), then pools close.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await deps.waiters.close();
-    server.closeIdleConnections();
-    await closed;
-    await deps.close();
-    logger.info('api stopped');
-    process.exit(0);
+  return {
+    logger,
+    async shutdown() {
+      // Stop accepting; waiting requests are answered with the claim as it stands (202), then pools close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.waiters.close();
+      server.closeIdleConnections();
+      await closed;
+      await deps.close();
+    },
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

@@ -1,7 +1,7 @@
-import { ensureDatabase, loadConfig, makeDb, makeLogger, migrateLatest } from '@taskclaim/shared';
+import { ensureDatabase, loadConfig, makeDb, makeLogger, migrateLatest, runProcess } from '@taskclaim/shared';
 import { startClaimWorkers } from './worker';
 
-async function main(): Promise<void> {
+runProcess('claim worker', async () => {
   const config = loadConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'claim-worker' });
   await ensureDatabase(config.DATABASE_URL);
@@ -10,20 +10,6 @@ async function main(): Promise<void> {
   await migrator.destroy();
 
   const claimWorkers = await startClaimWorkers(config, logger);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('claim worker draining', { signal });
-    await claimWorkers.close();
-    logger.info('claim worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  // close() lets each partition worker finish the claim transaction it holds.
+  return { logger, shutdown: () => claimWorkers.close() };
 });
