@@ -1,0 +1,56 @@
+/**
+ * Swagger UI and the queue dashboard as a person sees them, in headless Chromium; the screenshots
+ * are kept under docs/.
+ */
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+
+const DOCS = path.resolve(__dirname, '../../docs');
+let env: TestEnv;
+let browser: Browser;
+beforeAll(async () => {
+  env = await makeTestEnv();
+  await env.startWorker();
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+test('Swagger UI at /docs renders the generated document', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${env.baseUrl}/docs/`);
+  await page.getByText('/api/workorder-tasks/{id}/claim/').first().waitFor({ timeout: 30_000 });
+  expect(await page.getByText('/api/claims/{claim_id}').count()).toBeGreaterThan(0);
+  await page.screenshot({ path: path.join(DOCS, 'openapi-docs.png') });
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+test('the queue dashboard logs an admin in with basic auth and shows the partition queues', async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  await env.factories.claim(operator.token, task.id);
+
+  const refused = await browser.newContext({ httpCredentials: { username: 'admin', password: 'not-a-token' } });
+  const denied = await (await refused.newPage()).goto(`${env.baseUrl}/admin/queues`);
+  expect(denied?.status()).toBe(401);
+  await refused.close();
+
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+  const page = await admin.newPage();
+  const response = await page.goto(`${env.baseUrl}/admin/queues`);
+  expect(response?.status()).toBe(200);
+  await page.getByText('claims-0').first().waitFor({ timeout: 30_000 });
+  expect(await page.getByText('webhooks').count()).toBeGreaterThan(0);
+  await page.getByText('Loading...').waitFor({ state: 'detached', timeout: 30_000 });
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(DOCS, 'queue-dashboard.png') });
+  await admin.close();
+});
