@@ -6,7 +6,19 @@ COPY packages/shared/package.json packages/shared/
 COPY packages/client/package.json packages/client/
 COPY services/api/package.json services/api/
 COPY services/claim-worker/package.json services/claim-worker/
+COPY apps/console/package.json apps/console/
 RUN npm ci --omit=dev --no-audit --no-fund
+
+# The operator console is built with vite (a dev dependency); only its dist/ goes into the image.
+FROM node:20-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY packages/shared/package.json packages/shared/
+COPY services/api/package.json services/api/
+COPY services/claim-worker/package.json services/claim-worker/
+COPY packages/client packages/client
+COPY apps/console apps/console
+RUN npm ci --no-audit --no-fund && npm run build -w @taskclaim/console
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -16,6 +28,7 @@ COPY package.json tsconfig.base.json ./
 COPY packages ./packages
 COPY services ./services
 COPY scripts ./scripts
+COPY --from=console /app/apps/console/dist ./apps/console/dist
 USER node
 EXPOSE 3000
 CMD ["npm", "run", "start:api"]

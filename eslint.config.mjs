@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -10,6 +11,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The operator console runs in browsers: the DOM's globals, not Node's.
+    files: ['apps/console/src/**/*.ts'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/test/**/*.ts'],

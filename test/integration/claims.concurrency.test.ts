@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { applyClaim, claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared';
-import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
+import { raceCapacity, raceFortyOperators } from '../support/races';
+import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -24,43 +25,11 @@ describe('with one in-process worker', () => {
   afterAll(() => stopWorker());
 
   test('40 operators claim one task at the same instant: one winner, 39 already_claimed, first come first served', async () => {
-    const department = await env.factories.newDepartment();
-    const operators = await Promise.all(Array.from({ length: 40 }, () => env.factories.newOperator({ departmentIds: [department.id] })));
-    const task = await env.factories.newTask({ departmentId: department.id });
-
-    const responses = await Promise.all(operators.map((operator) => env.factories.claim(operator.token, task.id, {}, { prefer: 'respond-async' })));
-    expect(responses.map((response) => response.status)).toEqual(operators.map(() => 202));
-    const rows = await decidedClaims(responses.map((response) => response.body.claim_id));
-
-    const winners = rows.filter((row) => row.status === 'succeeded');
-    expect(winners).toHaveLength(1);
-    expect(rows.filter((row) => row.status === 'rejected' && row.code === 'already_claimed')).toHaveLength(39);
-    expect(winners[0].id).toBe(rows[0].id); // the claim accepted first wins
-    const shown = await env.http('GET', `/api/workorder-tasks/${task.id}/`, { token: ADMIN_TOKEN });
-    expect(shown.body.assigned_operator.id).toBe(winners[0].operator_id);
-    const notifications = await env.db('notifications').where({ task_id: task.id });
-    expect(notifications).toHaveLength(1);
-    expect(notifications[0].operator_id).toBe(winners[0].operator_id);
+    await raceFortyOperators(env);
   });
 
   test('an operator with a limit of 3 claims 12 tasks in 12 partitions at once: exactly 3 succeed', async () => {
-    const department = await env.factories.newDepartment();
-    const operator = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 3 });
-    const tasks: number[] = [];
-    const partitions = new Set<number>();
-    while (tasks.length < 12) {
-      const task = await env.factories.newTask({ departmentId: department.id });
-      const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
-      if (partitions.has(partition)) continue;
-      partitions.add(partition);
-      tasks.push(task.id);
-    }
-    const responses = await Promise.all(tasks.map((taskId) => env.factories.claim(operator.token, taskId, {}, { prefer: 'respond-async' })));
-    const rows = await decidedClaims(responses.map((response) => response.body.claim_id));
-    expect(rows.filter((row) => row.status === 'succeeded')).toHaveLength(3);
-    expect(rows.filter((row) => row.code === 'capacity_reached')).toHaveLength(9);
-    const mine = await env.http('GET', '/api/workorder-tasks/mine/', { token: operator.token });
-    expect(mine.body).toMatchObject({ active_count: 3, limit: 3 });
+    await raceCapacity(env);
   });
 
   test('the same claim job processed twice takes effect once', async () => {

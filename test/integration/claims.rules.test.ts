@@ -1,4 +1,4 @@
-import { RULE_SCENARIOS } from '../support/rule-scenarios';
+import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -8,21 +8,11 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-/** Holds every partition so a claim stays queued while a test changes the world under it. */
-async function whilePaused(action: () => Promise<void>): Promise<void> {
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  try {
-    await action();
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
-}
-
 describe.each(RULE_SCENARIOS)('SPEC §3 rule $rule', (scenario) => {
   test('async: 202 with Location, then polling GET reaches the outcome', async () => {
     const { token, taskId, body, operatorId } = await scenario.arrange(env);
     let accepted!: Awaited<ReturnType<TestEnv['http']>>;
-    await whilePaused(async () => {
+    await whilePaused(env, async () => {
       accepted = await env.http('POST', `/api/workorder-tasks/${taskId}/claim/`, { token, body: body ?? {}, headers: { prefer: 'respond-async' } });
       expect(accepted.status).toBe(202);
       await scenario.afterAccept?.(env, taskId);
@@ -49,36 +39,7 @@ describe.each(RULE_SCENARIOS)('SPEC §3 rule $rule', (scenario) => {
     await scenario.verify?.(env, decided, { operatorId, taskId, token });
   });
 
-  test('Prefer: wait answers with the outcome', async () => {
-    const { token, taskId, body, operatorId } = await scenario.arrange(env);
-    let response: Awaited<ReturnType<TestEnv['http']>>;
-    if (scenario.afterAccept) {
-      // the world changes between accept and decision: accept while paused, then wait on the GET
-      let claimId = 0;
-      await whilePaused(async () => {
-        const accepted = await env.http('POST', `/api/workorder-tasks/${taskId}/claim/`, { token, body: body ?? {} });
-        claimId = accepted.body.claim_id;
-        await scenario.afterAccept!(env, taskId);
-      });
-      response = await env.http('GET', `/api/claims/${claimId}`, { token, headers: { prefer: 'wait=20' } });
-      expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ status: scenario.expected.status, code: (scenario.expected as { code?: string }).code });
-    } else {
-      response = await env.factories.claim(token, taskId, body ?? {});
-      if (scenario.expected.status === 'rejected') {
-        expect(response.status).toBe(400);
-        expect(response.headers.get('content-type')).toContain('application/problem+json');
-        expect(response.body).toMatchObject({ status: 400, code: scenario.expected.code, claim_id: expect.any(Number) });
-      } else {
-        expect(response.status).toBe(200);
-        expect(response.body).toMatchObject({ status: 'succeeded', already_claimed: scenario.expected.alreadyClaimed, code: null });
-        expect(response.body.task.id).toBe(taskId);
-      }
-    }
-    expect(response.headers.get('preference-applied')).toBe('wait=20');
-    const claim = response.body.claim ?? response.body;
-    await scenario.verify?.(env, { claim_id: claim.claim_id, detail: response.body.detail }, { operatorId, taskId, token });
-  });
+  test('Prefer: wait answers with the outcome', () => expectOutcomeUnderPreferWait(env, scenario));
 });
 
 test('a rejection reads in the language of each request, whatever language it was submitted in', async () => {

@@ -160,3 +160,48 @@ export const RULE_SCENARIOS: RuleScenario[] = [
     },
   },
 ];
+
+/** Holds every partition so a claim stays queued while a test changes the world under it. */
+export async function whilePaused(env: TestEnv, action: () => Promise<void>): Promise<void> {
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  try {
+    await action();
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+}
+
+/**
+ * One scenario under `Prefer: wait`: the POST answers with the outcome (or, when the world changes
+ * between accept and decision, the GET waits for it). Needs a worker running.
+ */
+export async function expectOutcomeUnderPreferWait(env: TestEnv, scenario: RuleScenario): Promise<void> {
+  const { token, taskId, body, operatorId } = await scenario.arrange(env);
+  let response: Awaited<ReturnType<TestEnv['http']>>;
+  if (scenario.afterAccept) {
+    // the world changes between accept and decision: accept while paused, then wait on the GET
+    let claimId = 0;
+    await whilePaused(env, async () => {
+      const accepted = await env.http('POST', `/api/workorder-tasks/${taskId}/claim/`, { token, body: body ?? {} });
+      claimId = accepted.body.claim_id;
+      await scenario.afterAccept!(env, taskId);
+    });
+    response = await env.http('GET', `/api/claims/${claimId}`, { token, headers: { prefer: 'wait=20' } });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: scenario.expected.status, code: (scenario.expected as { code?: string }).code });
+  } else {
+    response = await env.factories.claim(token, taskId, body ?? {});
+    if (scenario.expected.status === 'rejected') {
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.body).toMatchObject({ status: 400, code: scenario.expected.code, claim_id: expect.any(Number) });
+    } else {
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ status: 'succeeded', already_claimed: scenario.expected.alreadyClaimed, code: null });
+      expect(response.body.task.id).toBe(taskId);
+    }
+  }
+  expect(response.headers.get('preference-applied')).toBe('wait=20');
+  const claim = response.body.claim ?? response.body;
+  await scenario.verify?.(env, { claim_id: claim.claim_id, detail: response.body.detail }, { operatorId, taskId, token });
+}

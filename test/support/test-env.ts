@@ -1,14 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import {
   dropDatabase,
   ensureDatabase,
+  isRedisCluster,
   makeDb,
   makeLogger,
   makeRedis,
   parseConfig,
+  queuePrefix,
+  WEBHOOK_QUEUE_NAME,
   tokensRepo,
   type Config,
   type Db,
@@ -19,6 +22,7 @@ import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
 import { makeFactories, type Factories } from './factories';
 import { makeHttp, type Http } from './http';
+import { freePort, spawnTs, until } from './processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -37,7 +41,14 @@ export interface TestEnv {
   startWorker(): Promise<ClaimWorkerProcess>;
   /** starts `npm run start:worker`'s entry point as a separate OS process */
   spawnWorker(extraEnv?: NodeJS.ProcessEnv): Promise<SpawnedWorker>;
+  /** starts `npm run start:api`'s entry point as a separate OS process on a free port, resolved once /readyz answers 200 */
+  spawnApi(extraEnv?: NodeJS.ProcessEnv): Promise<SpawnedApi>;
   close(): Promise<void>;
+}
+
+export interface SpawnedApi extends SpawnedWorker {
+  baseUrl: string;
+  http: Http;
 }
 
 export interface SpawnedWorker {
@@ -50,6 +61,7 @@ export interface SpawnedWorker {
 /**
  * One file's world: its own database cloned from the migrated template, its own queue prefix, an API
  * listening on a random port, and workers started on demand. `close()` leaves nothing behind.
+ * `overrides` may give REDIS_CLUSTER_NODES: everything, child processes included, then uses that cluster.
  */
 export async function makeTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
   const name = uniqueName('taskclaim_test');
@@ -65,12 +77,14 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
     RECONCILE_INTERVAL_MS: '1000',
     CLAIM_LOCK_MS: '2000',
     WORKER_METRICS_PORT: '0',
+    // two test files run at once, each with an API, workers and child processes: stay under max_connections
+    DATABASE_POOL_MAX: '4',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ...overrides,
   };
   const config = parseConfig(variables);
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'test' });
-  const db = makeDb(url, { max: 10 });
+  const db = makeDb(url, { max: 4 });
   const api = await makeApiDeps(config, logger);
   await tokensRepo.ensureBootstrapAdminToken(db, ADMIN_TOKEN);
   await api.queues.enforceSerialization();
@@ -97,22 +111,28 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
       return worker;
     },
     async spawnWorker(extraEnv = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/claim-worker/src/main.ts')], {
-        env: { ...childEnv, LOG_LEVEL: 'info', ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const spawned = { child, output: () => output, exited };
+      const spawned = spawnTs(path.join(ROOT, 'services/claim-worker/src/main.ts'), { ...childEnv, LOG_LEVEL: 'info', ...extraEnv });
       children.push(spawned);
-      const deadline = Date.now() + 30_000;
-      while (!output.includes('claim workers started')) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await until(() => {
+        if (spawned.child.exitCode !== null) throw new Error(`worker did not start:\n${spawned.output()}`);
+        return spawned.output().includes('claim workers started');
+      }, 'a worker process to start').catch((error: Error) => {
+        throw new Error(`${error.message}:\n${spawned.output()}`);
+      });
       return spawned;
+    },
+    async spawnApi(extraEnv = {}) {
+      const port = await freePort();
+      const spawned = spawnTs(path.join(ROOT, 'services/api/src/main.ts'), { ...childEnv, LOG_LEVEL: 'info', ...extraEnv, PORT: String(port) });
+      children.push(spawned);
+      const apiUrl = `http://127.0.0.1:${port}`;
+      await until(async () => {
+        if (spawned.child.exitCode !== null) throw new Error(`api did not start:\n${spawned.output()}`);
+        return fetch(`${apiUrl}/readyz`).then((response) => response.ok, () => false);
+      }, 'an API process to be ready').catch((error: Error) => {
+        throw new Error(`${error.message}:\n${spawned.output()}`);
+      });
+      return { ...spawned, baseUrl: apiUrl, http: makeHttp(apiUrl) };
     },
     async close() {
       for (const spawned of children) if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
@@ -128,15 +148,31 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
   };
 }
 
+/**
+ * Deletes this env's keys: QUEUE_PREFIX's own (rate limits) and every queue's (on a cluster, one hash
+ * tag per queue). A cluster is scanned master by master, and its keys deleted one by one (one slot each).
+ */
 async function deleteRedisKeys(config: Config): Promise<void> {
-  const redis = makeRedis(config.REDIS_URL, 'blocking');
+  const redis = makeRedis(config, 'blocking');
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await redis.ping(); // a cluster knows its masters once connected
+    const cluster = isRedisCluster(redis);
+    const prefixes = new Set([
+      config.QUEUE_PREFIX,
+      queuePrefix(config.QUEUE_PREFIX, WEBHOOK_QUEUE_NAME, cluster),
+      ...Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => queuePrefix(config.QUEUE_PREFIX, partition, cluster)),
+    ]);
+    for (const node of cluster ? redis.nodes('master') : [redis]) {
+      for (const prefix of prefixes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          if (keys.length && cluster) await node.pipeline(keys.map((key) => ['del', key])).exec();
+          else if (keys.length) await node.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+    }
   } finally {
     redis.disconnect();
   }

@@ -18,8 +18,14 @@ const positiveInt = z.coerce.number().int().positive();
 
 export const configSchema = z.object({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/taskclaim'),
+  /** PostgreSQL connections per process (API or worker): several processes share max_connections. */
+  DATABASE_POOL_MAX: positiveInt.max(200).default(10),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: z.string().optional(),
+  /** `host:port,host:port,…`: a Redis Cluster's nodes (any few of them), used instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*(?:[\w.-]+|\[[\da-fA-F:.]+\]):\d{1,5}\s*(?:,\s*(?:[\w.-]+|\[[\da-fA-F:.]+\]):\d{1,5}\s*)*$/, 'host:port,host:port,… expected')
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   CLAIM_PARTITIONS: positiveInt.max(1024).default(16),
   MAX_ACTIVE_TASKS: positiveInt.default(10),

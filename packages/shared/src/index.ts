@@ -17,6 +17,7 @@ export type { TokenRow, TokenKind } from './db/repositories/tokens.repository';
 export * from './claims/apply-claim';
 export * from './claims/fail-claim';
 export * from './queue/redis';
+export * from './queue/queue-naming';
 export * from './queue/claim-queues';
 export * from './queue/claim-events';
 export * from './queue/webhook-queue';

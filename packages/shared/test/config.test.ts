@@ -94,11 +94,19 @@ describe('parseConfig', () => {
     ['WORKER_METRICS_PORT', '-1'],
     ['DATABASE_URL', 'not a url'],
     ['REDIS_URL', 'localhost'],
+    ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['REDIS_CLUSTER_NODES', 'redis://redis-1:7000'],
+    ['REDIS_CLUSTER_NODES', 'redis-1:7000;redis-2:7001'],
     ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'maybe'],
     ['LOG_LEVEL', 'loud'],
   ])('%s=%s throws a ConfigError naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toContain(name);
+  });
+
+  test('REDIS_CLUSTER_NODES takes host:port pairs separated by commas (IPv6 in brackets)', () => {
+    const nodes = 'redis-1:7000, redis-2:7001,10.0.0.3:7002,[::1]:7003';
+    expect(parseConfig({ REDIS_CLUSTER_NODES: nodes }).REDIS_CLUSTER_NODES).toBe(nodes);
   });
 
   test('lenient where people differ: yes/on booleans, other loggers\' level names, a short ADMIN_TOKEN', () => {

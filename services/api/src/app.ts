@@ -7,6 +7,7 @@ import { makeRateLimit } from './http/rate-limit';
 import { makeOpenApiDocument } from './openapi';
 import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
+import { consoleRouter } from './routes/console.routes';
 import { docsRouter } from './routes/docs.routes';
 import { queueDashboardRouter } from './routes/queue-dashboard.routes';
 import { notificationsRouter } from './routes/notifications.routes';
@@ -32,6 +33,7 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.use(deps.metrics.httpDurations);
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
+  app.use(consoleRouter());
   app.use(queueDashboardRouter(deps));
   const rateLimit = makeRateLimit({
     redis: deps.redis,

@@ -5,30 +5,34 @@ import {
   makeRedis,
   makeWebhookQueue,
   type ClaimQueues,
+  type ClaimRow,
   type ClaimWaiters,
   type Config,
   type Db,
   type Logger,
+  type RedisClient,
   type WebhookQueue,
 } from '@taskclaim/shared';
-import type { Redis } from 'ioredis';
+import { makeClaimAcceptor, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
 export interface ApiDeps {
   config: Config;
   logger: Logger;
   db: Db;
-  redis: Redis;
+  /** a single Redis, or a Redis Cluster when REDIS_CLUSTER_NODES is set */
+  redis: RedisClient;
   queues: ClaimQueues;
   /** inline dispatch decides claims here, so it enqueues their webhooks too */
   webhooks: WebhookQueue;
   waiters: ClaimWaiters;
   metrics: ApiMetrics;
-  /** called between storing a claim and enqueueing it: where the fault tests kill the API */
-  afterClaimStored(): void;
+  /** stores claims (group commit) and, in queue mode, enqueues their jobs */
+  acceptor: ClaimAcceptor;
   close(): Promise<void>;
 }
 
+/** The test-only fault switch: the API dies between storing its Nth claim and enqueueing it. */
 function makeFaultSwitch(config: Config): () => void {
   const killAfter = config.FAULT_KILL_API_AFTER_STORED_CLAIMS;
   let stored = 0;
@@ -37,10 +41,22 @@ function makeFaultSwitch(config: Config): () => void {
   };
 }
 
+/** In queue mode a stored batch is enqueued at once; if Redis refuses, the rows are accepted anyway and the reconciler enqueues them. */
+function makeEnqueueAfterStore(config: Config, queues: ClaimQueues, logger: Logger): (rows: ClaimRow[]) => Promise<void> {
+  if (config.CLAIM_DISPATCH === 'inline') return async () => undefined;
+  const faultSwitch = makeFaultSwitch(config);
+  return async (rows) => {
+    rows.forEach(faultSwitch);
+    await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id, requestId: row.request_id }))).catch((error: Error) =>
+      logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
+    );
+  };
+}
+
 export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDeps> {
-  const db = makeDb(config.DATABASE_URL, { max: 20 });
-  const redis = makeRedis(config.REDIS_URL, 'request');
-  const subscriber = makeRedis(config.REDIS_URL, 'blocking');
+  const db = makeDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  const redis = makeRedis(config, 'request');
+  const subscriber = makeRedis(config, 'blocking');
   for (const [name, connection] of [['redis', redis], ['redis-subscriber', subscriber]] as const) {
     connection.on('error', (error: Error) => logger.warn('redis connection error', { connection: name, error: error.message }));
   }
@@ -57,7 +73,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     webhooks,
     waiters,
     metrics,
-    afterClaimStored: makeFaultSwitch(config),
+    acceptor: makeClaimAcceptor(db, makeEnqueueAfterStore(config, queues, logger)),
     async close() {
       await waiters.close();
       await queues.close();

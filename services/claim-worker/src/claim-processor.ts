@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   applyClaim,
   failClaim,
@@ -10,6 +9,7 @@ import {
   type Db,
   type ClaimDecisionMetrics,
   type Logger,
+  type RedisClient,
   type WebhookJobData,
   type WebhookQueue,
 } from '@taskclaim/shared';
@@ -17,7 +17,7 @@ import {
 export interface ClaimProcessorDeps {
   config: Config;
   db: Db;
-  publisher: Redis;
+  publisher: RedisClient;
   logger: Logger;
   webhooks: WebhookQueue;
   metrics: ClaimDecisionMetrics;

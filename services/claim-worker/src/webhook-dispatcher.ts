@@ -1,13 +1,14 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import {
   WEBHOOK_QUEUE_NAME,
+  queuePrefix,
   webhooksRepo,
   type ClaimWebhookEvent,
   type Config,
   type Db,
   type Logger,
+  type RedisClient,
   type WebhookJobData,
 } from '@taskclaim/shared';
 import { parseRetryAfter, retryDelayMs } from './webhook-schedule';
@@ -136,10 +137,10 @@ export interface WebhookDispatcher {
 }
 
 /** The `webhooks` queue's worker in this process. */
-export function startWebhookDispatcher(deps: WebhookProcessorDeps & { connection: Redis }): WebhookDispatcher {
+export function startWebhookDispatcher(deps: WebhookProcessorDeps & { connection: RedisClient }): WebhookDispatcher {
   const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE_NAME, makeWebhookProcessor(deps), {
     connection: deps.connection,
-    prefix: deps.config.QUEUE_PREFIX,
+    prefix: queuePrefix(deps.config.QUEUE_PREFIX, WEBHOOK_QUEUE_NAME, deps.connection.isCluster),
     concurrency: CONCURRENCY,
   });
   worker.on('error', (error) => deps.logger.warn('webhook worker error', { error: error.message }));

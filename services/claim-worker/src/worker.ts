@@ -8,6 +8,7 @@ import {
   makeMetricsRegistry,
   makeWebhookQueue,
   makeRedis,
+  queuePrefix,
   type ClaimJobData,
   type Config,
   type Logger,
@@ -27,9 +28,10 @@ export interface ClaimWorkerProcess {
 
 /** One BullMQ worker per partition queue, each with concurrency 1; the queues' global concurrency 1 spans processes. */
 export async function startClaimWorkers(config: Config, logger: Logger): Promise<ClaimWorkerProcess> {
-  const db = makeDb(config.DATABASE_URL, { max: Math.min(config.CLAIM_PARTITIONS + 2, 20) });
-  const connection = makeRedis(config.REDIS_URL, 'blocking');
-  const publisher = makeRedis(config.REDIS_URL, 'request');
+  const db = makeDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  // A single Redis, or a Redis Cluster when REDIS_CLUSTER_NODES is set (each partition on its own hash tag).
+  const connection = makeRedis(config, 'blocking');
+  const publisher = makeRedis(config, 'request');
   for (const [name, redis] of [['redis', connection], ['redis-publisher', publisher]] as const) {
     redis.on('error', (error: Error) => logger.warn('redis connection error', { connection: name, error: error.message }));
   }
@@ -54,7 +56,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
-      prefix: config.QUEUE_PREFIX,
+      prefix: queuePrefix(config.QUEUE_PREFIX, partition, connection.isCluster),
       concurrency: 1,
       // A killed worker's job is taken back by another worker within about two lock periods.
       lockDuration: config.CLAIM_LOCK_MS,
@@ -66,7 +68,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
   const reconciler = startReconciler({ config, db, queues, webhooks, logger });
   const metricsServer = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
-  logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX });
+  logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX, cluster: connection.isCluster });
 
   return {
     reconciler,

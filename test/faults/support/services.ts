@@ -1,27 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+import { freePort, spawnTs, until, type Process } from '../../support/processes';
 
 /** A Redis of the test's own (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
 export async function startPrivateRedis(): Promise<{ url: string; port: number; flushAll(): void; stop(): Promise<void> }> {
@@ -78,19 +59,4 @@ export async function startPrivatePostgres(): Promise<{ url: string; restart(): 
   };
 }
 
-export interface Process {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-export function spawnTs(script: string, env: NodeJS.ProcessEnv): Process {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-export { until };
+export { freePort, spawnTs, until, type Process };

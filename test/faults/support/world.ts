@@ -10,6 +10,7 @@ import {
   type InvariantReport,
 } from '@taskclaim/shared';
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from '../../support/databases';
+import { expectInvariants } from '../../support/invariants';
 import { ADMIN_TOKEN } from '../../support/test-env';
 import { freePort, spawnTs, startPrivatePostgres, startPrivateRedis, until, type Process } from './services';
 
@@ -265,7 +266,4 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
-export function expectInvariants(reports: InvariantReport[]): void {
-  const failed = reports.filter((report) => !report.ok);
-  if (failed.length) throw new Error(`invariants failed:\n${JSON.stringify(failed, null, 2)}`);
-}
+export { expectInvariants };

@@ -1,12 +1,14 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 /**
  * Workers publish the ids of the claims they decided; API processes wake the requests waiting on
  * them (`Prefer: wait`). A missed message only delays a waiter until its timeout, when it reads the row.
+ * Plain (not sharded) pub/sub: a Redis Cluster broadcasts it to every node, so a subscriber connected
+ * to any node hears a publish made on any other.
  */
 export const claimEventsChannel = (prefix: string): string => `${prefix}:claim-decided`;
 
-export async function publishClaimsDecided(redis: Redis, prefix: string, claimIds: number[]): Promise<void> {
+export async function publishClaimsDecided(redis: RedisClient, prefix: string, claimIds: number[]): Promise<void> {
   if (claimIds.length) await redis.publish(claimEventsChannel(prefix), JSON.stringify(claimIds));
 }
 
@@ -18,7 +20,7 @@ export interface ClaimWaiters {
   close(): Promise<void>;
 }
 
-export async function makeClaimWaiters(subscriber: Redis, prefix: string): Promise<ClaimWaiters> {
+export async function makeClaimWaiters(subscriber: RedisClient, prefix: string): Promise<ClaimWaiters> {
   const waiters = new Map<number, Set<(decided: boolean) => void>>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queuePrefix } from './queue-naming';
+import type { RedisClient } from './redis';
 
 export interface ClaimJobData {
   claimId: number;
@@ -40,10 +41,13 @@ export interface ClaimQueues {
   close(): Promise<void>;
 }
 
-export function makeClaimQueues(options: { connection: Redis; prefix: string; partitions: number; attempts: number }): ClaimQueues {
+/** `prefix` is QUEUE_PREFIX; on a Redis Cluster connection each partition gets its own hash-tagged prefix (queue-naming.ts). */
+export function makeClaimQueues(options: { connection: RedisClient; prefix: string; partitions: number; attempts: number }): ClaimQueues {
+  const cluster = options.connection.isCluster;
   const queues = Array.from(
     { length: options.partitions },
-    (_, partition) => new Queue<ClaimJobData>(claimQueueName(partition), { connection: options.connection, prefix: options.prefix }),
+    (_, partition) =>
+      new Queue<ClaimJobData>(claimQueueName(partition), { connection: options.connection, prefix: queuePrefix(options.prefix, partition, cluster) }),
   );
   const jobOptions = claimJobOptions(options.attempts);
   return {

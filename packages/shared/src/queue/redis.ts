@@ -1,16 +1,52 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
-export type RedisClient = Redis;
+/** A single Redis or a Redis Cluster: everything taskclaim asks of Redis works on both. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: `REDIS_CLUSTER_NODES` (a Redis Cluster) when set, else `REDIS_URL`. */
+export interface RedisTarget {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: string;
+}
+
+/** `host:port,host:port,…` (IPv6 hosts in brackets: `[::1]:7000`) → the Cluster client's startup nodes. */
+export function parseClusterNodes(value: string): { host: string; port: number }[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(?:([\w.-]+)|\[([\da-fA-F:.]+)\]):(\d{1,5})$/.exec(entry);
+      if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) throw new Error(`not host:port: ${entry}`);
+      return { host: match[1] ?? match[2], port: Number(match[3]) };
+    });
+}
+
+export const isRedisCluster = (client: RedisClient): client is Cluster => client.isCluster;
+
+const retryStrategy = (times: number) => Math.min(times * 200, 2_000);
 
 /**
  * `blocking` connections (BullMQ workers, pub/sub subscribers) wait forever for Redis to come back;
  * request-path connections fail fast so the API can answer 503 instead of hanging.
+ * Given a URL, a single Redis; given the configuration, a Redis Cluster when REDIS_CLUSTER_NODES is set.
  */
-export function makeRedis(url: string, role: 'blocking' | 'request', options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: role === 'blocking' ? null : 1,
+export function makeRedis(url: string, role: 'blocking' | 'request', options?: RedisOptions): Redis;
+export function makeRedis(target: RedisTarget, role: 'blocking' | 'request', options?: RedisOptions): RedisClient;
+export function makeRedis(target: string | RedisTarget, role: 'blocking' | 'request', options: RedisOptions = {}): RedisClient {
+  const perRequest = { maxRetriesPerRequest: role === 'blocking' ? null : 1 };
+  if (typeof target !== 'string' && target.REDIS_CLUSTER_NODES) {
+    return new Cluster(parseClusterNodes(target.REDIS_CLUSTER_NODES), {
+      enableOfflineQueue: role === 'blocking',
+      clusterRetryStrategy: retryStrategy,
+      // BullMQ reads maxRetriesPerRequest of a Cluster from here (null for its blocking connections).
+      redisOptions: { ...perRequest, ...options },
+    });
+  }
+  return new Redis(typeof target === 'string' ? target : target.REDIS_URL, {
+    ...perRequest,
     enableOfflineQueue: role === 'blocking',
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy,
     ...options,
   });
 }

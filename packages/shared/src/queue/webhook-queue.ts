@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queuePrefix } from './queue-naming';
+import type { RedisClient } from './redis';
 
 export const WEBHOOK_QUEUE_NAME = 'webhooks';
 
@@ -27,8 +28,11 @@ export interface WebhookQueue {
   close(): Promise<void>;
 }
 
-export function makeWebhookQueue(options: { connection: Redis; prefix: string }): WebhookQueue {
-  const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, { connection: options.connection, prefix: options.prefix });
+export function makeWebhookQueue(options: { connection: RedisClient; prefix: string }): WebhookQueue {
+  const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, {
+    connection: options.connection,
+    prefix: queuePrefix(options.prefix, WEBHOOK_QUEUE_NAME, options.connection.isCluster),
+  });
   return {
     queue,
     async enqueue(events) {

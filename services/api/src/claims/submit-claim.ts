@@ -12,45 +12,28 @@ const redisDown = () =>
   new HttpProblem(503, 'service_unavailable', 'Redis is unavailable; retry shortly.', {}, { 'Retry-After': '5' });
 
 /**
- * Stores the claim, then hands it to a partition queue (or, with CLAIM_DISPATCH=inline, applies it
- * here), and waits for the decision up to `waitMs`. Returns the claim as it is when answered.
+ * Stores the claim and hands it to a partition queue (or, with CLAIM_DISPATCH=inline, applies it
+ * here), then waits for the decision up to `waitMs`. Returns the claim as it is when answered.
  * A submission that loses an Idempotency-Key race to a concurrent twin answers with the twin's claim.
  */
 export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<ClaimRow> {
   const { waitMs, signal, ...newClaim } = submission;
-  const inline = deps.config.CLAIM_DISPATCH === 'inline';
-  if (!inline && deps.redis.status !== 'ready') throw redisDown();
-  const claim = await claimsRepo.insertClaim(deps.db, newClaim);
+  const dispatch = deps.config.CLAIM_DISPATCH;
+  if (dispatch === 'queue' && deps.redis.status !== 'ready') throw redisDown();
+  const claim = await deps.acceptor.store(newClaim);
   if (!claim) return replayIdempotentClaim(deps, submission);
-  const log = deps.logger.child({ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id });
+  deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
+  deps.metrics.claimsAccepted.inc({ dispatch });
+  if (dispatch === 'queue') return waitForDecision(deps, claim, waitMs, signal);
 
-  if (inline) {
-    log.info('claim accepted', { dispatch: 'inline' });
-    deps.metrics.claimsAccepted.inc({ dispatch: 'inline' });
-    const started = performance.now();
-    const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
-    if (result.kind === 'decided') {
-      deps.metrics.decisions.observe(result.decided, (performance.now() - started) / 1000);
-      // After commit, best effort: a missed event delays only waiters; a missed webhook job, the reconciler enqueues.
-      await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
-      await deps.webhooks.enqueue(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : []))).catch(() => undefined);
-    }
-    return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
+  const started = performance.now();
+  const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
+  if (result.kind === 'decided') {
+    deps.metrics.decisions.observe(result.decided, (performance.now() - started) / 1000);
+    // After commit, best effort: a missed event delays only waiters; a missed webhook job, the reconciler enqueues.
+    await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
+    await deps.webhooks.enqueue(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : []))).catch(() => undefined);
   }
-
-  deps.afterClaimStored();
-  // Listen before enqueueing, so a decision that comes back at once is not missed.
-  const decided = waitMs > 0 ? deps.waiters.waitFor(claim.id, waitMs, signal) : undefined;
-  try {
-    await deps.queues.enqueue([{ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id }]);
-    log.info('claim accepted', { dispatch: 'queue' });
-    deps.metrics.claimsAccepted.inc({ dispatch: 'queue' });
-  } catch (error) {
-    // The row is stored, so the claim is accepted: the reconciler enqueues it once Redis is back.
-    log.warn('claim stored but not enqueued; the reconciler will enqueue it', { error: (error as Error).message });
-  }
-  if (!decided) return claim;
-  await decided;
   return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
 }
 

@@ -1,16 +1,15 @@
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Logger } from '@taskclaim/shared';
+import type { Logger, RedisClient } from '@taskclaim/shared';
 import { callerOf } from './auth';
 import { HttpProblem } from './problem';
 
 /**
  * RATE_LIMIT_PER_MINUTE requests per token, counted in Redis so every API process shares the budget.
  * If Redis cannot be asked, the request goes through: the limit protects the service, it must not
- * be the reason it fails.
+ * be the reason it fails. On a Redis Cluster each token's counter is one key, on whichever master owns its slot.
  */
-export function makeRateLimit(options: { redis: Redis; prefix: string; perMinute: number; logger: Logger }): RequestHandler {
+export function makeRateLimit(options: { redis: RedisClient; prefix: string; perMinute: number; logger: Logger }): RequestHandler {
   const limiter = new RateLimiterRedis({
     storeClient: options.redis,
     keyPrefix: `${options.prefix}:rate-limit`,

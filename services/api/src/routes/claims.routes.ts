@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
+import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, renderMessage, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
 import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
 import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
@@ -73,7 +73,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     };
     const replayed = idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, idempotencyKey) : undefined;
     if (!replayed && !(await tasksRepo.taskExists(deps.db, taskId))) {
-      throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+      throw new HttpProblem(404, 'task_not_found', renderMessage('task_not_found', { task_id: taskId }, languageOf(req)));
     }
     const claim = replayed ? await replayIdempotentClaim(deps, submission, replayed) : await submitClaim(deps, submission);
     // A new queued request that did not wait is always answered 202; a replay of it is answered the same way.

@@ -43,33 +43,47 @@ export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATU
 const ACCEPT_LOCK_NAMESPACE = 7_301;
 
 /**
- * Stores a claim. The id is drawn while holding a per-task advisory lock kept until commit, so the
- * claims of one task become visible in id order: a worker deciding claim N of a task always sees
- * every earlier claim of that task, which is what makes first come, first served exact.
- * Returns undefined when the token already used this Idempotency-Key (a concurrent duplicate).
+ * Stores claims in one statement, in the order given; returns each one's row, or undefined where the
+ * token already used that Idempotency-Key (a concurrent duplicate). Ids are drawn while holding the
+ * advisory locks of the claims' tasks (taken in task order, kept until commit), so the claims of one
+ * task become visible in id order: a worker deciding claim N of a task always sees every earlier
+ * claim of that task, which is what makes first come, first served exact.
  */
-export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow | undefined> {
-  const { rows } = await db.raw(
-    `WITH accept_lock AS (SELECT pg_advisory_xact_lock(?, (?::bigint % 2147483647)::int))
+export async function insertClaims(db: Knex, newClaims: NewClaim[]): Promise<(ClaimRow | undefined)[]> {
+  const input = newClaims.map((claim, ord) => ({ ord, ...claim }));
+  const { rows }: { rows: ClaimRow[] } = await db.raw(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset(?::jsonb) AS i(ord int, task_id bigint, operator_id bigint, token_id int, notes text,
+         callback_url text, request_id text, idempotency_key text, request_fingerprint text, partition int)
+     ), accept_locks AS (
+       SELECT count(pg_advisory_xact_lock(?, (task_id % 2147483647)::int)) AS n
+       FROM (SELECT DISTINCT task_id FROM input ORDER BY task_id) AS tasks
+     )
      INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM accept_lock
+     SELECT task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition
+     FROM input WHERE (SELECT n FROM accept_locks) >= 0 ORDER BY ord
      ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
-    [
-      ACCEPT_LOCK_NAMESPACE,
-      claim.task_id,
-      claim.task_id,
-      claim.operator_id,
-      claim.token_id,
-      claim.notes,
-      claim.callback_url,
-      claim.request_id,
-      claim.idempotency_key,
-      claim.request_fingerprint,
-      claim.partition,
-    ],
+    [JSON.stringify(input), ACCEPT_LOCK_NAMESPACE],
   );
-  return rows[0] as ClaimRow | undefined;
+  // RETURNING has no order: give each input the stored row with its fields (identical inputs are interchangeable).
+  const sameRequest = (claim: NewClaim, row: ClaimRow) =>
+    row.token_id === claim.token_id &&
+    row.task_id === claim.task_id &&
+    row.operator_id === claim.operator_id &&
+    row.notes === claim.notes &&
+    row.callback_url === claim.callback_url &&
+    row.request_id === claim.request_id &&
+    row.idempotency_key === claim.idempotency_key;
+  const unmatched = [...rows].sort((a, b) => a.id - b.id);
+  return newClaims.map((claim) => {
+    const index = unmatched.findIndex((row) => sameRequest(claim, row));
+    return index === -1 ? undefined : unmatched.splice(index, 1)[0];
+  });
+}
+
+export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow | undefined> {
+  return (await insertClaims(db, [claim]))[0];
 }
 
 export async function findClaimByIdempotencyKey(db: Knex, tokenId: number, key: string): Promise<ClaimRow | undefined> {

@@ -1,0 +1,161 @@
+import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type Task, type TaskclaimClient } from '@taskclaim/client';
+import { isAbort, retryFor, sleep } from './backoff';
+import type { Lang } from './i18n';
+
+export type ClaimState = 'sending' | 'queued' | 'succeeded' | 'rejected' | 'failed' | 'error';
+
+/** One click on Claim, from sending to its outcome. */
+export interface ClaimEntry {
+  /** also the `Idempotency-Key`: a retried submission is the same claim, never a second one */
+  key: string;
+  taskId: number;
+  title: string;
+  orderNumber: string;
+  state: ClaimState;
+  claimId?: number;
+  /** SPEC §3 rejection code, or the API's error code */
+  code?: string;
+  /** the API's sentence for the outcome, in `detailLang` */
+  detail?: string;
+  detailLang?: Lang;
+  /** a console message key shown instead of `detail` (no answer from the server at all) */
+  messageKey?: 'networkError';
+  /** set while a busy or unreachable server is being retried */
+  retryInSeconds?: number;
+}
+
+export interface ClaimDeps {
+  /** the client in the current language */
+  client(): TaskclaimClient;
+  lang(): Lang;
+  /** the entry changed: show it */
+  changed(entry: ClaimEntry): void;
+  /** 401/403: the token no longer works */
+  signedOut(error: TaskclaimApiError): void;
+  signal: AbortSignal;
+}
+
+const TERMINAL = new Set<Claim['status']>(['succeeded', 'rejected', 'failed']);
+/** Submissions are retried for about two minutes (1 s, 2 s, 4 s … and never sooner than Retry-After). */
+const SUBMIT_ATTEMPTS = 8;
+const WAIT_TIMEOUT_MS = 120_000;
+
+/** 128 random bits as a UUID-shaped key; `crypto.randomUUID` exists only on https pages, a LAN console may be plain http. */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function newClaimEntry(task: Task): ClaimEntry {
+  return { key: newIdempotencyKey(), taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number, state: 'sending' };
+}
+
+/**
+ * Submits the claim (202, queued) and long-polls it until decided (SDK `waitForClaim`: `Prefer: wait`,
+ * Retry-After honoured). The submission answers at once, so the queued state shows while the claim
+ * waits its turn; a rejection arrives as a 200 claim read, not as an error answer. Never throws.
+ */
+export async function runClaim(entry: ClaimEntry, deps: ClaimDeps): Promise<void> {
+  try {
+    const submitted = await submit(entry, deps);
+    if (!submitted) return;
+    record(entry, submitted, deps.lang());
+    if (!TERMINAL.has(submitted.status)) {
+      entry.state = 'queued';
+      deps.changed(entry);
+      await waitForOutcome(entry, submitted.claim_id, deps);
+    }
+    if (entry.detailLang !== deps.lang()) await relocalize(entry, deps);
+    deps.changed(entry);
+  } catch (error) {
+    if (deps.signal.aborted || isAbort(error)) return;
+    fail(entry, error, deps);
+  }
+}
+
+/** Reads a decided claim again so its sentence is in the language now chosen. */
+export async function relocalize(entry: ClaimEntry, deps: Pick<ClaimDeps, 'client' | 'lang' | 'signal'>): Promise<void> {
+  if (entry.claimId === undefined || !['succeeded', 'rejected', 'failed'].includes(entry.state)) return;
+  const lang = deps.lang();
+  try {
+    const claim = await deps.client().getClaim(entry.claimId, { signal: deps.signal });
+    entry.detail = claim.detail;
+    entry.detailLang = lang;
+  } catch {
+    // Keeps the sentence in the other language; the next switch tries again.
+  }
+}
+
+async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const lang = deps.lang();
+    try {
+      const claim = await deps.client().claimTask(entry.taskId, { idempotencyKey: entry.key, signal: deps.signal });
+      entry.retryInSeconds = undefined;
+      return claim;
+    } catch (error) {
+      // With CLAIM_DISPATCH=inline the submission itself answers with the outcome.
+      if (error instanceof ClaimRejectedError) {
+        record(entry, error.claim, lang);
+        return error.claim;
+      }
+      const retry = attempt + 1 < SUBMIT_ATTEMPTS ? retryFor(error, attempt, 1000) : undefined;
+      if (!retry) throw error;
+      entry.retryInSeconds = Math.ceil(retry.delayMs / 1000);
+      deps.changed(entry);
+      await sleep(retry.delayMs, deps.signal);
+    }
+  }
+}
+
+async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDeps): Promise<void> {
+  for (let attempt = 0; ; ) {
+    const lang = deps.lang();
+    try {
+      record(entry, await deps.client().waitForClaim(claimId, { timeoutMs: WAIT_TIMEOUT_MS, signal: deps.signal }), lang);
+      return;
+    } catch (error) {
+      if (error instanceof ClaimRejectedError) return record(entry, error.claim, lang);
+      if (error instanceof TaskclaimApiError && error.code === 'claim_failed') {
+        Object.assign(entry, { state: 'failed', code: error.code, detail: error.detail, detailLang: lang });
+        return;
+      }
+      // Not decided yet (a long burst): keep waiting, the claim stays queued on the server.
+      if (error instanceof ClaimWaitTimeoutError) continue;
+      // waitForClaim already waits out 429 and 503; what is left is a lost connection.
+      const retry = retryFor(error, attempt++, 1000);
+      if (!retry) throw error;
+      entry.retryInSeconds = Math.ceil(retry.delayMs / 1000);
+      deps.changed(entry);
+      await sleep(retry.delayMs, deps.signal);
+      entry.retryInSeconds = undefined;
+    }
+  }
+}
+
+function record(entry: ClaimEntry, claim: Claim, lang: Lang): void {
+  entry.claimId = claim.claim_id;
+  entry.state = claim.status === 'processing' ? 'queued' : claim.status;
+  entry.code = claim.code ?? undefined;
+  entry.detail = claim.detail;
+  entry.detailLang = lang;
+  entry.retryInSeconds = undefined;
+}
+
+function fail(entry: ClaimEntry, error: unknown, deps: ClaimDeps): void {
+  entry.retryInSeconds = undefined;
+  if (error instanceof TaskclaimApiError) {
+    if (error.status === 401 || error.status === 403) deps.signedOut(error);
+    // 404 task_not_found (SPEC §3 rule 1): the task was deleted after the list was shown.
+    const state: ClaimState = error.code === 'task_not_found' ? 'rejected' : entry.claimId === undefined ? 'error' : 'failed';
+    // Something in between (a proxy) may answer with a page rather than a problem: show its status only.
+    const detail = error.code === 'http_error' ? `HTTP ${error.status}` : error.detail;
+    Object.assign(entry, { state, code: error.code, detail, detailLang: deps.lang() });
+  } else {
+    Object.assign(entry, { state: 'error', messageKey: 'networkError', detail: undefined });
+  }
+  deps.changed(entry);
+}

@@ -1,0 +1,162 @@
+/**
+ * The console's own words in English and Simplified Chinese. Claim outcomes are not here: the API
+ * renders them (SPEC §3) in the language the client asks for, so they read the same as everywhere else.
+ */
+export type Lang = 'en' | 'zh';
+
+const en = {
+  appTitle: 'Operator console',
+  language: 'Language',
+  signInTitle: 'Sign in',
+  signInHelp: 'Paste the operator token you were given. It is kept in this tab only and forgotten when the tab closes.',
+  tokenLabel: 'Operator token',
+  signIn: 'Sign in',
+  signingIn: 'Signing in…',
+  signOut: 'Sign out',
+  signedInAs: 'Signed in as {name}',
+  signedIn: 'Signed in',
+  tokenEmpty: 'Enter your operator token.',
+  tokenUnknown: 'This token is unknown or has been revoked.',
+  tokenForbidden: 'This token may not be used here: its operator is deactivated.',
+  notOperatorToken: 'This console needs an operator token.',
+  sessionEnded: 'You have been signed out: {reason}',
+  claimable: 'Claimable tasks',
+  claimableCount: '{count} to claim, oldest first',
+  noClaimable: 'No tasks to claim right now. The list refreshes by itself.',
+  claim: 'Claim',
+  claimTask: 'Claim {task}',
+  claiming: 'Claiming…',
+  refresh: 'Refresh',
+  refreshing: 'Refreshing…',
+  updatedAt: 'Updated {time}',
+  previous: 'Previous',
+  next: 'Next',
+  pageOf: 'Page {page} of {pages}',
+  pagination: 'Pages of claimable tasks',
+  myClaims: 'Your claims',
+  clearClaims: 'Clear',
+  claimSending: 'Sending…',
+  claimQueued: 'Queued — waiting for the decision…',
+  claimSucceeded: 'Claimed',
+  claimRejected: 'Rejected',
+  claimFailed: 'Failed',
+  claimError: 'Not sent',
+  claimRetrying: 'Busy — retrying in {seconds} s…',
+  mine: 'My active tasks',
+  mineCount: '{count} of {limit}',
+  mineAtLimit: 'You are at your limit: finish a task before claiming another.',
+  noMine: 'You have no active tasks.',
+  notifications: 'Notifications',
+  unread: 'unread',
+  noNotifications: 'No notifications yet.',
+  workOrder: 'Work order {number}',
+  created: 'created {time}',
+  status_pending: 'Pending',
+  status_in_progress: 'In progress',
+  status_draft: 'Draft',
+  status_completed: 'Completed',
+  status_cancelled: 'Cancelled',
+  busy: 'The server is busy; trying again in {seconds} s.',
+  offline: 'Cannot reach the server; trying again in {seconds} s.',
+  networkError: 'Cannot reach the server.',
+  unexpected: 'Something went wrong: {detail}',
+};
+
+export type MessageKey = keyof typeof en;
+
+const zh: Record<MessageKey, string> = {
+  appTitle: '操作员控制台',
+  language: '语言',
+  signInTitle: '登录',
+  signInHelp: '粘贴分配给您的操作员令牌。令牌只保存在当前标签页中，关闭标签页即被清除。',
+  tokenLabel: '操作员令牌',
+  signIn: '登录',
+  signingIn: '正在登录…',
+  signOut: '退出',
+  signedInAs: '当前用户：{name}',
+  signedIn: '已登录',
+  tokenEmpty: '请输入操作员令牌。',
+  tokenUnknown: '该令牌无效或已被吊销。',
+  tokenForbidden: '该令牌不能在此使用：其操作员已停用。',
+  notOperatorToken: '此控制台需要操作员令牌。',
+  sessionEnded: '您已退出登录：{reason}',
+  claimable: '可认领的任务',
+  claimableCount: '共 {count} 个可认领，按创建时间排序',
+  noClaimable: '当前没有可认领的任务。列表会自动刷新。',
+  claim: '认领',
+  claimTask: '认领 {task}',
+  claiming: '认领中…',
+  refresh: '刷新',
+  refreshing: '刷新中…',
+  updatedAt: '更新于 {time}',
+  previous: '上一页',
+  next: '下一页',
+  pageOf: '第 {page} / {pages} 页',
+  pagination: '可认领任务分页',
+  myClaims: '我的认领',
+  clearClaims: '清除',
+  claimSending: '发送中…',
+  claimQueued: '已排队，等待处理结果…',
+  claimSucceeded: '认领成功',
+  claimRejected: '认领被拒绝',
+  claimFailed: '处理失败',
+  claimError: '未发送',
+  claimRetrying: '服务器繁忙，{seconds} 秒后重试…',
+  mine: '我的进行中任务',
+  mineCount: '{count} / {limit}',
+  mineAtLimit: '已达到任务上限：请先完成一个任务再认领。',
+  noMine: '您当前没有进行中的任务。',
+  notifications: '通知',
+  unread: '未读',
+  noNotifications: '暂无通知。',
+  workOrder: '施工单 {number}',
+  created: '创建于 {time}',
+  status_pending: '待处理',
+  status_in_progress: '进行中',
+  status_draft: '草稿',
+  status_completed: '已完成',
+  status_cancelled: '已取消',
+  busy: '服务器繁忙，{seconds} 秒后重试。',
+  offline: '无法连接服务器，{seconds} 秒后重试。',
+  networkError: '无法连接服务器。',
+  unexpected: '出现错误：{detail}',
+};
+
+const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, zh };
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translator(lang: Lang): Translate {
+  const dictionary = DICTIONARIES[lang];
+  return (key, params = {}) => dictionary[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => (name in params ? String(params[name]) : placeholder));
+}
+
+const STORED_LANGUAGE = 'taskclaim.console.language';
+
+/** The language chosen here before, else the first of the browser's languages the console speaks, else English. */
+export function initialLanguage(): Lang {
+  const stored = safeStorage(() => localStorage.getItem(STORED_LANGUAGE));
+  if (stored === 'en' || stored === 'zh') return stored;
+  const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const tag of preferred) {
+    const primary = tag?.toLowerCase().split('-')[0];
+    if (primary === 'zh' || primary === 'en') return primary;
+  }
+  return 'en';
+}
+
+export function rememberLanguage(lang: Lang): void {
+  safeStorage(() => localStorage.setItem(STORED_LANGUAGE, lang));
+}
+
+/** Storage throws in some private modes; the console then simply does not remember. */
+export function safeStorage<T>(action: () => T): T | undefined {
+  try {
+    return action();
+  } catch {
+    return undefined;
+  }
+}
+
+/** BCP 47 tags for Intl formatting and the page's lang attribute. */
+export const LOCALE: Record<Lang, string> = { en: 'en', zh: 'zh-CN' };

@@ -1,0 +1,491 @@
+/**
+ * The operator console (apps/console, served at /console/) end to end, in headless Chromium (Debian's
+ * `chromium` package; `.ci/run` installs it), against the in-process API and a claim worker.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { createTaskclaimClient, type TaskUpsert, type TaskclaimClient } from '@taskclaim/client';
+import { ensureConsole } from '../../scripts/ensure-console';
+import { launchChromium } from '../support/browser';
+import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+
+const DOCS = path.resolve(__dirname, '../../docs');
+const TOKEN_KEY = 'taskclaim.console.token';
+
+let env: TestEnv;
+let browser: Browser;
+let admin: TaskclaimClient;
+beforeAll(async () => {
+  ensureConsole();
+  env = await makeTestEnv();
+  await env.startWorker();
+  admin = createTaskclaimClient({ baseUrl: env.baseUrl, token: ADMIN_TOKEN });
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+// ── arrange ──────────────────────────────────────────────────────────────────────────────────────
+
+interface Operator {
+  id: number;
+  username: string;
+  token: string;
+}
+
+async function department(name?: string): Promise<{ id: number; name: string }> {
+  const id = env.factories.nextId();
+  const department = { id, name: name ?? `Department ${id}` };
+  await admin.upsertDepartment(id, { name: department.name });
+  return department;
+}
+
+async function operator(departmentIds: number[], extra: { username?: string; first?: string; last?: string; maxActiveTasks?: number } = {}): Promise<Operator> {
+  const id = env.factories.nextId();
+  const username = extra.username ?? `op${id}`;
+  await admin.upsertOperator(id, {
+    username,
+    first_name: extra.first ?? 'Op',
+    last_name: extra.last ?? String(id),
+    department_ids: departmentIds,
+    ...(extra.maxActiveTasks !== undefined ? { max_active_tasks: extra.maxActiveTasks } : {}),
+  });
+  const { token } = await admin.createToken({ kind: 'operator', name: `console ${username}`, operator_id: id });
+  return { id, username, token };
+}
+
+/** Tasks in the order given (ids ascending, so oldest first), all pending in `departmentId`. */
+async function tasks(departmentId: number, contents: string[]): Promise<(TaskUpsert & { id: number })[]> {
+  const made = contents.map((work_content) => {
+    const id = env.factories.nextId();
+    return { id, work_order: { id: id + 700_000, order_number: `WO-${id}` }, work_content, status: 'pending' as const, assigned_department_id: departmentId };
+  });
+  await admin.upsertTasks(made);
+  return made;
+}
+
+// ── reading the page (playwright-core has no `expect`: jest's, retried while the page changes live) ──
+
+async function soon(assertion: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const textOf = async (locator: Locator) => ((await locator.textContent({ timeout: 1_000 })) ?? '').trim();
+const expectText = (locator: Locator, expected: string | RegExp) =>
+  soon(async () => {
+    if (typeof expected === 'string') expect(await textOf(locator)).toBe(expected);
+    else expect(await textOf(locator)).toMatch(expected);
+  });
+const expectContains = (locator: Locator, expected: string) => soon(async () => expect(await textOf(locator)).toContain(expected));
+const expectAttribute = (locator: Locator, name: string, value: string, timeoutMs?: number) =>
+  soon(async () => expect(await locator.getAttribute(name, { timeout: 1_000 })).toBe(value), timeoutMs);
+const expectCount = (locator: Locator, count: number) => soon(async () => expect(await locator.count()).toBe(count));
+const expectDisabled = (locator: Locator) => soon(async () => expect(await locator.isDisabled({ timeout: 1_000 })).toBe(true));
+// This file is compiled without the DOM's types: page code reaches the page through the element, or is source text.
+const isFocused = (locator: Locator) => locator.evaluate((element) => element === element.ownerDocument.activeElement, undefined, { timeout: 1_000 });
+const expectFocused = (locator: Locator) => soon(async () => expect(await isFocused(locator)).toBe(true));
+const expectVisible = (locator: Locator) => locator.waitFor({ state: 'visible', timeout: 15_000 });
+const expectHidden = (locator: Locator) => locator.waitFor({ state: 'hidden', timeout: 15_000 });
+const storedToken = (page: Page) => page.evaluate(`sessionStorage.getItem(${JSON.stringify(TOKEN_KEY)})`);
+const scrollWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+
+// ── the browser ──────────────────────────────────────────────────────────────────────────────────
+
+interface Console {
+  context: BrowserContext;
+  page: Page;
+  /** console errors and uncaught exceptions of the page */
+  errors: string[];
+  /** the API requests the page made, as "METHOD path" */
+  requests: string[];
+}
+
+const opened: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((context) => context.close()));
+});
+
+async function openConsole(options: { locale?: string; width?: number; height?: number } = {}): Promise<Console> {
+  const context = await browser.newContext({
+    locale: options.locale ?? 'en-US',
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    deviceScaleFactor: 1,
+  });
+  opened.push(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) requests.push(`${request.method()} ${url.pathname}`);
+  });
+  await page.goto(`${env.baseUrl}/console/`);
+  return { context, page, errors, requests };
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel(/Operator token|操作员令牌/).fill(token);
+  await page.getByRole('button', { name: /^(Sign in|登录)$/ }).click();
+  await expectVisible(page.locator('#console'));
+  await settled(page);
+}
+
+/** No refresh running or due: what the page shows is what the API said. */
+async function settled(page: Page): Promise<void> {
+  await expectAttribute(page.locator('#claimable-section'), 'aria-busy', 'false');
+}
+
+const taskRow = (page: Page, taskId: number): Locator => page.locator(`#claimable li[data-task-id="${taskId}"]`);
+const claimEntry = (page: Page, taskId: number): Locator => page.locator(`#claims li[data-task-id="${taskId}"]`).first();
+
+async function claimFromList(page: Page, taskId: number): Promise<Locator> {
+  await taskRow(page, taskId).getByRole('button').click();
+  return claimEntry(page, taskId);
+}
+
+/** The entry's outcome, once decided; then waits for the refresh that follows it. */
+async function outcome(page: Page, taskId: number, state: 'succeeded' | 'rejected'): Promise<string> {
+  const entry = claimEntry(page, taskId);
+  await expectAttribute(entry, 'data-state', state, 20_000);
+  await settled(page);
+  return (await entry.locator('.detail').textContent()) ?? '';
+}
+
+/** Chromium logs an HTTP error answer as "Failed to load resource … status of N"; a test that provokes one names N. */
+function expectNoConsoleErrors(errors: string[], expectedStatuses: number[] = []): void {
+  const unexpected = errors.filter((text) => {
+    const status = /status of (\d{3})/.exec(text);
+    return !(status && text.startsWith('Failed to load resource') && expectedStatuses.includes(Number(status[1])));
+  });
+  expect(unexpected).toEqual([]);
+}
+
+const visibleText = (page: Page) => page.locator('body').innerText();
+
+// ── tests ────────────────────────────────────────────────────────────────────────────────────────
+
+test('sign in, see only my departments’ tasks oldest first, claim one and watch it go queued → succeeded; the token stays out of the URL', async () => {
+  const mine = await department('Assembly');
+  const other = await department('Painting');
+  const me = await operator([mine.id]);
+  const [first, second, third] = await tasks(mine.id, ['Mount the gearbox', 'Torque the housing bolts', 'Wire the control panel']);
+  const [foreign] = await tasks(other.id, ['Prime the frame (other department)']);
+  const { page, errors } = await openConsole();
+
+  await expectVisible(page.getByRole('heading', { name: 'Sign in' }));
+  await signIn(page, me.token);
+  const titles = await page.locator('#claimable li.task .title').allTextContents();
+  expect(titles).toEqual([first.work_content, second.work_content, third.work_content]);
+  await expectContains(page.locator('#claimable-summary'), '3 to claim');
+  await expectText(page.locator('#mine-count'), '0 of 10');
+  expect(await visibleText(page)).not.toContain(foreign.work_content);
+
+  // Held in the queue, the claim shows as queued; once a worker takes it, as succeeded: live, no reload.
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  let entry: Locator;
+  try {
+    entry = await claimFromList(page, second.id);
+    await expectAttribute(entry, 'data-state', 'queued');
+    await expectText(entry.locator('.badge'), 'Queued — waiting for the decision…');
+    // aria-disabled (it keeps keyboard focus), and a second press sends nothing
+    const claimButton = taskRow(page, second.id).getByRole('button');
+    await expectAttribute(claimButton, 'aria-disabled', 'true');
+    await expectText(claimButton, 'Claiming…');
+    await claimButton.click({ force: true });
+    await expectCount(page.locator('#claims li'), 1);
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+  expect(await outcome(page, second.id, 'succeeded')).toBe('Task claimed successfully.');
+  await expectText(entry.locator('.badge'), 'Claimed');
+
+  // The list, my active tasks and my notifications follow.
+  await expectCount(taskRow(page, second.id), 0);
+  await expectText(page.locator('#mine-count'), '1 of 10');
+  await expectContains(page.locator('#mine'), second.work_content);
+  await expectContains(page.locator('#notifications'), `Task claimed: ${second.work_content}`);
+  await expectText(page.locator('#who'), `Signed in as Op ${me.id} (${me.username})`);
+  expect(await visibleText(page)).not.toContain(foreign.work_content);
+
+  // The token lives in this tab's session storage only: not in the URL, not in local storage; a reload keeps the session.
+  expect(page.url()).toBe(`${env.baseUrl}/console/`);
+  expect(await storedToken(page)).toBe(me.token);
+  expect(await page.evaluate('JSON.stringify(localStorage)')).not.toContain(me.token);
+  await page.reload();
+  await expectVisible(page.locator('#console'));
+  await settled(page);
+  await expectCount(page.locator('#claimable li.task'), 2);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expectFocused(page.getByLabel('Operator token'));
+  expect(await storedToken(page)).toBeNull();
+  expectNoConsoleErrors(errors);
+});
+
+test('a second operator claiming the same task sees already_claimed naming the winner; in Chinese too, and on switching language', async () => {
+  const floor = await department();
+  const winner = await operator([floor.id]);
+  const loser = await operator([floor.id]);
+  const chinese = await operator([floor.id]);
+  const [contended, vanishing] = await tasks(floor.id, ['Fit the hydraulic pump', 'Grease the bearings']);
+
+  const a = await openConsole();
+  const b = await openConsole();
+  const c = await openConsole({ locale: 'zh-CN' });
+  await signIn(a.page, winner.token);
+  await signIn(b.page, loser.token);
+  await signIn(c.page, chinese.token);
+  // The Chinese browser gets the Chinese interface without asking.
+  await expectVisible(c.page.getByRole('heading', { name: '可认领的任务' }));
+  await expectAttribute(c.page.locator('html'), 'lang', 'zh-CN');
+
+  await claimFromList(a.page, contended.id);
+  expect(await outcome(a.page, contended.id, 'succeeded')).toBe('Task claimed successfully.');
+
+  // b and c still show the task (their lists refresh gently); their claims lose, with the winner named.
+  await claimFromList(b.page, contended.id);
+  expect(await outcome(b.page, contended.id, 'rejected')).toBe(`This task has already been claimed by ${winner.username}.`);
+  await expectAttribute(claimEntry(b.page, contended.id), 'data-code', 'already_claimed');
+  await expectText(claimEntry(b.page, contended.id).locator('.badge'), 'Rejected');
+  await expectCount(taskRow(b.page, contended.id), 0);
+
+  await claimFromList(c.page, contended.id);
+  expect(await outcome(c.page, contended.id, 'rejected')).toBe(`该任务已被 ${winner.username} 认领，无法重复认领`);
+  await expectText(claimEntry(c.page, contended.id).locator('.badge'), '认领被拒绝');
+  // A task deleted after the list was shown: rule 1, also in Chinese.
+  await admin.deleteTask(vanishing.id);
+  await claimFromList(c.page, vanishing.id);
+  expect(await outcome(c.page, vanishing.id, 'rejected')).toBe(`任务ID ${vanishing.id} 不存在`);
+
+  // Switching b to Chinese: labels, and the decided claim read again in Chinese.
+  await b.page.getByLabel('Language').selectOption('zh');
+  await expectVisible(b.page.getByRole('heading', { name: '我的认领' }));
+  await expectText(claimEntry(b.page, contended.id).locator('.detail'), `该任务已被 ${winner.username} 认领，无法重复认领`);
+  await expectVisible(b.page.getByRole('button', { name: '退出' }));
+  // and a's notification in Chinese
+  await a.page.getByLabel('Language').selectOption('zh');
+  await expectContains(a.page.locator('#notifications'), `任务认领成功：${contended.work_content}`);
+  await expectContains(a.page.locator('#claimable-summary'), '共 0 个可认领');
+
+  expectNoConsoleErrors(a.errors);
+  expectNoConsoleErrors(b.errors);
+  expectNoConsoleErrors(c.errors, [404]); // the deleted task's claim
+});
+
+test('every rejection a stale list can meet (SPEC §3) reads as its sentence; a deactivated operator is signed out', async () => {
+  const floor = await department('Welding');
+  const me = await operator([floor.id], { maxActiveTasks: 1 });
+  const someone = await operator([floor.id]);
+  const list = await tasks(floor.id, ['Draft', 'Completed', 'Cancelled', 'No department', 'Deleted', 'Claimed by someone', 'First', 'Over the limit', 'Not my department']);
+  const [draft, completed, cancelled, noDepartment, deleted, taken, firstOne, overLimit, notMine] = list;
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await expectCount(page.locator('#claimable li.task'), list.length);
+
+  const change = ({ id, ...task }: TaskUpsert & { id: number }, patch: Partial<TaskUpsert>) => admin.upsertTask(id, { ...task, ...patch });
+  const cases: [string, TaskUpsert & { id: number }, () => Promise<unknown>, string][] = [
+    ['task_draft', draft, () => change(draft, { status: 'draft' }), 'Draft tasks cannot be claimed; wait until the work order has been approved.'],
+    ['task_completed', completed, () => change(completed, { status: 'completed' }), 'Completed tasks cannot be claimed.'],
+    ['task_cancelled', cancelled, () => change(cancelled, { status: 'cancelled' }), 'Cancelled tasks cannot be claimed.'],
+    ['task_no_department', noDepartment, () => change(noDepartment, { assigned_department_id: null }), 'This task has not been assigned to a department yet, so it cannot be claimed.'],
+    ['task_not_found', deleted, () => admin.deleteTask(deleted.id), `Task ${deleted.id} does not exist.`],
+    ['already_claimed', taken, () => change(taken, { assigned_operator_id: someone.id }), `This task has already been claimed by ${someone.username}.`],
+  ];
+  for (const [code, task, makeStale, sentence] of cases) {
+    await makeStale();
+    await claimFromList(page, task.id);
+    expect([code, await outcome(page, task.id, 'rejected')]).toEqual([code, sentence]);
+    await expectAttribute(claimEntry(page, task.id), 'data-code', code);
+  }
+
+  await claimFromList(page, firstOne.id);
+  await outcome(page, firstOne.id, 'succeeded');
+  await expectText(page.locator('#mine-count'), '1 of 1');
+  await expectText(page.locator('#mine-limit'), 'You are at your limit: finish a task before claiming another.');
+  await claimFromList(page, overLimit.id);
+  expect(await outcome(page, overLimit.id, 'rejected')).toBe(
+    'You already have 1 active tasks and the limit is 1; finish one before claiming another.',
+  );
+
+  await admin.upsertOperator(me.id, { username: me.username, first_name: 'Op', last_name: String(me.id), department_ids: [], max_active_tasks: 1 });
+  await claimFromList(page, notMine.id);
+  expect(await outcome(page, notMine.id, 'rejected')).toBe(`You are not a member of department ${floor.name}, so you cannot claim this task.`);
+  await expectContains(page.locator('#claimable'), 'No tasks to claim right now.');
+
+  // Deactivated: the API refuses the token (403) before any rule; the console signs out and says why.
+  await admin.upsertOperator(me.id, { username: me.username, department_ids: [], active: false });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expectText(page.locator('#sign-in-error'), 'You have been signed out: This token may not be used here: its operator is deactivated.');
+  expect(await storedToken(page)).toBeNull();
+  // the deleted task's claim (404) and the refused refresh (403)
+  expectNoConsoleErrors(errors, [403, 404]);
+});
+
+test('a wrong token is refused on the sign-in form; keyboard alone signs in and claims', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [task] = await tasks(floor.id, ['Check the brake lines']);
+  const { page, errors } = await openConsole({ width: 360, height: 740 });
+
+  await page.getByLabel('Operator token').fill('tc_not-a-real-token');
+  await page.keyboard.press('Enter');
+  await expectText(page.locator('#sign-in-error'), 'This token is unknown or has been revoked.');
+  await expectHidden(page.locator('#console'));
+
+  await page.getByLabel('Operator token').fill(me.token);
+  await page.keyboard.press('Enter');
+  await expectFocused(page.getByRole('heading', { name: 'Claimable tasks' }));
+  await settled(page);
+  // Tab to the task's Claim button (named after the task) and press it.
+  const claimButton = page.getByRole('button', { name: `Claim ${task.work_content}` });
+  for (let i = 0; i < 10 && !(await isFocused(claimButton)); i++) await page.keyboard.press('Tab');
+  await expectFocused(claimButton);
+  const outline = await claimButton.evaluate((button) => button.ownerDocument.defaultView?.getComputedStyle(button).outlineStyle);
+  expect(outline).toBe('solid');
+  await page.keyboard.press('Enter');
+  expect(await outcome(page, task.id, 'succeeded')).toBe('Task claimed successfully.');
+
+  // Nothing is wider than a 360 px phone.
+  expect(await scrollWidth(page)).toBeLessThanOrEqual(360);
+  expectNoConsoleErrors(errors, [401]);
+});
+
+test('pages of claimable tasks, oldest first', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const made = await tasks(
+    floor.id,
+    Array.from({ length: 23 }, (_, i) => `Station ${String(i + 1).padStart(2, '0')}`),
+  );
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await expectText(page.locator('#page-of'), 'Page 1 of 2');
+  await expectDisabled(page.getByRole('button', { name: 'Previous' }));
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(0, 20).map((task) => task.work_content));
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expectText(page.locator('#page-of'), 'Page 2 of 2');
+  await settled(page);
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(20).map((task) => task.work_content));
+  await expectDisabled(page.getByRole('button', { name: 'Next' }));
+  expectNoConsoleErrors(errors);
+});
+
+test('no tight loops: idle, the page waits its interval and pauses while hidden; a 503 with Retry-After and a 429 on a claim are waited out', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [task] = await tasks(floor.id, ['Align the drive shaft']);
+  const { page, errors, requests } = await openConsole();
+  await signIn(page, me.token);
+
+  // Idle for 3 s after the first refresh: no request at all.
+  const before = requests.length;
+  await page.waitForTimeout(3_000);
+  expect(requests.slice(before)).toEqual([]);
+
+  // A hidden tab does not refresh; a refresh that came due runs when the tab is shown again.
+  const setVisibility = (state: 'hidden' | 'visible') =>
+    page.evaluate(
+      `Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });
+       document.dispatchEvent(new Event('visibilitychange'))`,
+    );
+  await setVisibility('hidden');
+  const whileHidden = requests.length;
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await settled(page);
+  await page.waitForTimeout(1_000);
+  expect(requests.slice(whileHidden)).toEqual([]);
+  await setVisibility('visible');
+  await soon(async () => expect(requests.slice(whileHidden)).toHaveLength(3));
+  await settled(page);
+
+  // The API is overloaded: a refresh meets 503 Retry-After: 30, says so, and does not ask again meanwhile.
+  let refused = 0;
+  await page.route('**/api/workorder-tasks/claimable/**', (route) => {
+    refused++;
+    return route.fulfill({
+      status: 503,
+      headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+      body: JSON.stringify({ type: 'about:blank', title: 'Unavailable', status: 503, detail: 'PostgreSQL or Redis is unavailable; retry shortly.', code: 'service_unavailable' }),
+    });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expectText(page.locator('#notice'), /^The server is busy; trying again in (30|3\d) s\.$/);
+  await page.waitForTimeout(2_000);
+  expect(refused).toBe(1);
+  await page.unroute('**/api/workorder-tasks/claimable/**');
+
+  // A claim answered 429 Retry-After: 1 is sent again after a second, with the same Idempotency-Key: one claim.
+  const keys: string[] = [];
+  await page.route('**/api/workorder-tasks/*/claim/', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (keys.length === 1) {
+      return route.fulfill({
+        status: 429,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+        body: JSON.stringify({ type: 'about:blank', title: 'Too many requests', status: 429, detail: 'Too many requests.', code: 'rate_limited' }),
+      });
+    }
+    return route.continue();
+  });
+  const entry = await claimFromList(page, task.id);
+  await expectText(entry.locator('.detail'), /^Busy — retrying in \d+ s…$/);
+  expect(await outcome(page, task.id, 'succeeded')).toBe('Task claimed successfully.');
+  expect(keys).toHaveLength(2);
+  expect(keys[1]).toBe(keys[0]);
+  expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const [{ count }] = await env.db('claim_requests').where({ task_id: task.id }).count({ count: '*' });
+  expect(Number(count)).toBe(1);
+  expectNoConsoleErrors(errors, [429, 503]);
+});
+
+test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {
+  const assembly = await department('Assembly line 2');
+  const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5 });
+  const rival = await operator([assembly.id], { username: 'ana.garcia', first: 'Ana', last: 'Garcia' });
+  const made = await tasks(assembly.id, [
+    'Mount the gearbox',
+    'Torque the housing bolts to 45 N·m',
+    'Wire the control panel',
+    'Fit the hydraulic pump',
+    'Check the brake lines for leaks',
+    'Align the drive shaft',
+    'Install the cab door seals',
+  ]);
+  mkdirSync(DOCS, { recursive: true });
+
+  for (const width of [1280, 360]) {
+    const { page, errors } = await openConsole({ width, height: width === 360 ? 760 : 820 });
+    await signIn(page, me.token);
+    if (width === 1280) {
+      // One claim won, one lost to a colleague: the page as it looks mid-shift.
+      await claimFromList(page, made[0].id);
+      await outcome(page, made[0].id, 'succeeded');
+      const { id, ...contended } = made[1];
+      await admin.upsertTask(id, { ...contended, assigned_operator_id: rival.id });
+      await claimFromList(page, made[1].id);
+      await outcome(page, made[1].id, 'rejected');
+    } else {
+      await claimFromList(page, made[2].id);
+      await outcome(page, made[2].id, 'succeeded');
+    }
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(DOCS, `console-${width}.png`), fullPage: true });
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
+    expectNoConsoleErrors(errors);
+  }
+});
