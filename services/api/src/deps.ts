@@ -13,6 +13,7 @@ import {
   type RedisClient,
   type WebhookQueue,
 } from '@taskclaim/shared';
+import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
@@ -29,6 +30,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** stores claims (group commit) and, in queue mode, enqueues their jobs */
   acceptor: ClaimAcceptor;
+  /** claim and task reads of woken waiters, batched */
+  reads: BatchedReads;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     waiters,
     metrics,
     acceptor: makeClaimAcceptor(db, makeEnqueueAfterStore(config, queues, logger)),
+    reads: makeBatchedReads(db),
     async close() {
       await waiters.close();
       await queues.close();

@@ -65,10 +65,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const scope = { partition: partitionOf(taskId, deps.config.CLAIM_PARTITIONS), limit: CLAIM_BATCH_SIZE };
     const result = await applyClaim(applyDeps, claimId, scope);
     const durationMs = Math.round(performance.now() - started);
-    if (result.kind !== 'decided') {
-      deps.logger.info('claim already decided; nothing to do', { claimId, taskId, requestId, result: result.kind, durationMs });
-      return result;
-    }
+    if (result.kind !== 'decided') return result;
     deps.metrics.observe(result.decided, durationMs / 1000);
     for (const decided of result.decided) {
       const own = decided.claimId === claimId;
@@ -94,9 +91,14 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const log = deps.logger.child({ claimId, taskId: job.data.taskId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
     try {
       // A backlog longer than one batch takes several transactions before it reaches this claim.
+      let decidedHere = false;
       for (;;) {
         const result = await applyOnce(job);
-        if (result.kind !== 'decided' || result.targetDecided) return result.kind;
+        decidedHere ||= result.kind === 'decided' && result.decided.some((decided) => decided.claimId === claimId);
+        if (result.kind === 'decided' && !result.targetDecided) continue;
+        // A re-delivered job, or one whose claim an earlier job's batch took: exactly-once means no effect here.
+        if (!decidedHere) log.info('claim already decided; nothing to do', { result: result.kind });
+        return result.kind;
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -17,9 +17,9 @@ export interface DecidedClaim {
 }
 
 export type ApplyClaimResult =
-  /** `targetDecided` false: the batch limit was reached before the claim itself; apply again. */
+  /** `targetDecided` false: the batch was full before it reached the claim itself; apply again. */
   | { kind: 'decided'; decided: DecidedClaim[]; targetDecided: boolean }
-  /** Already decided: a re-delivered job, or an earlier claim's transaction decided it. Nothing changes. */
+  /** Already decided (a re-delivered job, or another transaction decided it) and nothing else waits. */
   | { kind: 'already_terminal' }
   | { kind: 'missing' };
 
@@ -33,8 +33,9 @@ export interface ApplyClaimDeps {
 /**
  * What one transaction decides besides the claim itself, always oldest first:
  * - no scope (inline dispatch): the queued claims of the same task accepted before it;
- * - a partition (the queue worker): the queued claims of the whole partition accepted before it, up
- *   to `limit` — one commit for many claims, while each task still sees its claims in accept order.
+ * - a partition (the queue worker): the oldest queued claims of the whole partition, up to `limit`,
+ *   even when the claim itself is already decided — one commit for many claims, while each task
+ *   still sees its claims in accept order. The jobs of claims decided this way find nothing to do.
  */
 export interface ApplyScope {
   partition: number;
@@ -51,11 +52,13 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number, scope?: 
   return deps.db.transaction(async (trx) => {
     const claim = await claims.findClaim(trx, claimId);
     if (!claim) return { kind: 'missing' };
+    const alreadyDecided = claims.isTerminal(claim.status);
+    if (alreadyDecided && !scope) return { kind: 'already_terminal' };
     const batch = scope
-      ? await claims.lockQueuedClaimsOfPartitionUpTo(trx, { ...scope, taskId: claim.task_id, claimId: claim.id })
+      ? await claims.lockOldestQueuedClaimsOfPartition(trx, { ...scope, taskId: claim.task_id })
       : await claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id);
-    const targetDecided = batch.at(-1)?.id === claim.id;
-    if (!targetDecided && (!scope || batch.length < scope.limit)) return { kind: 'already_terminal' };
+    if (batch.length === 0) return { kind: 'already_terminal' };
+    const targetDecided = alreadyDecided || batch.some((queued) => queued.id === claim.id);
 
     const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.map((c) => c.task_id))]);
     const operatorIds = [...new Set(batch.map((c) => c.operator_id))];

@@ -58,10 +58,10 @@ export async function waitForDecision(deps: ApiDeps, claim: ClaimRow, waitMs: nu
   try {
     const decided = deps.waiters.waitFor(claim.id, waitMs, stop.signal);
     // Read again after subscribing: the decision may have landed between the first read and now.
-    const current = (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
+    const current = (await deps.reads.claim(claim.id)) as ClaimRow;
     if (claimsRepo.isTerminal(current.status)) return current;
     await decided;
-    return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
+    return (await deps.reads.claim(claim.id)) as ClaimRow;
   } finally {
     stop.abort();
     signal.removeEventListener('abort', onAbort);

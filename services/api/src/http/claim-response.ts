@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { claimsRepo, presentClaim, tasksRepo, type ClaimRow, type Db, type Language } from '@taskclaim/shared';
+import { claimsRepo, presentClaim, type ClaimRow, type Language, type TaskView } from '@taskclaim/shared';
 import { HttpProblem, sendProblem } from './problem';
 
 /**
@@ -10,12 +10,12 @@ import { HttpProblem, sendProblem } from './problem';
  */
 export async function sendClaim(
   res: Response,
-  db: Db,
+  loadTaskView: (taskId: number) => Promise<TaskView | undefined>,
   claim: ClaimRow,
   options: { language: Language; waitSeconds: number; as: 'outcome' | 'accepted' | 'resource' },
 ): Promise<void> {
   const terminal = claimsRepo.isTerminal(claim.status);
-  const task = terminal ? await tasksRepo.findTaskView(db, claim.task_id) : undefined;
+  const task = terminal ? await loadTaskView(claim.task_id) : undefined;
   const resource = presentClaim(claim, options.language, task);
   if (terminal && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (options.as === 'resource') {

@@ -78,7 +78,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     const claim = replayed ? await replayIdempotentClaim(deps, submission, replayed) : await submitClaim(deps, submission);
     // A new queued request that did not wait is always answered 202; a replay of it is answered the same way.
     const accepted = deps.config.CLAIM_DISPATCH === 'queue' && submission.waitMs === 0;
-    await sendClaim(res, deps.db, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: accepted ? 'accepted' : 'outcome' });
+    await sendClaim(res, deps.reads.taskView, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: accepted ? 'accepted' : 'outcome' });
   });
 
   router.get('/claims/:id', async (req, res) => {
@@ -86,7 +86,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     const prefer = parsePrefer(req.headers.prefer);
     const claim = await findVisibleClaim(deps.db, callerOf(res), claimId);
     const current = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, closedSignal(res));
-    await sendClaim(res, deps.db, current, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'resource' });
+    await sendClaim(res, deps.reads.taskView, current, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: 'resource' });
   });
 
   router.get('/claims/:id/deliveries', async (req, res) => {

@@ -86,6 +86,11 @@ export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow |
   return (await insertClaims(db, [claim]))[0];
 }
 
+export async function findClaims(db: Knex, claimIds: number[]): Promise<Map<number, ClaimRow>> {
+  const rows = await db<ClaimRow>('claim_requests').whereIn('id', claimIds);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 export async function findClaimByIdempotencyKey(db: Knex, tokenId: number, key: string): Promise<ClaimRow | undefined> {
   return db<ClaimRow>('claim_requests').where({ token_id: tokenId, idempotency_key: key }).first();
 }
@@ -108,17 +113,17 @@ export async function lockQueuedClaimsOfTaskUpTo(trx: Knex.Transaction, taskId: 
 }
 
 /**
- * The queued claims of a partition accepted up to and including `claimId`, oldest first, at most
- * `limit`, locked. `taskId` keeps the claim's own task in even if its row was stored under another
- * partition count. Ascending id order again, so overlapping batches never deadlock.
+ * The oldest queued claims of a partition, at most `limit`, locked — whichever job of the partition
+ * runs drains them, so a backlog costs one transaction per batch, not one per claim. `taskId` keeps
+ * the job's own task in even if its rows were stored under another partition count. Ascending id
+ * order again, so overlapping batches never deadlock, and each task's claims are decided in accept order.
  */
-export async function lockQueuedClaimsOfPartitionUpTo(
+export async function lockOldestQueuedClaimsOfPartition(
   trx: Knex.Transaction,
-  scope: { partition: number; taskId: number; claimId: number; limit: number },
+  scope: { partition: number; taskId: number; limit: number },
 ): Promise<ClaimRow[]> {
   return trx<ClaimRow>('claim_requests')
     .where({ status: 'queued' })
-    .andWhere('id', '<=', scope.claimId)
     .andWhere((q) => q.where({ partition: scope.partition }).orWhere({ task_id: scope.taskId }))
     .orderBy('id')
     .limit(scope.limit)
@@ -138,7 +143,7 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: { claimI
   await trx.raw(
     `UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
-         attempts = c.attempts + 1, completed_at = now()
+         attempts = c.attempts + 1, completed_at = clock_timestamp() -- when decided, not when the batch began
      FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status text, code text, params jsonb, already_claimed boolean)
      WHERE c.id = v.id`,
     [JSON.stringify(rows)],

@@ -53,6 +53,11 @@ export async function findTaskView(db: Knex, taskId: number): Promise<TaskView |
   return taskViewQuery(db).where('t.id', taskId).first();
 }
 
+export async function findTaskViews(db: Knex, taskIds: number[]): Promise<Map<number, TaskView>> {
+  const rows: TaskView[] = await taskViewQuery(db).whereIn('t.id', taskIds);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 /** Locks the task rows only (FOR UPDATE OF t), in id order. */
 export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): Promise<Map<number, TaskView>> {
   const rows: TaskView[] = await taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forUpdate('t');
