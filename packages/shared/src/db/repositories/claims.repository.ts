@@ -130,7 +130,7 @@ export async function lockOldestQueuedClaimsOfPartition(
     .forUpdate();
 }
 
-/** Writes the outcomes of one transaction's claims in one statement. */
+/** Writes the outcomes of one transaction's claims in one statement; completed_at is when each was decided, not when the batch began. */
 export async function recordDecisions(trx: Knex.Transaction, decisions: { claimId: number; decision: ClaimDecision }[]): Promise<void> {
   if (decisions.length === 0) return;
   const rows = decisions.map(({ claimId, decision }) => ({
@@ -143,7 +143,7 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: { claimI
   await trx.raw(
     `UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
-         attempts = c.attempts + 1, completed_at = clock_timestamp() -- when decided, not when the batch began
+         attempts = c.attempts + 1, completed_at = clock_timestamp()
      FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status text, code text, params jsonb, already_claimed boolean)
      WHERE c.id = v.id`,
     [JSON.stringify(rows)],

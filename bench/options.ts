@@ -1,0 +1,159 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SIZES, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
+
+export const MODES = ['queue', 'inline'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  modes: Mode[];
+  workers: number;
+  api: number;
+  inflight: number;
+  partitions: number;
+  sizes: Sizes;
+  ceiling: boolean;
+  /** pgbench client counts (default: the in-flight count capped by free connections, and the partition count) */
+  ceilingClients?: number[];
+  profile: boolean;
+  logLevel: string;
+  /** waiting room: how long the waiters are held while nothing is decided, and the wait for PostgreSQL's statistics to settle first */
+  holdMs: number;
+  settleMs: number;
+  idempotencyKeys: boolean;
+  resultsDir: string;
+  docs: boolean;
+  docsDir: string;
+  keepDatabases: boolean;
+  databaseUrl: string;
+  timeoutMs: number;
+  /** before each measured run, wait up to this long for other processes to leave the CPUs nearly idle */
+  waitQuietMs: number;
+}
+
+const USAGE = `npm run bench -- [options]
+
+  --quick                 small sizes, every scenario (about a minute); writes no docs
+  --scenarios a,b         ${SCENARIOS.join(', ')} (default: all)
+  --modes a,b             queue, inline (default: both)
+  --workers N             claim-worker processes (default 2)
+  --api N                 API processes, round-robin from the load generator (default 1)
+  --inflight N            HTTP requests in flight (default 256)
+  --partitions N          CLAIM_PARTITIONS (default 16)
+  --operators N --departments N --tasks N --claims N --hot-tasks N --hot-share F
+  --storm-operators N --storm-limit N --storm-claims N --waiters N
+  --no-ceiling            skip the pgbench database ceiling
+  --ceiling-clients a,b   pgbench client counts (default: min(inflight, free connections) and the partition count)
+  --profile               node --cpu-prof for the measured API and worker processes, summarised per run
+  --log-level L           LOG_LEVEL of the services (default info, as deployed)
+  --hold-ms N --settle-ms N   waiting room: hold window, and the wait for pg_stat to settle before it
+  --no-idempotency-keys   clients send no Idempotency-Key
+  --results-dir D         default bench/results
+  --docs / --no-docs      write docs/bench.md and docs/bench-latency.svg (default: yes unless --quick)
+  --wait-quiet-ms N       before each run, wait up to N ms for other processes to quiet down (default 90000, quick 0)
+  --keep-databases        do not drop the bench databases
+  --database-url URL      server to use (default postgres://postgres@127.0.0.1:5432/postgres)
+`;
+
+const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()).filter(Boolean) : undefined);
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean' },
+      quick: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      modes: { type: 'string' },
+      workers: { type: 'string' },
+      api: { type: 'string' },
+      inflight: { type: 'string' },
+      partitions: { type: 'string' },
+      operators: { type: 'string' },
+      departments: { type: 'string' },
+      tasks: { type: 'string' },
+      claims: { type: 'string' },
+      'hot-tasks': { type: 'string' },
+      'hot-share': { type: 'string' },
+      'storm-operators': { type: 'string' },
+      'storm-limit': { type: 'string' },
+      'storm-claims': { type: 'string' },
+      waiters: { type: 'string' },
+      ceiling: { type: 'boolean' },
+      'no-ceiling': { type: 'boolean' },
+      'ceiling-clients': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'log-level': { type: 'string' },
+      'hold-ms': { type: 'string' },
+      'settle-ms': { type: 'string' },
+      'no-idempotency-keys': { type: 'boolean' },
+      'results-dir': { type: 'string' },
+      docs: { type: 'boolean' },
+      'no-docs': { type: 'boolean' },
+      'docs-dir': { type: 'string' },
+      'keep-databases': { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'wait-quiet-ms': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (value: string | undefined, fallback: number, name: string, min = 1): number => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${value}`);
+    return parsed;
+  };
+  const quick = values.quick ?? false;
+  const base = quick ? QUICK_SIZES : DEFAULT_SIZES;
+  const sizes: Sizes = {
+    operators: int(values.operators, base.operators, 'operators'),
+    departments: int(values.departments, base.departments, 'departments'),
+    tasks: int(values.tasks, base.tasks, 'tasks'),
+    claims: int(values.claims, base.claims, 'claims'),
+    hotTasks: int(values['hot-tasks'], base.hotTasks, 'hot-tasks'),
+    hotShare: values['hot-share'] !== undefined ? Number(values['hot-share']) : base.hotShare,
+    stormOperators: int(values['storm-operators'], base.stormOperators, 'storm-operators'),
+    stormLimit: int(values['storm-limit'], base.stormLimit, 'storm-limit'),
+    stormClaims: int(values['storm-claims'], base.stormClaims, 'storm-claims'),
+    waiters: int(values.waiters, base.waiters, 'waiters'),
+  };
+  if (!(sizes.hotShare > 0 && sizes.hotShare <= 1)) throw new Error('--hot-share must be in (0, 1]');
+  if (sizes.operators < sizes.departments * 2) throw new Error('--operators must be at least twice --departments');
+  if (sizes.stormOperators > sizes.operators) throw new Error('--storm-operators must not exceed --operators');
+  const scenarios = (list(values.scenarios) ?? [...SCENARIOS]) as ScenarioName[];
+  for (const scenario of scenarios) if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}`);
+  const modes = (list(values.modes) ?? [...MODES]) as Mode[];
+  for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}; one of ${MODES.join(', ')}`);
+  const root = path.resolve(__dirname, '..');
+  return {
+    quick,
+    scenarios,
+    modes,
+    workers: int(values.workers, 2, 'workers'),
+    api: int(values.api, 1, 'api'),
+    inflight: int(values.inflight, 256, 'inflight'),
+    partitions: int(values.partitions, 16, 'partitions'),
+    sizes,
+    ceiling: values['no-ceiling'] ? false : (values.ceiling ?? true),
+    ceilingClients: list(values['ceiling-clients'])?.map((value) => int(value, 1, 'ceiling-clients')),
+    profile: values.profile ?? false,
+    logLevel: values['log-level'] ?? 'info',
+    holdMs: int(values['hold-ms'], quick ? 2_000 : 5_000, 'hold-ms'),
+    settleMs: int(values['settle-ms'], 10_500, 'settle-ms', 0),
+    idempotencyKeys: !values['no-idempotency-keys'],
+    resultsDir: path.resolve(values['results-dir'] ?? path.join(root, 'bench/results')),
+    docs: values['no-docs'] ? false : (values.docs ?? !quick),
+    docsDir: path.resolve(values['docs-dir'] ?? path.join(root, 'docs')),
+    keepDatabases: values['keep-databases'] ?? false,
+    databaseUrl: values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    timeoutMs: int(values['timeout-ms'], 15 * 60_000, 'timeout-ms'),
+    waitQuietMs: int(values['wait-quiet-ms'], quick ? 0 : 90_000, 'wait-quiet-ms', 0),
+  };
+}

@@ -1,0 +1,243 @@
+import type { RoundRobinClient } from './http';
+import { runWithInflight } from './http';
+
+export const SCENARIOS = ['uniform', 'shift-start', 'capacity-storm', 'waiting-room'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Sizes {
+  operators: number;
+  departments: number;
+  tasks: number;
+  claims: number;
+  hotTasks: number;
+  /** share of the shift-start claims that go to the hot tasks */
+  hotShare: number;
+  stormOperators: number;
+  stormLimit: number;
+  stormClaims: number;
+  waiters: number;
+}
+
+export const DEFAULT_SIZES: Sizes = {
+  operators: 300,
+  departments: 10,
+  tasks: 5_000,
+  claims: 20_000,
+  hotTasks: 20,
+  hotShare: 0.5,
+  stormOperators: 100,
+  stormLimit: 3,
+  stormClaims: 15,
+  waiters: 5_000,
+};
+
+/** `--quick`: every scenario, small enough for the whole run (both modes and the ceilings) to take about a minute. */
+export const QUICK_SIZES: Sizes = {
+  operators: 60,
+  departments: 6,
+  tasks: 600,
+  claims: 1_200,
+  hotTasks: 6,
+  hotShare: 0.5,
+  stormOperators: 20,
+  stormLimit: 3,
+  stormClaims: 15,
+  waiters: 500,
+};
+
+export interface Operator {
+  id: number;
+  departmentId: number;
+  limit?: number;
+}
+
+export interface Task {
+  id: number;
+  departmentId: number;
+  workOrderId: number;
+}
+
+export interface Claim {
+  taskId: number;
+  operatorId: number;
+}
+
+export interface Plan {
+  scenario: ScenarioName;
+  description: string;
+  departments: number;
+  operators: Operator[];
+  tasks: Task[];
+  claims: Claim[];
+  /** the `\set` lines that draw a claim like this scenario does, for the pgbench ceiling */
+  pgbenchDraw: string[];
+  /** rule 7's limit for the operators of this plan (pgbench decides with it) */
+  limit: number;
+}
+
+/** mulberry32: a seeded generator, so every run fires the same claims in the same order. */
+function random(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+const departmentOf = (index: number, departments: number) => (index % departments) + 1;
+
+function operatorsByDepartment(operators: Operator[]): Map<number, Operator[]> {
+  const byDepartment = new Map<number, Operator[]>();
+  for (const operator of operators) byDepartment.set(operator.departmentId, [...(byDepartment.get(operator.departmentId) ?? []), operator]);
+  return byDepartment;
+}
+
+function shopFloor(sizes: Sizes): { operators: Operator[]; tasks: Task[] } {
+  // Operator o and task t belong to department ((o - 1) mod D) + 1, so a claim by a colleague is always allowed by rule 4.
+  const operators = Array.from({ length: sizes.operators }, (_, i) => ({ id: i + 1, departmentId: departmentOf(i, sizes.departments) }));
+  const tasks = Array.from({ length: sizes.tasks }, (_, i) => ({ id: i + 1, departmentId: departmentOf(i, sizes.departments), workOrderId: Math.floor(i / 10) + 1 }));
+  return { operators, tasks };
+}
+
+/** pgbench: a colleague of the drawn task (operators of department d are d, d + D, d + 2D, …). */
+const colleagueDraw = (sizes: Sizes) => `\\set op ((:task - 1) % ${sizes.departments}) + 1 + ${sizes.departments} * random(0, ${Math.floor(sizes.operators / sizes.departments) - 1})`;
+
+export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: number): Plan {
+  const pick = random(20_251_126);
+  const base = { scenario, departments: sizes.departments, limit: defaultLimit };
+  const colleagueOf = (task: Task, byDepartment: Map<number, Operator[]>) => {
+    const colleagues = byDepartment.get(task.departmentId) as Operator[];
+    return colleagues[pick(colleagues.length)];
+  };
+
+  switch (scenario) {
+    case 'uniform': {
+      const { operators, tasks } = shopFloor(sizes);
+      const byDepartment = operatorsByDepartment(operators);
+      const claims = Array.from({ length: sizes.claims }, () => {
+        const task = tasks[pick(tasks.length)];
+        return { taskId: task.id, operatorId: colleagueOf(task, byDepartment).id };
+      });
+      return {
+        ...base,
+        description: `${sizes.operators} operators, ${sizes.departments} departments, ${sizes.tasks} tasks, ${sizes.claims} claims on random tasks by a colleague`,
+        operators,
+        tasks,
+        claims,
+        pgbenchDraw: [`\\set task random(1, ${sizes.tasks})`, colleagueDraw(sizes)],
+      };
+    }
+    case 'shift-start': {
+      const { operators, tasks } = shopFloor(sizes);
+      const byDepartment = operatorsByDepartment(operators);
+      const hot = tasks.slice(0, sizes.hotTasks);
+      const cold = tasks.slice(sizes.hotTasks);
+      const everyNth = Math.round(1 / sizes.hotShare);
+      const claims = Array.from({ length: sizes.claims }, (_, i) => {
+        const task = i % everyNth === 0 ? hot[pick(hot.length)] : cold[pick(cold.length)];
+        return { taskId: task.id, operatorId: colleagueOf(task, byDepartment).id };
+      });
+      return {
+        ...base,
+        description: `as uniform, but ${Math.round(sizes.hotShare * 100)}% of the claims on ${sizes.hotTasks} hot tasks`,
+        operators,
+        tasks,
+        claims,
+        pgbenchDraw: [
+          `\\set hot random(1, ${everyNth})`,
+          `\\if :hot = 1`,
+          `\\set task random(1, ${sizes.hotTasks})`,
+          `\\else`,
+          `\\set task random(${sizes.hotTasks + 1}, ${sizes.tasks})`,
+          `\\endif`,
+          colleagueDraw(sizes),
+        ],
+      };
+    }
+    case 'capacity-storm': {
+      // Operator o's tasks are (o - 1) * K + 1 … o * K, all in o's department; its K claims are fired back to back.
+      const operators = Array.from({ length: sizes.stormOperators }, (_, i) => ({
+        id: i + 1,
+        departmentId: departmentOf(i, sizes.departments),
+        limit: sizes.stormLimit,
+      }));
+      const tasks = operators.flatMap((operator, o) =>
+        Array.from({ length: sizes.stormClaims }, (_, k) => {
+          const index = o * sizes.stormClaims + k;
+          return { id: index + 1, departmentId: operator.departmentId, workOrderId: Math.floor(index / 10) + 1 };
+        }),
+      );
+      const claims = tasks.map((task) => ({ taskId: task.id, operatorId: Math.floor((task.id - 1) / sizes.stormClaims) + 1 }));
+      return {
+        ...base,
+        limit: sizes.stormLimit,
+        description: `${sizes.stormOperators} operators with max_active_tasks ${sizes.stormLimit}, each firing ${sizes.stormClaims} claims at once over distinct tasks`,
+        operators,
+        tasks,
+        claims,
+        pgbenchDraw: [`\\set op random(1, ${sizes.stormOperators})`, `\\set task (:op - 1) * ${sizes.stormClaims} + random(1, ${sizes.stormClaims})`],
+      };
+    }
+    case 'waiting-room': {
+      const { operators, tasks } = shopFloor(sizes);
+      const byDepartment = operatorsByDepartment(operators);
+      const claims = Array.from({ length: sizes.waiters }, (_, i) => {
+        const task = tasks[i % tasks.length];
+        return { taskId: task.id, operatorId: colleagueOf(task, byDepartment).id };
+      });
+      return {
+        ...base,
+        description: `${sizes.waiters} clients long-polling (Prefer: wait) their claims at once, while the queues are paused; then the workers resume`,
+        operators,
+        tasks,
+        claims,
+        pgbenchDraw: [`\\set task random(1, ${sizes.tasks})`, colleagueDraw(sizes)],
+      };
+    }
+  }
+}
+
+/** Sets the plan's data up through the admin API, as an external system would; returns one operator token per operator. */
+export async function seedThroughAdminApi(client: RoundRobinClient, adminToken: string, plan: Plan): Promise<Map<number, string>> {
+  const admin = { authorization: `Bearer ${adminToken}` };
+  const call = async (method: string, urlPath: string, body: unknown): Promise<string> => {
+    const response = await client.request(method, urlPath, admin, JSON.stringify(body));
+    if (response.status >= 300) throw new Error(`${method} ${urlPath}: ${response.status} ${response.body.slice(0, 500)}`);
+    return response.body;
+  };
+  const departments = Array.from({ length: plan.departments }, (_, i) => i + 1);
+  await runWithInflight(departments, 8, async (id) => void (await call('PUT', `/api/admin/departments/${id}`, { name: `Line ${id}` })));
+  await runWithInflight(plan.operators, 8, async (operator) => {
+    await call('PUT', `/api/admin/operators/${operator.id}`, {
+      username: `op${operator.id}`,
+      first_name: 'Bench',
+      last_name: `Operator ${operator.id}`,
+      department_ids: [operator.departmentId],
+      ...(operator.limit !== undefined ? { max_active_tasks: operator.limit } : {}),
+    });
+  });
+  const chunks: Task[][] = [];
+  for (let i = 0; i < plan.tasks.length; i += 1_000) chunks.push(plan.tasks.slice(i, i + 1_000));
+  await runWithInflight(chunks, 2, async (chunk) => {
+    await call(
+      'PUT',
+      '/api/admin/tasks',
+      chunk.map((task) => ({
+        id: task.id,
+        work_order: { id: task.workOrderId, order_number: `WO-${String(task.workOrderId).padStart(6, '0')}` },
+        work_content: `Assemble station ${task.id}`,
+        status: 'pending',
+        assigned_department_id: task.departmentId,
+      })),
+    );
+  });
+  const tokens = new Map<number, string>();
+  await runWithInflight(plan.operators, 8, async (operator) => {
+    const body = await call('POST', '/api/admin/tokens', { kind: 'operator', name: `bench op${operator.id}`, operator_id: operator.id });
+    tokens.set(operator.id, (JSON.parse(body) as { token: string }).token);
+  });
+  return tokens;
+}
