@@ -1,15 +1,11 @@
 import { reportFigures } from './support/report';
-import { expectInvariants, startWorld, type World } from './support/world';
+import { expectInvariants, startSeededWorld, type World } from './support/world';
 
 let world: World;
 afterAll(() => world?.close());
 
 test('fault-free burst: every invariant holds and each contended task goes to the claim accepted first', async () => {
-  world = await startWorld();
-  await world.startApi();
-  await world.startWorker();
-  await world.startWorker();
-  await world.seed();
+  world = await startSeededWorld();
   const burst = world.burst();
   await burst.done;
   const settle = await world.allTerminal();

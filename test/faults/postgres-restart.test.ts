@@ -1,15 +1,11 @@
 import { reportFigures } from './support/report';
-import { expectInvariants, startWorld, type World } from './support/world';
+import { expectInvariants, startSeededWorld, type World } from './support/world';
 
 let world: World;
 afterAll(() => world?.close());
 
 test('PostgreSQL restarted mid-burst: API and workers reconnect, retries absorb the outage, no claim fails', async () => {
-  world = await startWorld({ privatePostgres: true });
-  await world.startApi();
-  await world.startWorker();
-  await world.startWorker();
-  await world.seed();
+  world = await startSeededWorld({ privatePostgres: true });
   const burst = world.burst();
   await burst.reached(700);
   const started = Date.now();

@@ -1,15 +1,11 @@
 import { reportFigures } from './support/report';
-import { expectInvariants, startWorld, type World } from './support/world';
+import { expectInvariants, startSeededWorld, type World } from './support/world';
 
 let world: World;
 afterAll(() => world?.close());
 
 test('Redis loses everything mid-burst: every accepted claim still reaches a terminal status', async () => {
-  world = await startWorld();
-  await world.startApi();
-  await world.startWorker();
-  await world.startWorker();
-  await world.seed();
+  world = await startSeededWorld();
   const burst = world.burst();
   await burst.reached(800);
   const flushedAt = Date.now();

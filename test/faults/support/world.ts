@@ -266,4 +266,14 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
+/** The usual stage: a world with the API, two claim workers and the seeded floor, ready for a burst. */
+export async function startSeededWorld(options: { privatePostgres?: boolean } = {}): Promise<World> {
+  const world = await startWorld(options);
+  await world.startApi();
+  await world.startWorker();
+  await world.startWorker();
+  await world.seed();
+  return world;
+}
+
 export { expectInvariants };
