@@ -169,8 +169,31 @@ function renderValue(value: unknown, substitutions: Substitutions): string {
 
 /** `$n` → the variable the value stands for, or the literal; one line (pgbench ends a command at `;` or a meta-command). */
 function render(statement: CapturedStatement, substitutions: Substitutions): string {
-  const sql = statement.sql.replace(/\$(\d+)/g, (_, n: string) => renderValue(statement.bindings[Number(n) - 1], substitutions));
+  const sql = withoutComments(statement.sql).replace(/\$(\d+)/g, (_, n: string) => renderValue(statement.bindings[Number(n) - 1], substitutions));
   return sql.replace(/\s+/g, ' ').trim();
+}
+
+/** SQL without its comments (outside string literals and quoted names): on one line, a `--` would swallow the rest. */
+export function withoutComments(sql: string): string {
+  let out = '';
+  for (let i = 0; i < sql.length; i++) {
+    const char = sql[i];
+    if (char === "'" || char === '"') {
+      const end = sql.indexOf(char, i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      out += sql.slice(i, stop);
+      i = stop - 1;
+    } else if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      i = (end < 0 ? sql.length : end) - 1;
+      out += ' ';
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      i = (end < 0 ? sql.length : end + 2) - 1;
+      out += ' ';
+    } else out += char;
+  }
+  return out;
 }
 
 const find = (statements: CapturedStatement[], pattern: RegExp, what: string): number => {

@@ -47,7 +47,7 @@ function sh(command: string, args: string[]): string {
 
 async function machineInfo(monitor: pg.Client, redisUrl: string): Promise<MachineInfo> {
   const { rows } = await monitor.query('SELECT version()');
-  const redisInfo = parseRedisInfo(sh('redis-cli', ['-u', redisUrl, 'INFO', 'server']).replace(/\n/g, '\r\n'));
+  const redisInfo = parseRedisInfo(sh('redis-cli', ['-u', redisUrl, 'INFO', 'server']));
   return {
     nproc: Number(sh('nproc', [])) || os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -81,6 +81,13 @@ function writeDocs(docsDir: string, markdown: string, svg: string): void {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.fromResults) {
+    const report = JSON.parse(readFileSync(options.fromResults, 'utf8')) as BenchReport;
+    const markdown = markdownReport({ ...report, errors: report.errors ?? [] });
+    console.log(markdown);
+    if (options.docs) writeDocs(options.docsDir, markdown, latencySvg(report));
+    return 0;
+  }
   const startedAt = new Date();
   const stamp = stampOf(startedAt);
   const args = process.argv.slice(2).join(' ');
@@ -97,7 +104,7 @@ async function main(): Promise<number> {
   const monitor = new pg.Client({ connectionString: options.databaseUrl });
   await monitor.connect();
   const redis = await startPrivateRedis();
-  const redisPid = Number(parseRedisInfo(sh('redis-cli', ['-p', String(redis.port), 'INFO', 'server']).replace(/\n/g, '\r\n')).process_id);
+  const redisPid = Number(parseRedisInfo(sh('redis-cli', ['-p', String(redis.port), 'INFO', 'server'])).process_id);
   const dropAll = async () => {
     if (options.keepDatabases) return;
     const { rows } = await monitor.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY length(datname) DESC`, [`${baseDatabase}%`]);
@@ -198,7 +205,8 @@ async function main(): Promise<number> {
       log(`docs: ${path.relative(process.cwd(), path.join(options.docsDir, 'bench.md'))}, bench-latency.svg`);
     }
     const ok = report.invariantsPass && errors.length === 0;
-    if (ok) rmSync(workDir, { recursive: true, force: true });
+    if (ok && !options.keepLogs) rmSync(workDir, { recursive: true, force: true });
+    else if (ok) log(`service logs kept in ${workDir}`);
     else log(`${report.invariantsPass ? 'a part of the bench failed' : 'an invariant FAILED'}; service logs kept in ${workDir}`);
     return ok ? 0 : 1;
   } catch (error) {

@@ -150,9 +150,9 @@ export async function connectionHeadroom(monitor: pg.Client): Promise<number> {
 /** Parses `INFO <section>` into key → value. */
 export function parseRedisInfo(info: string): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const line of info.split('\r\n')) {
+  for (const line of info.split(/\r?\n/)) {
     const at = line.indexOf(':');
-    if (at > 0 && !line.startsWith('#')) values[line.slice(0, at)] = line.slice(at + 1);
+    if (at > 0 && !line.startsWith('#')) values[line.slice(0, at)] = line.slice(at + 1).trim();
   }
   return values;
 }

@@ -27,6 +27,10 @@ export interface BenchOptions {
   docs: boolean;
   docsDir: string;
   keepDatabases: boolean;
+  /** keep the services' logs (and probe files) even when the run succeeds */
+  keepLogs: boolean;
+  /** render the table, docs and chart again from a saved results JSON instead of running */
+  fromResults?: string;
   databaseUrl: string;
   timeoutMs: number;
   /** before each measured run, wait up to this long for other processes to leave the CPUs nearly idle */
@@ -54,6 +58,8 @@ const USAGE = `npm run bench -- [options]
   --docs / --no-docs      write docs/bench.md and docs/bench-latency.svg (default: yes unless --quick)
   --wait-quiet-ms N       before each run, wait up to N ms for other processes to quiet down (default 90000, quick 0)
   --keep-databases        do not drop the bench databases
+  --from-results FILE     print the tables (and with --docs write docs/) from a saved results JSON; runs nothing
+  --keep-logs             keep the services' log files (printed path) even when every run passes
   --database-url URL      server to use (default postgres://postgres@127.0.0.1:5432/postgres)
 `;
 
@@ -95,6 +101,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-docs': { type: 'boolean' },
       'docs-dir': { type: 'string' },
       'keep-databases': { type: 'boolean', default: false },
+      'keep-logs': { type: 'boolean', default: false },
+      'from-results': { type: 'string' },
       'database-url': { type: 'string' },
       'timeout-ms': { type: 'string' },
       'wait-quiet-ms': { type: 'string' },
@@ -149,9 +157,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     settleMs: int(values['settle-ms'], 10_500, 'settle-ms', 0),
     idempotencyKeys: !values['no-idempotency-keys'],
     resultsDir: path.resolve(values['results-dir'] ?? path.join(root, 'bench/results')),
-    docs: values['no-docs'] ? false : (values.docs ?? !quick),
+    docs: values['no-docs'] ? false : (values.docs ?? (!quick && !values['from-results'])),
     docsDir: path.resolve(values['docs-dir'] ?? path.join(root, 'docs')),
     keepDatabases: values['keep-databases'] ?? false,
+    keepLogs: values['keep-logs'] ?? false,
+    fromResults: values['from-results'] ? path.resolve(values['from-results']) : undefined,
     databaseUrl: values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     timeoutMs: int(values['timeout-ms'], 15 * 60_000, 'timeout-ms'),
     waitQuietMs: int(values['wait-quiet-ms'], quick ? 0 : 90_000, 'wait-quiet-ms', 0),

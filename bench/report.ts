@@ -62,7 +62,7 @@ export function markdownReport(report: BenchReport): string {
   out.push(`Run ${report.startedAt} → ${report.finishedAt} · \`${report.command}\``);
   out.push('');
   out.push(
-    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.postgres}; Redis ${machine.redis}; ` +
+    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.postgres}; Redis ${machine.redis.trim()}; ` +
       `load average at start ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. ` +
       `Code: ${machine.git.commit}${machine.git.dirtyFiles.length ? ` + ${machine.git.dirtyFiles.length} uncommitted file(s)` : ''}.`,
   );
@@ -222,9 +222,9 @@ function ceilingStatements(script: string): string {
 /** Percentile curves (accept→terminal) of queue vs inline, one panel per scenario; x on a "nines" scale. */
 export function latencySvg(report: BenchReport): string {
   const scenarios = [...new Set(report.runs.filter((run) => run.scenario !== 'waiting-room').map((run) => run.scenario))];
-  const width = 980;
+  const width = 1040;
   const panelHeight = 280;
-  const margin = { left: 70, right: 150, top: 40, bottom: 46 };
+  const margin = { left: 70, right: 210, top: 40, bottom: 46 };
   const height = Math.max(1, scenarios.length) * (panelHeight + margin.top + margin.bottom) + 40;
   const colors: Record<string, string> = { queue: '#1f77b4', inline: '#d62728' };
   const nines = (p: number) => (p >= 100 ? 3.4 : -Math.log10(1 - p / 100));
@@ -241,7 +241,7 @@ export function latencySvg(report: BenchReport): string {
     const plotWidth = width - margin.left - margin.right;
     const runs = report.runs.filter((run) => run.scenario === scenario && run.acceptToTerminalCurve.length);
     const values = runs.flatMap((run) => run.acceptToTerminalCurve.map((point) => Math.max(point.ms, 0.1)));
-    const low = Math.floor(Math.log10(Math.min(...values, 1)));
+    const low = Math.floor(Math.log10(Math.min(...values)));
     const high = Math.ceil(Math.log10(Math.max(...values, 10)));
     const x = (p: number) => left + (nines(p) / xMax) * plotWidth;
     const y = (value: number) => top + panelHeight - ((Math.log10(Math.max(value, 0.1)) - low) / Math.max(1, high - low)) * panelHeight;

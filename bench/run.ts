@@ -134,6 +134,9 @@ export interface PreparedScenario {
   tokens: Map<number, string>;
 }
 
+/** Math.max(...values) overflows the stack beyond ~100,000 values. */
+const maxOf = (values: number[]): number => values.reduce((max, value) => (value > max ? value : max), -Infinity);
+
 const TX_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 
 export async function prepareScenario(world: BenchWorld, scenario: ScenarioName): Promise<PreparedScenario> {
@@ -380,7 +383,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
         violations: serverErrors.map(([status, count]) => ({ status, count })),
       });
       const claims = rows.length;
-      const lastDecision = Math.max(...decidedAt.values(), ...rows.map((row) => row.completed ?? 0));
+      const lastDecision = maxOf([...decidedAt.values(), ...rows.map((row) => row.completed ?? 0)]);
       const seconds = (lastDecision - windowStart) / 1000;
       const completedById = new Map(rows.map((row) => [row.id, row.completed]));
       let missed = 0;
@@ -409,7 +412,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
           wakeMs: summarize(wakeMs),
           answeredTerminal: answered.filter((at) => at !== undefined).length,
           repolls: waiting.polls.repolls(),
-          secondsToAnswerAllAfterResume: (Math.max(...answered.filter((at): at is number => at !== undefined)) - windowStart) / 1000,
+          secondsToAnswerAllAfterResume: (maxOf(answered.filter((at): at is number => at !== undefined)) - windowStart) / 1000,
         };
       }
       const delta = statsDelta(statsBefore, statsAfter);
