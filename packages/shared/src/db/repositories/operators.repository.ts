@@ -23,9 +23,13 @@ export async function findOperator(db: Knex, operatorId: number): Promise<Operat
   return db<OperatorRow>('operators').where({ id: operatorId }).first();
 }
 
-/** Locked in id order, so two transactions that share operators never deadlock. */
+/**
+ * Locked in id order, so two deciders that share operators never deadlock; FOR NO KEY UPDATE, so
+ * the API's claim inserts (whose operator foreign-key check takes FOR KEY SHARE, in request order)
+ * never wait on a decider, which closed a lock cycle PostgreSQL could only break by deadlock_timeout.
+ */
 export async function lockOperators(trx: Knex.Transaction, operatorIds: number[]): Promise<Map<number, OperatorRow>> {
-  const rows = await trx<OperatorRow>('operators').whereIn('id', operatorIds).orderBy('id').forUpdate();
+  const rows = await trx<OperatorRow>('operators').whereIn('id', operatorIds).orderBy('id').forNoKeyUpdate();
   return new Map(rows.map((row) => [row.id, row]));
 }
 
