@@ -13,6 +13,7 @@ import {
   type WebhookJobData,
   type WebhookQueue,
 } from '@taskclaim/shared';
+import { makeRecentDecisions } from './recent-decisions';
 
 export interface ClaimProcessorDeps {
   config: Config;
@@ -51,6 +52,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
       }),
     );
 
+  const recentDecisions = makeRecentDecisions();
   const delay = deps.config.FAULT_CLAIM_TX_DELAY_MS;
   const applyDeps = {
     db: deps.db,
@@ -67,6 +69,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const durationMs = Math.round(performance.now() - started);
     if (result.kind !== 'decided') return result;
     deps.metrics.observe(result.decided, durationMs / 1000);
+    recentDecisions.add(result.decided.map((d) => d.claimId));
     for (const decided of result.decided) {
       const own = decided.claimId === claimId;
       deps.logger.info('claim decided', {
@@ -89,6 +92,10 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
   return async (job: Job<ClaimJobData>): Promise<string> => {
     const { claimId } = job.data;
     const log = deps.logger.child({ claimId, taskId: job.data.taskId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
+    if (recentDecisions.has(claimId)) {
+      log.info('claim already decided; nothing to do', { result: 'decided_earlier_in_this_process' });
+      return 'already_terminal';
+    }
     try {
       // A backlog longer than one batch takes several transactions before it reaches this claim.
       let decidedHere = false;
