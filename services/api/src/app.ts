@@ -41,7 +41,7 @@ export function makeApp(deps: ApiDeps): express.Express {
     perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
     logger: deps.logger,
   });
-  app.use('/api', makeAuthenticate(deps.db), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
+  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
   app.use(notFoundHandler);
   app.use(makeProblemHandler(deps.logger));
   return app;

@@ -1,37 +1,41 @@
-import { claimsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
 
 /**
- * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE id IN (…)`:
- * when a worker decides a batch of claims, the requests waiting on them wake together, and this
- * keeps their reads to a statement or two instead of one per waiter.
+ * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:
+ * requests of a burst, and the waiters a worker's batch wakes together, share one statement
+ * instead of one each (and one pool connection instead of one each).
  */
-export function makeBatchLoader<V>(loadMany: (ids: number[]) => Promise<Map<number, V>>): (id: number) => Promise<V | undefined> {
-  let pending = new Map<number, { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]>();
+export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
+  let pending = new Map<K, { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]>();
   const flush = async () => {
     const batch = pending;
     pending = new Map();
     try {
       const values = await loadMany([...batch.keys()]);
-      for (const [id, callers] of batch) for (const caller of callers) caller.resolve(values.get(id));
+      for (const [key, callers] of batch) for (const caller of callers) caller.resolve(values.get(key));
     } catch (error) {
       for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
     }
   };
-  return (id) =>
+  return (key) =>
     new Promise((resolve, reject) => {
       if (pending.size === 0) setImmediate(() => void flush());
-      pending.set(id, [...(pending.get(id) ?? []), { resolve, reject }]);
+      pending.set(key, [...(pending.get(key) ?? []), { resolve, reject }]);
     });
 }
 
 export interface BatchedReads {
   claim(id: number): Promise<ClaimRow | undefined>;
   taskView(id: number): Promise<TaskView | undefined>;
+  /** the active token whose value this is */
+  token(value: string): Promise<tokensRepo.ActiveToken | undefined>;
 }
 
 export function makeBatchedReads(db: Db): BatchedReads {
+  const tokenByHash = makeBatchLoader((hashes: string[]) => tokensRepo.findActiveTokensByHash(db, hashes));
   return {
-    claim: makeBatchLoader((ids) => claimsRepo.findClaims(db, ids)),
-    taskView: makeBatchLoader((ids) => tasksRepo.findTaskViews(db, ids)),
+    claim: makeBatchLoader((ids: number[]) => claimsRepo.findClaims(db, ids)),
+    taskView: makeBatchLoader((ids: number[]) => tasksRepo.findTaskViews(db, ids)),
+    token: (value) => tokenByHash(tokensRepo.hashToken(value)),
   };
 }

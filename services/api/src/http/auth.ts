@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { tokensRepo, type Db, type TokenRow } from '@taskclaim/shared';
+import type { TokenRow, tokensRepo } from '@taskclaim/shared';
 import { HttpProblem } from './problem';
 
 export type Caller = TokenRow;
@@ -7,12 +7,12 @@ export type Caller = TokenRow;
 const unauthorized = (detail: string) =>
   new HttpProblem(401, 'unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="taskclaim"' });
 
-export function makeAuthenticate(db: Db): RequestHandler {
+export function makeAuthenticate(findToken: (value: string) => Promise<tokensRepo.ActiveToken | undefined>): RequestHandler {
   return async (req, res, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match) throw unauthorized('Send Authorization: Bearer <token>.');
     if (match[1].length > 512) throw unauthorized('The token is not valid.');
-    const token = await tokensRepo.findActiveTokenByValue(db, match[1]);
+    const token = await findToken(match[1]);
     if (!token) throw unauthorized('The token is unknown or has been revoked.');
     if (token.kind === 'operator' && token.operator_active === false) {
       throw new HttpProblem(403, 'forbidden', 'The operator of this token is deactivated.');

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, renderMessage, tasksRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
+import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, renderMessage, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared';
 import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
 import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
@@ -71,11 +71,16 @@ export function claimsRouter(deps: ApiDeps): Router {
       waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
       signal: closedSignal(res),
     };
-    const replayed = idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, idempotencyKey) : undefined;
-    if (!replayed && !(await tasksRepo.taskExists(deps.db, taskId))) {
-      throw new HttpProblem(404, 'task_not_found', renderMessage('task_not_found', { task_id: taskId }, languageOf(req)));
+    let claim: ClaimRow;
+    if (await deps.reads.taskView(taskId)) {
+      // A replayed Idempotency-Key is recognised by the insert's key conflict: no lookup before it.
+      claim = await submitClaim(deps, submission);
+    } else {
+      // The task is gone: only a replay of a claim made before it was deleted is still answered.
+      const replayed = idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, idempotencyKey) : undefined;
+      if (!replayed) throw new HttpProblem(404, 'task_not_found', renderMessage('task_not_found', { task_id: taskId }, languageOf(req)));
+      claim = await replayIdempotentClaim(deps, submission, replayed);
     }
-    const claim = replayed ? await replayIdempotentClaim(deps, submission, replayed) : await submitClaim(deps, submission);
     // A new queued request that did not wait is always answered 202; a replay of it is answered the same way.
     const accepted = deps.config.CLAIM_DISPATCH === 'queue' && submission.waitMs === 0;
     await sendClaim(res, deps.reads.taskView, claim, { language: languageOf(req), waitSeconds: prefer.waitSeconds, as: accepted ? 'accepted' : 'outcome' });

@@ -2,7 +2,6 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
-import { tokensRepo } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../http/problem';
 
@@ -20,7 +19,7 @@ function tokenOf(header: string | undefined): string | undefined {
 function adminOnly(deps: ApiDeps): RequestHandler {
   return async (req, _res, next) => {
     const token = tokenOf(req.headers.authorization);
-    const caller = token && token.length <= 512 ? await tokensRepo.findActiveTokenByValue(deps.db, token) : undefined;
+    const caller = token && token.length <= 512 ? await deps.reads.token(token) : undefined;
     if (caller?.kind !== 'admin') {
       throw new HttpProblem(401, 'unauthorized', 'The queue dashboard needs an admin token as the password.', {}, {
         'WWW-Authenticate': 'Basic realm="taskclaim queues", charset="UTF-8"',

@@ -45,10 +45,6 @@ function taskViewQuery(db: Knex) {
     );
 }
 
-export async function taskExists(db: Knex, taskId: number): Promise<boolean> {
-  return Boolean(await db('work_order_tasks').where({ id: taskId }).first('id'));
-}
-
 export async function findTaskView(db: Knex, taskId: number): Promise<TaskView | undefined> {
   return taskViewQuery(db).where('t.id', taskId).first();
 }

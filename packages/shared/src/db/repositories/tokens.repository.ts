@@ -30,14 +30,16 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 
 const newSecret = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
-/** The token with, for operator tokens, whether its operator is still active. */
-export async function findActiveTokenByValue(db: Knex, token: string): Promise<(TokenRow & { operator_active: boolean | null }) | undefined> {
-  return db('api_tokens as k')
+export type ActiveToken = TokenRow & { operator_active: boolean | null };
+
+/** Active tokens by the hash of their value, with, for operator tokens, whether the operator is still active. */
+export async function findActiveTokensByHash(db: Knex, tokenHashes: string[]): Promise<Map<string, ActiveToken>> {
+  const rows: (ActiveToken & { token_hash: string })[] = await db('api_tokens as k')
     .leftJoin('operators as o', 'o.id', 'k.operator_id')
     .select('k.*', 'o.active as operator_active')
-    .where({ 'k.token_hash': hashToken(token) })
-    .whereNull('k.revoked_at')
-    .first();
+    .whereIn('k.token_hash', tokenHashes)
+    .whereNull('k.revoked_at');
+  return new Map(rows.map((row) => [row.token_hash, row]));
 }
 
 export async function createToken(db: Knex, token: NewToken): Promise<{ row: TokenRow; token: string }> {
