@@ -227,7 +227,7 @@ export function pgbenchScript(plan: Plan, capture: { ids: CaptureIds; won: Captu
   const statements = won.statements;
   const insert = find(statements, /INSERT INTO claim_requests/i, 'accepting INSERT');
   const begin = find(statements, /^BEGIN;?$/i, 'BEGIN');
-  const lockTask = find(statements, /from "work_order_tasks" as "t".*for update/is, 'task lock');
+  const lockTask = find(statements, /from "work_order_tasks" as "t".*for (no key )?update/is, 'task lock');
   const count = find(statements, /count\(\*\)/i, 'active-task count');
   const commit = find(statements, /^COMMIT;?$/i, 'COMMIT');
   const rejectUpdate = lost.statements.find((statement) => /^\s*update\s+"?claim_requests"?/i.test(statement.sql));
