@@ -5,12 +5,20 @@ import { DEFAULT_SIZES, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } 
 export const MODES = ['queue', 'inline'] as const;
 export type Mode = (typeof MODES)[number];
 
+/** API and claim-worker process counts of one measured queue-mode run */
+export interface ProcessCounts {
+  api: number;
+  workers: number;
+}
+
 export interface BenchOptions {
   quick: boolean;
   scenarios: ScenarioName[];
   modes: Mode[];
   workers: number;
   api: number;
+  /** `--scale`: run queue mode once per process configuration (the scaling curve) */
+  scale?: ProcessCounts[];
   inflight: number;
   partitions: number;
   sizes: Sizes;
@@ -44,6 +52,8 @@ const USAGE = `npm run bench -- [options]
   --modes a,b             queue, inline (default: both)
   --workers N             claim-worker processes (default 2)
   --api N                 API processes, round-robin from the load generator (default 1)
+  --scale AxW,AxW,…       queue mode once per configuration of A API and W worker processes (e.g. 1x1,1x2,1x4,2x2);
+                          writes the scaling block of docs/bench.md instead of the main one
   --inflight N            HTTP requests in flight (default 256)
   --partitions N          CLAIM_PARTITIONS (default 16)
   --operators N --departments N --tasks N --claims N --hot-tasks N --hot-share F
@@ -76,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       modes: { type: 'string' },
       workers: { type: 'string' },
       api: { type: 'string' },
+      scale: { type: 'string' },
       inflight: { type: 'string' },
       partitions: { type: 'string' },
       operators: { type: 'string' },
@@ -139,6 +150,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const scenario of scenarios) if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}`);
   const modes = (list(values.modes) ?? [...MODES]) as Mode[];
   for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}; one of ${MODES.join(', ')}`);
+  const scale = list(values.scale)?.map((entry) => {
+    const match = /^(\d+)x(\d+)$/.exec(entry);
+    if (!match) throw new Error(`--scale entries are APIxWORKERS, like 1x2; got ${entry}`);
+    return { api: int(match[1], 1, 'scale'), workers: int(match[2], 1, 'scale') };
+  });
   const root = path.resolve(__dirname, '..');
   return {
     quick,
@@ -146,6 +162,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     modes,
     workers: int(values.workers, 2, 'workers'),
     api: int(values.api, 1, 'api'),
+    scale,
     inflight: int(values.inflight, 256, 'inflight'),
     partitions: int(values.partitions, 16, 'partitions'),
     sizes,

@@ -41,6 +41,10 @@ const counts = (record: Record<string, number>) =>
     .map(([key, n]) => `${key} ${n}`)
     .join(', ') || '—';
 
+/** `queue`, or in a scaling run `queue 2A×4W` (API × worker processes) */
+export const runLabel = (run: RunResult, options: BenchOptions): string =>
+  options.scale && run.mode === 'queue' ? `${run.mode} ${run.processes.api}A×${run.processes.workers}W` : run.mode;
+
 export function ratiosOf(runs: RunResult[], ceilings: CeilingResult[]): BenchReport['ratios'] {
   const scenarios = [...new Set(runs.map((run) => run.scenario))];
   return scenarios.map((scenario) => {
@@ -68,7 +72,7 @@ export function markdownReport(report: BenchReport): string {
   );
   out.push('');
   out.push(
-    `Processes: ${options.api} API, ${options.workers} claim workers (queue mode; inline runs the API only), CLAIM_PARTITIONS ${options.partitions}, ` +
+    `Processes: ${options.scale ? `queue mode once per configuration of API × worker processes (A×W), inline ${options.api} API` : `${options.api} API, ${options.workers} claim workers (queue mode; inline runs the API only)`}, CLAIM_PARTITIONS ${options.partitions}, ` +
       `${options.inflight} requests in flight (keep-alive), LOG_LEVEL ${options.logLevel}, clients send ${options.idempotencyKeys ? 'an Idempotency-Key and ' : ''}\`Prefer: respond-async\` with operator tokens.`,
   );
   out.push('');
@@ -78,11 +82,12 @@ export function markdownReport(report: BenchReport): string {
   out.push('| scenario | mode | claims | claims/s | × inline | × ceiling | accept | accept→terminal | invariants |');
   out.push('|---|---|---:|---:|---:|---:|---|---|---|');
   for (const run of report.runs) {
-    const ratio = report.ratios.find((r) => r.scenario === run.scenario);
+    const inline = report.runs.find((r) => r.scenario === run.scenario && r.mode === 'inline');
+    const ceiling = report.ceilings.find((c) => c.scenario === run.scenario);
     const invariants = `${run.invariants.filter((i) => i.ok).length}/${run.invariants.length} ${run.invariantsPass ? 'PASS' : '**FAIL**'}`;
     out.push(
-      `| ${run.scenario} | ${run.mode} | ${run.claims} | ${fixed(run.claimsPerSecond)} | ${run.mode === 'queue' ? fixed(ratio?.queueVsInline, 2) : '1.00'} | ` +
-        `${fixed(run.mode === 'queue' ? ratio?.queueVsCeiling : ratio?.inlineVsCeiling, 2)} | ${quartet(run.acceptMs)} | ${quartet(run.acceptToTerminalMs)}${run.scenario === 'waiting-room' ? ' ¹' : ''} | ${invariants} |`,
+      `| ${run.scenario} | ${runLabel(run, options)} | ${run.claims} | ${fixed(run.claimsPerSecond)} | ${inline ? fixed(run.claimsPerSecond / inline.claimsPerSecond, 2) : '—'} | ` +
+        `${ceiling ? fixed(run.claimsPerSecond / ceiling.best.tps, 2) : '—'} | ${quartet(run.acceptMs)} | ${quartet(run.acceptToTerminalMs)}${run.scenario === 'waiting-room' ? ' ¹' : ''} | ${invariants} |`,
     );
   }
   for (const ceiling of report.ceilings) {
@@ -98,12 +103,14 @@ export function markdownReport(report: BenchReport): string {
     out.push('');
   }
 
+  if (options.scale) out.push(...scalingTable(report));
+
   out.push('**Outcomes and HTTP statuses**');
   out.push('');
   out.push('| scenario | mode | outcomes by code | HTTP statuses | retried | decision events missed |');
   out.push('|---|---|---|---|---|---:|');
   for (const run of report.runs) {
-    out.push(`| ${run.scenario} | ${run.mode} | ${counts(run.outcomes)} | ${counts(run.http)} | ${counts(run.retried)} | ${run.decidedEventsMissed} |`);
+    out.push(`| ${run.scenario} | ${runLabel(run, options)} | ${counts(run.outcomes)} | ${counts(run.http)} | ${counts(run.retried)} | ${run.decidedEventsMissed} |`);
   }
   for (const ceiling of report.ceilings) {
     const best = ceiling.runs.find((run) => run.clients === ceiling.best.clients);
@@ -121,7 +128,7 @@ export function markdownReport(report: BenchReport): string {
     const c = run.cpuPer1000Claims;
     const other = run.cpuSeconds.postgresOtherDatabases > 0.05 ? ` (${fixed((run.cpuSeconds.postgresOtherDatabases / run.claims) * 1000, 2)} other DBs)` : '';
     out.push(
-      `| ${run.scenario} | ${run.mode} | ${fixed(run.db.commitsPerClaim, 2)} | ${fixed(run.statements.perClaim.total, 1)} (${fixed(run.statements.perClaim.api, 1)} + ${fixed(run.statements.perClaim.worker, 1)}) | ` +
+      `| ${run.scenario} | ${runLabel(run, options)} | ${fixed(run.db.commitsPerClaim, 2)} | ${fixed(run.statements.perClaim.total, 1)} (${fixed(run.statements.perClaim.api, 1)} + ${fixed(run.statements.perClaim.worker, 1)}) | ` +
         `${fixed(run.statements.transactionControlPerClaim, 2)} | ${fixed(run.redis.commandsPerClaim, 1)} | ${fixed(c.api, 2)} | ${fixed(c.workers, 2)} | ${fixed(c.postgres, 2)}${other} | ${fixed(c.redis, 2)} | ` +
         `${fixed(c.bench, 2)} | ${fixed(c.others, 2)} | ${fixed(c.machine, 2)} | ${fixed(run.eventLoopUtilization.api, 2)} / ${fixed(run.eventLoopUtilization.worker, 2)} | ${mib(run.redis.usedMemoryAfter)} / ${mib(run.redis.usedMemoryPeakDuringRun)} |`,
     );
@@ -145,7 +152,7 @@ export function markdownReport(report: BenchReport): string {
       .slice(0, 8)
       .map(([command, perClaim]) => `${command} ${perClaim.toFixed(2)}`)
       .join(', ');
-    out.push(`| ${run.scenario} | ${run.mode} | ${top || '—'} |`);
+    out.push(`| ${run.scenario} | ${runLabel(run, options)} | ${top || '—'} |`);
   }
   out.push('');
 
@@ -174,7 +181,7 @@ export function markdownReport(report: BenchReport): string {
   }
 
   for (const error of report.errors) out.push(`**ERROR** ${error.split('\n')[0]}`, '');
-  const failed = report.runs.flatMap((run) => run.invariants.filter((i) => !i.ok).map((i) => ({ run: `${run.scenario}/${run.mode}`, ...i })));
+  const failed = report.runs.flatMap((run) => run.invariants.filter((i) => !i.ok).map((i) => ({ run: `${run.scenario}/${runLabel(run, options)}`, ...i })));
   out.push(`**Invariants** (SPEC §6, \`checkInvariants\` with first come first served, plus no 500): ${failed.length ? 'FAIL' : 'every one PASS in every run'}.`);
   for (const failure of failed) out.push(`- FAIL ${failure.run}: ${failure.name} — ${JSON.stringify(failure.violations).slice(0, 500)}`);
   out.push('');
@@ -182,7 +189,7 @@ export function markdownReport(report: BenchReport): string {
   out.push('**Where the statements come from** (per claim, the most frequent, by process)');
   out.push('');
   for (const run of report.runs.filter((r) => r.scenario !== 'waiting-room')) {
-    out.push(`<details><summary>${run.scenario} / ${run.mode}</summary>`);
+    out.push(`<details><summary>${run.scenario} / ${runLabel(run, options)}</summary>`);
     out.push('');
     out.push('| role | per claim | statement |');
     out.push('|---|---:|---|');
@@ -193,7 +200,7 @@ export function markdownReport(report: BenchReport): string {
   }
 
   for (const run of report.runs.filter((r) => r.profiles)) {
-    out.push(`**CPU profile, ${run.scenario} / ${run.mode}** (node --cpu-prof, samples inside the burst window only; files in \`${run.profiles!.dir}\`)`);
+    out.push(`**CPU profile, ${run.scenario} / ${runLabel(run, options)}** (node --cpu-prof, samples inside the burst window only; files in \`${run.profiles!.dir}\`)`);
     out.push('');
     if (run.profiles!.api) out.push(profileMarkdown('API process(es)', run.profiles!.api));
     if (run.profiles!.worker) out.push(profileMarkdown('claim-worker process(es)', run.profiles!.worker));
@@ -205,6 +212,28 @@ export function markdownReport(report: BenchReport): string {
   out.push('');
   out.push('</details>');
   return out.join('\n');
+}
+
+/** claims/s per process configuration against the first, and where each configuration spends CPU */
+function scalingTable(report: BenchReport): string[] {
+  const out = [
+    '**Scaling** (queue mode; × first = claims/s against the first configuration of the same scenario; CPU ms per claim; ELU = event-loop utilisation averaged over the processes of each kind, 1 = always busy; machine busy = share of all cores busy during the burst)',
+    '',
+    '| scenario | API × workers | claims/s | × first | accept→terminal p50 / p99 ms | CPU API | CPU workers | CPU PostgreSQL | CPU Redis | CPU machine | machine busy | ELU API / worker |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const run of report.runs.filter((r) => r.mode === 'queue' && r.scenario !== 'waiting-room')) {
+    const first = report.runs.find((r) => r.mode === 'queue' && r.scenario === run.scenario) as RunResult;
+    const c = run.cpuPer1000Claims;
+    const busyCores = (run.cpuSeconds.machine / run.seconds / report.machine.nproc) * 100;
+    out.push(
+      `| ${run.scenario} | ${run.processes.api} × ${run.processes.workers} | ${fixed(run.claimsPerSecond)} | ${fixed(run.claimsPerSecond / first.claimsPerSecond, 2)} | ` +
+        `${ms(run.acceptToTerminalMs.p50)} / ${ms(run.acceptToTerminalMs.p99)} | ${fixed(c.api, 2)} | ${fixed(c.workers, 2)} | ${fixed(c.postgres, 2)} | ${fixed(c.redis, 2)} | ${fixed(c.machine, 2)} | ` +
+        `${fixed(busyCores)} % | ${fixed(run.eventLoopUtilization.api, 2)} / ${fixed(run.eventLoopUtilization.worker, 2)} |`,
+    );
+  }
+  out.push('');
+  return out;
 }
 
 function ceilingStatements(script: string): string {

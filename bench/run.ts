@@ -26,7 +26,7 @@ import {
   sumOf,
   type DatabaseStats,
 } from './meter';
-import type { Mode } from './options';
+import type { Mode, ProcessCounts } from './options';
 import { profileFiles, summarizeProfiles, type ProfileSummary } from './profile';
 import { probeSnapshots, startApi, stopService, type SpawnOptions } from './processes';
 import { buildPlan, seedThroughAdminApi, type Plan, type ScenarioName } from './scenarios';
@@ -294,12 +294,19 @@ async function holdWaiters(
 }
 
 /** One scenario in one dispatch mode, on a fresh copy of the seeded database and an emptied Redis. */
-export async function runScenario(world: BenchWorld, prepared: PreparedScenario, mode: Mode): Promise<RunResult> {
+export async function runScenario(
+  world: BenchWorld,
+  prepared: PreparedScenario,
+  mode: Mode,
+  processes: ProcessCounts = { api: world.options.api, workers: world.options.workers },
+): Promise<RunResult> {
   const { options } = world;
   const { plan, tokens } = prepared;
   const scenario = plan.scenario;
-  const label = `${SHORT[scenario]}-${mode}`;
-  const database = `${world.baseDatabase}_${SHORT[scenario]}_${mode}`;
+  // a scaling run measures the same scenario and mode once per process configuration
+  const variant = options.scale && mode === 'queue' ? `_a${processes.api}w${processes.workers}` : '';
+  const label = `${SHORT[scenario]}-${mode}${variant.replace('_', '-')}`;
+  const database = `${world.baseDatabase}_${SHORT[scenario]}_${mode}${variant}`;
   const url = world.databaseUrl(database);
   await ensureDatabase(url, prepared.seedDatabase);
   world.redis.flushAll();
@@ -317,8 +324,8 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
   let check: Db | undefined;
   let memoryTimer: NodeJS.Timeout | undefined;
   try {
-    world.log(`${scenario} / ${mode}: starting ${options.api} API${mode === 'queue' ? ` + ${options.workers} workers` : ''} on ${database}`);
-    services = await startServices(world, spawn, mode, label);
+    world.log(`${scenario} / ${mode}: starting ${processes.api} API${mode === 'queue' ? ` + ${processes.workers} workers` : ''} on ${database}`);
+    services = await startServices(spawn, mode, label, processes);
 
     // The bench learns each decision from the event the deciding process publishes after commit.
     const decidedAt = new Map<number, number>();

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { wallNow } from './http';
 import { machineBusySeconds, parseRedisInfo } from './meter';
-import type { BenchOptions, Mode } from './options';
+import type { BenchOptions, Mode, ProcessCounts } from './options';
 import type { ProbeSnapshot } from './probe';
 import { probeSnapshots, startApi, startWorker, type ServiceProcess, type SpawnOptions } from './processes';
 import type { ScenarioName } from './scenarios';
@@ -36,12 +36,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export const probeDirOf = (world: BenchWorld): string => path.join(world.workDir, 'probes');
 
-/** The measured processes: `--api` APIs and, in queue mode, `--workers` claim workers, started together. */
-export async function startServices(world: BenchWorld, spawn: SpawnOptions, mode: Mode, label: string): Promise<Services> {
-  const { options } = world;
+/** The measured processes: the API processes and, in queue mode, the claim workers, started together. */
+export async function startServices(spawn: SpawnOptions, mode: Mode, label: string, processes: ProcessCounts): Promise<Services> {
   const started = await Promise.all([
-    ...Array.from({ length: options.api }, (_, i) => startApi('api', `${label}-api${i + 1}`, spawn)),
-    ...(mode === 'queue' ? Array.from({ length: options.workers }, (_, i) => startWorker(`${label}-worker${i + 1}`, spawn)) : []),
+    ...Array.from({ length: processes.api }, (_, i) => startApi('api', `${label}-api${i + 1}`, spawn)),
+    ...(mode === 'queue' ? Array.from({ length: processes.workers }, (_, i) => startWorker(`${label}-worker${i + 1}`, spawn)) : []),
   ]);
   const apis = started.filter((s) => s.role === 'api');
   const workers = started.filter((s) => s.role === 'worker');
