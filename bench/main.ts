@@ -213,7 +213,7 @@ async function main(): Promise<number> {
     log(`results: ${path.relative(process.cwd(), jsonFile)}`);
     if (options.docs) {
       writeReportDocs(options.docsDir, report, markdown);
-      log(`docs: ${path.relative(process.cwd(), path.join(options.docsDir, 'bench.md'))}, bench-latency.svg`);
+      log(`docs: ${path.relative(process.cwd(), path.join(options.docsDir, 'bench.md'))}${options.scale ? ' (scaling block)' : ', bench-latency.svg'}`);
     }
     const ok = report.invariantsPass && errors.length === 0;
     if (ok && !options.keepLogs) rmSync(workDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import { checkInvariants } from '@taskclaim/shared';
 import { expectInvariants } from '../support/invariants';
-import { raceCapacity, raceFortyOperators } from '../support/races';
+import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { makeTestEnv, type SpawnedApi, type SpawnedWorker, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -51,14 +51,7 @@ test('an operator with a limit of 3 claims 12 tasks in 12 partitions through two
 });
 
 test('Prefer: wait on either API process is answered by a decision of a worker process', async () => {
-  for (const api of apis) {
-    const department = await env.factories.newDepartment();
-    const operator = await env.factories.newOperator({ departmentIds: [department.id] });
-    const task = await env.factories.newTask({ departmentId: department.id });
-    const response = await api.http('POST', `/api/workorder-tasks/${task.id}/claim/`, { token: operator.token, body: {}, headers: { prefer: 'wait=20' } });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ status: 'succeeded', task: { id: task.id } });
-  }
+  for (const api of apis) await expectClaimAnsweredByWorker(env, api.http);
 });
 
 test('every SPEC §6 invariant holds, first come first served included, and only the worker processes decided', async () => {

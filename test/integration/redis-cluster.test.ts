@@ -5,7 +5,7 @@
  */
 import { Redis, type Cluster } from 'ioredis';
 import { claimEventsChannel, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
-import { raceCapacity, raceFortyOperators } from '../support/races';
+import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';
 import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
@@ -136,12 +136,7 @@ test('API and worker processes started as `npm run start:*` does work on the clu
   const nowhere = { REDIS_URL: 'redis://127.0.0.1:1' };
   const [api, worker] = await Promise.all([env.spawnApi(nowhere), env.spawnWorker(nowhere)]);
   expect(worker.output().split('\n').find((line) => line.includes('claim workers started'))).toContain('"cluster":true');
-  const department = await env.factories.newDepartment();
-  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
-  const task = await env.factories.newTask({ departmentId: department.id });
-  const response = await api.http('POST', `/api/workorder-tasks/${task.id}/claim/`, { token: operator.token, body: {}, headers: { prefer: 'wait=20' } });
-  expect(response.status).toBe(200);
-  expect(response.body).toMatchObject({ status: 'succeeded', task: { id: task.id } });
+  await expectClaimAnsweredByWorker(env, api.http);
   api.child.kill('SIGTERM');
   worker.child.kill('SIGTERM');
   expect(await Promise.all([api.exited, worker.exited])).toEqual([0, 0]);

@@ -72,3 +72,13 @@ export async function raceCapacity(env: TestEnv, apis: Http[] = [env.http]): Pro
   expect(mine.body).toMatchObject({ active_count: 3, limit: 3 });
   return { taskIds, rows };
 }
+
+/** A fresh operator claims a fresh task through `api` with `Prefer: wait`: a worker's decision answers the request. */
+export async function expectClaimAnsweredByWorker(env: TestEnv, api: Http): Promise<void> {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  const response = await api('POST', `/api/workorder-tasks/${task.id}/claim/`, { token: operator.token, body: {}, headers: { prefer: 'wait=20' } });
+  expect(response.status).toBe(200);
+  expect(response.body).toMatchObject({ status: 'succeeded', task: { id: task.id } });
+}
