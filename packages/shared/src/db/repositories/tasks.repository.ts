@@ -54,12 +54,9 @@ export async function findTaskViews(db: Knex, taskIds: number[]): Promise<Map<nu
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/**
- * Locks the task rows only, in id order. FOR NO KEY UPDATE: as exclusive as FOR UPDATE for other
- * deciders, but it does not conflict with the FOR KEY SHARE of foreign-key checks.
- */
+/** Locks the task rows only (FOR UPDATE OF t), in id order. */
 export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): Promise<Map<number, TaskView>> {
-  const rows: TaskView[] = await taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forNoKeyUpdate('t');
+  const rows: TaskView[] = await taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forUpdate('t');
   return new Map(rows.map((row) => [row.id, row]));
 }
 
