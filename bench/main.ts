@@ -16,7 +16,7 @@ import { startPrivateRedis } from '../test/faults/support/services';
 import { parseRedisInfo } from './meter';
 import { parseOptions } from './options';
 import { ROOT } from './processes';
-import { latencySvg, markdownReport, ratiosOf, type BenchReport, type MachineInfo } from './report';
+import { latencySvg, markdownReport, type BenchReport, type MachineInfo } from './report';
 import { runCeiling, type CeilingResult } from './ceiling';
 import { prepareScenario, runScenario, type RunResult } from './run';
 import type { BenchWorld } from './world';
@@ -30,7 +30,7 @@ const METHOD = [
   'CPU seconds = utime + stime from /proc/<pid>/stat over the burst: API and worker processes (all threads), every PostgreSQL process (`pgrep -u postgres postgres`, so other databases\' backends are included; their share is shown separately when it is not negligible), the private redis-server, the load generator itself (process.cpuUsage), and the whole machine (/proc/stat).',
   'Redis: commands per claim from `INFO commandstats` deltas (the bench\'s INFO sampling excluded; commandstats also counts the commands BullMQ\'s Lua scripts run inside EVALSHA, so EVALSHA is the number of script round trips); used_memory after the run and the peak of 500 ms samples during it.',
   'Waiting room (queue mode only: inline dispatch answers every POST with its outcome, there is nothing to wait for): the partition queues are paused, the claims are POSTed (202), every client opens `GET /api/claims/{id}` with `Prefer: wait=30` at once (re-polling if a wait ends undecided); once the API has sent its last statement the bench waits for pg_stat to settle, then measures a hold window (probe statements of the API, pg_stat_database deltas, CPU), then resumes the queues and measures the wake latency.',
-  'Database ceiling: the statements of one claim are captured from the service itself (`insertClaim` + `applyClaim` on a throwaway copy of the seeded database, knex query log), turned into a pgbench script (`-M extended` like node-pg, `\\set` draws of task and operator like the scenario, a fresh Idempotency-Key per claim; the win/reject branch taken on the task\'s assignee — one column added to the task lock\'s select list — and the active-task count against the limit) and run with as many clients as the in-flight count allows under max_connections, and with the partition count; claims/s = pgbench tps (without connection time). It excludes what the API reads per request (token, Idempotency-Key, task existence) and every Redis round trip.',
+  'Database ceiling: the statements of one claim are captured from the service itself (`insertClaim` + `applyClaim` on a throwaway copy of the seeded database, knex query log), turned into a pgbench script (`-M extended` like node-pg, `\\set` draws of task and operator like the scenario, a fresh Idempotency-Key per claim; the win/reject branch taken on the task\'s assignee — one column added to the task lock\'s select list — and the active-task count against the limit) and run with as many clients as the in-flight count allows under max_connections, and with the partition count; claims/s = pgbench tps (without connection time). It excludes what the API reads per request (token, task existence) and every Redis round trip.',
   'This machine is shared: before each run the bench waits (up to `--wait-quiet-ms`) until other processes use under a third of a core, and the column "CPU other processes" shows what they used during the run anyway (machine busy time minus everything measured above).',
   'Invariants: `checkInvariants` (SPEC §6, first come first served included) on each run\'s database after the burst, plus no 500 answer. Any FAIL makes `npm run bench` exit 1.',
 ];
@@ -200,7 +200,6 @@ async function main(): Promise<number> {
       options,
       runs,
       ceilings,
-      ratios: ratiosOf(runs, ceilings),
       invariantsPass: runs.every((run) => run.invariantsPass),
       errors,
       method: METHOD,

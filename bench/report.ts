@@ -24,7 +24,6 @@ export interface BenchReport {
   options: BenchOptions;
   runs: RunResult[];
   ceilings: CeilingResult[];
-  ratios: { scenario: string; queueVsInline?: number; queueVsCeiling?: number; inlineVsCeiling?: number }[];
   invariantsPass: boolean;
   /** parts that could not run (a failed ceiling): the bench exits 1 */
   errors: string[];
@@ -44,21 +43,6 @@ const counts = (record: Record<string, number>) =>
 /** `queue`, or in a scaling run `queue 2A×4W` (API × worker processes) */
 export const runLabel = (run: RunResult, options: BenchOptions): string =>
   options.scale && run.mode === 'queue' ? `${run.mode} ${run.processes.api}A×${run.processes.workers}W` : run.mode;
-
-export function ratiosOf(runs: RunResult[], ceilings: CeilingResult[]): BenchReport['ratios'] {
-  const scenarios = [...new Set(runs.map((run) => run.scenario))];
-  return scenarios.map((scenario) => {
-    const queue = runs.find((run) => run.scenario === scenario && run.mode === 'queue');
-    const inline = runs.find((run) => run.scenario === scenario && run.mode === 'inline');
-    const ceiling = ceilings.find((c) => c.scenario === scenario);
-    return {
-      scenario,
-      queueVsInline: queue && inline ? queue.claimsPerSecond / inline.claimsPerSecond : undefined,
-      queueVsCeiling: queue && ceiling ? queue.claimsPerSecond / ceiling.best.tps : undefined,
-      inlineVsCeiling: inline && ceiling ? inline.claimsPerSecond / ceiling.best.tps : undefined,
-    };
-  });
-}
 
 export function markdownReport(report: BenchReport): string {
   const { machine, options } = report;

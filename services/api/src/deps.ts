@@ -30,7 +30,7 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** stores claims (group commit) and, in queue mode, enqueues their jobs */
   acceptor: ClaimAcceptor;
-  /** claim and task reads of woken waiters, batched */
+  /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
   reads: BatchedReads;
   close(): Promise<void>;
 }
