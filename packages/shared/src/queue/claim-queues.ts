@@ -56,7 +56,9 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
       const byPartition = new Map<number, ClaimJobData[]>();
       for (const job of jobs) {
         const partition = partitionOf(job.taskId, options.partitions);
-        byPartition.set(partition, [...(byPartition.get(partition) ?? []), job]);
+        const partitionJobs = byPartition.get(partition);
+        if (partitionJobs) partitionJobs.push(job);
+        else byPartition.set(partition, [job]);
       }
       // jobId = claim id: adding a claim that is already waiting, delayed or active is a no-op.
       await Promise.all(

@@ -20,7 +20,9 @@ export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>
   return (key) =>
     new Promise((resolve, reject) => {
       if (pending.size === 0) setImmediate(() => void flush());
-      pending.set(key, [...(pending.get(key) ?? []), { resolve, reject }]);
+      const callers = pending.get(key);
+      if (callers) callers.push({ resolve, reject });
+      else pending.set(key, [{ resolve, reject }]);
     });
 }
 
