@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLIENTS, type ClientKind } from './clients';
 import { DEFAULT_SIZES, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
 
-export const MODES = ['queue', 'inline'] as const;
+/** taskclaim's two dispatch modes, and the peer baseline: the seed plan's synchronous design (bench/baselines/seed-sync). */
+export const MODES = ['queue', 'inline', 'seed-sync'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** API and claim-worker process counts of one measured queue-mode run */
@@ -15,16 +17,12 @@ export interface BenchOptions {
   quick: boolean;
   scenarios: ScenarioName[];
   modes: Mode[];
+  clients: ClientKind[];
   workers: number;
   api: number;
-  /** `--scale`: run queue mode once per process configuration (the scaling curve) */
-  scale?: ProcessCounts[];
   inflight: number;
   partitions: number;
   sizes: Sizes;
-  ceiling: boolean;
-  /** pgbench client counts (default: the in-flight count capped by free connections, and the partition count) */
-  ceilingClients?: number[];
   profile: boolean;
   logLevel: string;
   /** waiting room: how long the waiters are held while nothing is decided, and the wait for PostgreSQL's statistics to settle first */
@@ -49,17 +47,15 @@ const USAGE = `npm run bench -- [options]
 
   --quick                 small sizes, every scenario (about a minute); writes no docs
   --scenarios a,b         ${SCENARIOS.join(', ')} (default: all)
-  --modes a,b             queue, inline (default: both)
-  --workers N             claim-worker processes (default 2)
+  --modes a,b             ${MODES.join(', ')} (default: all; seed-sync is the seed plan's synchronous design)
+  --clients a,b           ${CLIENTS.join(', ')} (default: both): async POSTs (202) then long-polls GET /api/claims/{id};
+                          wait POSTs with Prefer: wait=30
+  --workers N             claim-worker processes (default 1, as npm start runs)
   --api N                 API processes, round-robin from the load generator (default 1)
-  --scale AxW,AxW,…       queue mode once per configuration of A API and W worker processes (e.g. 1x1,1x2,1x4,2x2);
-                          writes the scaling block of docs/bench.md instead of the main one
-  --inflight N            HTTP requests in flight (default 256)
+  --inflight N            claims in flight, each a client doing its POST and, if needed, its long-poll (default 128)
   --partitions N          CLAIM_PARTITIONS (default 16)
   --operators N --departments N --tasks N --claims N --hot-tasks N --hot-share F
   --storm-operators N --storm-limit N --storm-claims N --waiters N
-  --no-ceiling            skip the pgbench database ceiling
-  --ceiling-clients a,b   pgbench client counts (default: min(inflight, free connections) and the partition count)
   --profile               node --cpu-prof for the measured API and worker processes, summarised per run
   --log-level L           LOG_LEVEL of the services (default info, as deployed)
   --hold-ms N --settle-ms N   waiting room: hold window, and the wait for pg_stat to settle before it
@@ -84,9 +80,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       modes: { type: 'string' },
+      clients: { type: 'string' },
       workers: { type: 'string' },
       api: { type: 'string' },
-      scale: { type: 'string' },
       inflight: { type: 'string' },
       partitions: { type: 'string' },
       operators: { type: 'string' },
@@ -99,9 +95,6 @@ export function parseOptions(argv: string[]): BenchOptions {
       'storm-limit': { type: 'string' },
       'storm-claims': { type: 'string' },
       waiters: { type: 'string' },
-      ceiling: { type: 'boolean' },
-      'no-ceiling': { type: 'boolean' },
-      'ceiling-clients': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'log-level': { type: 'string' },
       'hold-ms': { type: 'string' },
@@ -150,24 +143,19 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const scenario of scenarios) if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}`);
   const modes = (list(values.modes) ?? [...MODES]) as Mode[];
   for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}; one of ${MODES.join(', ')}`);
-  const scale = list(values.scale)?.map((entry) => {
-    const match = /^(\d+)x(\d+)$/.exec(entry);
-    if (!match) throw new Error(`--scale entries are APIxWORKERS, like 1x2; got ${entry}`);
-    return { api: int(match[1], 1, 'scale'), workers: int(match[2], 1, 'scale') };
-  });
+  const clients = (list(values.clients) ?? [...CLIENTS]) as ClientKind[];
+  for (const client of clients) if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}; one of ${CLIENTS.join(', ')}`);
   const root = path.resolve(__dirname, '..');
   return {
     quick,
     scenarios,
     modes,
-    workers: int(values.workers, 2, 'workers'),
+    clients,
+    workers: int(values.workers, 1, 'workers'),
     api: int(values.api, 1, 'api'),
-    scale,
-    inflight: int(values.inflight, 256, 'inflight'),
+    inflight: int(values.inflight, 128, 'inflight'),
     partitions: int(values.partitions, 16, 'partitions'),
     sizes,
-    ceiling: values['no-ceiling'] ? false : (values.ceiling ?? true),
-    ceilingClients: list(values['ceiling-clients'])?.map((value) => int(value, 1, 'ceiling-clients')),
     profile: values.profile ?? false,
     logLevel: values['log-level'] ?? 'info',
     holdMs: int(values['hold-ms'], quick ? 2_000 : 5_000, 'hold-ms'),

@@ -28,6 +28,8 @@ export interface SpawnOptions {
   cpuProfileDir?: string;
 }
 
+export const SEED_SYNC_SERVER = 'bench/baselines/seed-sync/server.ts';
+
 /**
  * Starts one service entry point exactly as `npm run start:api` / `start:worker` would (node + tsx),
  * plus the bench probe. Output goes to a log file, so the benchmark spends no CPU reading it.
@@ -57,9 +59,10 @@ function spawnService(role: Role, name: string, script: string, env: NodeJS.Proc
 
 const tail = (text: string) => text.split('\n').slice(-30).join('\n');
 
-export async function startApi(role: 'api' | 'seeder', name: string, options: SpawnOptions): Promise<ServiceProcess> {
+/** taskclaim's API, or (`script`) another server that answers HTTP and /readyz, such as the seed-sync baseline. */
+export async function startApi(role: 'api' | 'seeder', name: string, options: SpawnOptions, script = 'services/api/src/main.ts'): Promise<ServiceProcess> {
   const port = await freePort();
-  const api = spawnService(role, name, path.join(ROOT, 'services/api/src/main.ts'), { PORT: String(port) }, options);
+  const api = spawnService(role, name, path.join(ROOT, script), { PORT: String(port) }, options);
   await until(async () => {
     if (api.child.exitCode !== null) throw new Error(`${name} exited:\n${tail(api.log())}`);
     return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);

@@ -2,31 +2,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import {
-  checkInvariants,
-  claimEventsChannel,
-  claimQueueName,
-  dropDatabase,
-  ensureDatabase,
-  makeDb,
-  type Db,
-  type InvariantReport,
-} from '@taskclaim/shared';
-import { longPollAll, submitClaims, waitForOutcomes, type Submission } from './burst';
-import { RoundRobinClient, wallNow } from './http';
-import {
-  CpuTracker,
-  databaseStats,
-  otherDatabaseBackends,
-  parseRedisInfo,
-  postgresPids,
-  processCpuSeconds,
-  redisCommandCalls,
-  statsDelta,
-  sumOf,
-  type DatabaseStats,
-} from './meter';
-import type { Mode, ProcessCounts } from './options';
+import { checkInvariants, claimQueueName, dropDatabase, ensureDatabase, makeDb, type InvariantReport } from '@taskclaim/shared';
+import { learnOutcome, postClaim, type ClientCounters, type ClientKind, type ClientOptions, type ClientRecord } from './clients';
+import { RoundRobinClient, runWithInflight, wallNow } from './http';
+import { clientInvariants, operatorsOverLimit } from './invariants';
+import { CpuTracker, databaseStats, otherDatabaseBackends, parseRedisInfo, postgresPids, processCpuSeconds, redisCommandCalls, statsDelta, sumOf, type DatabaseStats } from './meter';
+import type { Mode } from './options';
 import { profileFiles, summarizeProfiles, type ProfileSummary } from './profile';
 import { probeSnapshots, startApi, stopService, type SpawnOptions } from './processes';
 import { buildPlan, seedThroughAdminApi, type Plan, type ScenarioName } from './scenarios';
@@ -48,13 +29,16 @@ import {
 } from './world';
 
 export interface CpuFigures {
+  /** the processes answering HTTP: taskclaim's API processes, or the seed-sync server */
   api: number;
   workers: number;
   postgres: number;
   /** part of `postgres`: backends connected to other databases (someone else's load on the shared server) */
   postgresOtherDatabases: number;
   redis: number;
-  /** the load generator itself */
+  /** api + workers + postgres + redis */
+  server: number;
+  /** the load generator (the clients) */
   bench: number;
   /** every core of the machine, busy time */
   machine: number;
@@ -77,57 +61,59 @@ export interface WaitingRoomFigures {
   /** statements the API processes sent while every waiter was held and nothing was decided (bench probe) */
   apiStatementsWhileHolding: number;
   apiStatementsPerWaiterPerSecond: number;
-  /** what the worker processes sent meanwhile (the reconciler's rounds), by statement */
-  workerStatementsWhileHolding: Record<string, number>;
-  /** pg_stat_database deltas of the run's database over the same window (every process, reconciler included) */
+  /** what the worker processes sent meanwhile (the reconciler's rounds) */
+  workerStatementsWhileHolding: number;
+  /** pg_stat_database xact_commit of the run's database over the same window (every process, reconciler included) */
   xactCommitWhileHolding: number;
-  tupReturnedWhileHolding: number;
-  xactCommitPerWaiterPerSecond: number;
   apiCpuSecondsPerSecondWhileHolding: number;
   redisCommandsWhileHolding: number;
-  /** decision published → long-poll answered */
-  wakeMs: Percentiles;
-  answeredTerminal: number;
-  repolls: number;
-  secondsToAnswerAllAfterResume: number;
 }
 
-export interface RunResult {
-  scenario: ScenarioName;
+/** What one run measures: a scenario, a server (taskclaim in a dispatch mode, or seed-sync) and a client. */
+export interface RunTarget {
   mode: Mode;
+  client: ClientKind;
+}
+
+export interface RunResult extends RunTarget {
+  scenario: ScenarioName;
   description: string;
   database: string;
   processes: { api: number; workers: number };
   requests: number;
-  /** claims stored (accepted) during the run */
+  /** claims whose client learned a decision (rule outcome or failed) */
   claims: number;
   seconds: number;
   claimsPerSecond: number;
-  acceptMs: Percentiles;
-  acceptToTerminalMs: Percentiles;
-  /** the same from the database: completed_at − submitted_at (now() of the deciding and the accepting transaction) */
-  dbAcceptToTerminalMs: Percentiles;
-  acceptToTerminalCurve: { p: number; ms: number }[];
+  /** POST sent → POST answered */
+  postMs: Percentiles;
+  /** POST sent → the client knows the outcome */
+  endToEndMs: Percentiles;
+  endToEndCurve: { p: number; ms: number }[];
   latencyNote?: string;
+  /** what the clients were told */
   outcomes: Record<string, number>;
   http: Record<string, number>;
   retried: Record<string, number>;
+  repolls: number;
+  /** operators holding more active tasks than their limit after the run */
+  operatorsOverLimit: number;
   invariants: InvariantReport[];
   invariantsPass: boolean;
-  db: { delta: DatabaseStats; benchOwnQueries: number; commits: number; commitsPerClaim: number; rollbacks: number };
+  db: { delta: DatabaseStats; commits: number; commitsPerClaim: number; rollbacks: number };
   statements: StatementFigures;
   redis: { commandsPerClaim: number; byCommandPerClaim: Record<string, number>; usedMemoryAfter: number; usedMemoryPeakDuringRun: number };
   cpuSeconds: CpuFigures;
-  cpuPer1000Claims: CpuFigures;
+  /** CPU milliseconds per claim */
+  cpuMsPerClaim: CpuFigures;
   eventLoopUtilization: { api: number; worker: number };
-  decidedEventsMissed: number;
   /** cores other processes kept busy just before the run (see --wait-quiet-ms) */
   othersBusyCoresBefore: number;
   waitingRoom?: WaitingRoomFigures;
   profiles?: { api?: ProfileSummary; worker?: ProfileSummary; window: { from: number; to: number }; dir: string };
 }
 
-/** A scenario's data, seeded once through the admin API; every mode and the ceiling run on copies of it. */
+/** A scenario's data, seeded once through the admin API; every run uses a copy of it. */
 export interface PreparedScenario {
   plan: Plan;
   seedDatabase: string;
@@ -138,6 +124,11 @@ export interface PreparedScenario {
 const maxOf = (values: number[]): number => values.reduce((max, value) => (value > max ? value : max), -Infinity);
 
 const TX_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+
+/** Outcomes that mean the claim was decided (as opposed to a transport failure the client gave up on). */
+const isDecision = (outcome: string | undefined): boolean => outcome !== undefined && !/^(HTTP |GET |network error)/.test(outcome);
+
+export const runLabel = (run: Pick<RunResult, 'mode' | 'client'>): string => (run.mode === 'queue' ? `queue, ${run.client} client` : run.mode);
 
 export async function prepareScenario(world: BenchWorld, scenario: ScenarioName): Promise<PreparedScenario> {
   const plan = buildPlan(scenario, world.options.sizes, world.maxActiveTasks);
@@ -187,19 +178,26 @@ function statementFigures(byRole: Map<string, Map<string, number>>, claims: numb
 function cpuFigures(world: BenchWorld, services: Services, seconds: Map<number, number>, before: Marks, after: Marks, otherPids: number[]): CpuFigures {
   const ours = new Set([...services.all.map((s) => s.pid), world.redis.pid]);
   const postgresPidsSeen = [...seconds.keys()].filter((pid) => !ours.has(pid));
-  const figures = {
-    api: sumOf(seconds, services.apis.map((s) => s.pid)),
-    workers: sumOf(seconds, services.workers.map((s) => s.pid)),
-    postgres: sumOf(seconds, postgresPidsSeen),
+  const api = sumOf(seconds, services.apis.map((s) => s.pid));
+  const workers = sumOf(seconds, services.workers.map((s) => s.pid));
+  const postgres = sumOf(seconds, postgresPidsSeen);
+  const redis = sumOf(seconds, [world.redis.pid]);
+  const bench = (after.bench.user + after.bench.system - before.bench.user - before.bench.system) / 1e6;
+  const machine = after.machine - before.machine;
+  return {
+    api,
+    workers,
+    postgres,
     postgresOtherDatabases: sumOf(seconds, otherPids.filter((pid) => postgresPidsSeen.includes(pid))),
-    redis: sumOf(seconds, [world.redis.pid]),
-    bench: (after.bench.user + after.bench.system - before.bench.user - before.bench.system) / 1e6,
-    machine: after.machine - before.machine,
+    redis,
+    server: api + workers + postgres + redis,
+    bench,
+    machine,
+    others: Math.max(0, machine - api - workers - postgres - redis - bench),
   };
-  return { ...figures, others: Math.max(0, figures.machine - figures.api - figures.workers - figures.postgres - figures.redis - figures.bench) };
 }
 
-const perThousand = (figures: CpuFigures, claims: number): CpuFigures =>
+const perClaimMs = (figures: CpuFigures, claims: number): CpuFigures =>
   Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, claims ? (value / claims) * 1000 : NaN])) as unknown as CpuFigures;
 
 function redisFigures(before: Marks, after: Marks, claims: number, peak: number): RunResult['redis'] {
@@ -217,159 +215,117 @@ function redisFigures(before: Marks, after: Marks, claims: number, peak: number)
   return { commandsPerClaim: claims ? total / claims : 0, byCommandPerClaim, usedMemoryAfter: Number(after.redis.used_memory), usedMemoryPeakDuringRun: peak };
 }
 
-export async function outcomeCounts(db: Db): Promise<Record<string, number>> {
-  const { rows } = await db.raw(`
-    SELECT CASE WHEN status = 'succeeded' AND already_claimed THEN 'succeeded (already theirs)'
-                WHEN status = 'rejected' THEN code ELSE status END AS outcome, count(*)::int AS n
-    FROM claim_requests GROUP BY 1 ORDER BY 2 DESC`);
-  return Object.fromEntries(rows.map((row: { outcome: string; n: number }) => [row.outcome, row.n]));
+async function apiStatementsSent(world: BenchWorld, services: Services): Promise<number> {
+  const snapshots = await probeSnapshots(services.apis, probeDirOf(world));
+  return [...snapshots.values()].reduce((total, s) => total + Object.values(s.statements).reduce((a, b) => a + b, 0), 0);
 }
 
-async function claimTimes(db: Db): Promise<{ id: number; submitted: number; completed: number | null }[]> {
-  const { rows } = await db.raw(
-    `SELECT id, extract(epoch FROM submitted_at) * 1000 AS submitted, extract(epoch FROM completed_at) * 1000 AS completed FROM claim_requests`,
-  );
-  return rows.map((row: { id: number; submitted: string; completed: string | null }) => ({
-    id: Number(row.id),
-    submitted: Number(row.submitted),
-    completed: row.completed === null ? null : Number(row.completed),
-  }));
-}
-
-/** Waiting room, before the measured window: accept with the queues paused, hold every waiter, measure the hold. */
-async function holdWaiters(
-  world: BenchWorld,
-  services: Services,
-  redis: Redis,
-  queues: Queue[],
-  hold: { client: RoundRobinClient; prepared: PreparedScenario; database: string; http: Record<string, number>; retried: Record<string, number> },
-) {
+/**
+ * Waiting room: every claim is POSTed with the partition queues paused (202), then every client
+ * long-polls at once; once the API sends nothing more, a hold window measures what held waits cost.
+ * Returns the records and the long-polls, still waiting for the queues to resume.
+ */
+async function holdWaiters(world: BenchWorld, services: Services, redis: Redis, queues: Queue[], client: RoundRobinClient, prepared: PreparedScenario, clientOptions: ClientOptions, counters: ClientCounters, database: string) {
   const { options } = world;
-  const { plan, tokens } = hold.prepared;
+  const claims = prepared.plan.claims;
   await Promise.all(queues.map((queue) => queue.pause()));
-  const submissions = await submitClaims(hold.client, plan, tokens, { inflight: options.inflight, keyPrefix: `bench-${world.stamp}`, idempotencyKeys: options.idempotencyKeys }, hold.retried);
-  world.log(`waiting-room: ${submissions.filter((s) => s.claimId !== undefined).length} claims accepted with the queues paused; ${plan.claims.length} clients start long-polling`);
-  const polls = longPollAll(hold.client, plan, tokens, submissions, hold.http, hold.retried);
-  // Held once the API has read every claim and sends nothing more.
+  const records: ClientRecord[] = new Array(claims.length);
+  await runWithInflight(claims, options.inflight, async (claim, index) => void (records[index] = await postClaim(client, claim, index, clientOptions, counters)));
+  world.log(`waiting-room: ${records.filter((r) => r.claimId !== undefined).length} claims accepted with the queues paused; every client starts long-polling`);
+  const polls = Promise.all(records.map((record) => learnOutcome(client, record, clientOptions, counters)));
   let last = -1;
   for (;;) {
     await sleep(500);
-    const snapshots = await probeSnapshots(services.apis, probeDirOf(world));
-    const sent = [...snapshots.values()].reduce((total, s) => total + Object.values(s.statements).reduce((a, b) => a + b, 0), 0);
+    const sent = await apiStatementsSent(world, services);
     if (sent === last) break;
     last = sent;
   }
   world.log(`waiting-room: waiters held; PostgreSQL's statistics settle for ${options.settleMs} ms, then a ${options.holdMs} ms hold window`);
   await sleep(options.settleMs);
-  const statsBefore = await databaseStats(world.monitor, hold.database);
+  const statsBefore = await databaseStats(world.monitor, database);
   const apiCpuBefore = services.apis.map((s) => processCpuSeconds(s.pid) ?? 0);
   const before = await mark(world, services.all, redis);
   await sleep(options.holdMs);
   const after = await mark(world, services.all, redis);
   const apiCpu = services.apis.reduce((total, s, i) => total + (processCpuSeconds(s.pid) ?? 0) - apiCpuBefore[i], 0);
-  const delta = statsDelta(statsBefore, await databaseStats(world.monitor, hold.database));
+  const delta = statsDelta(statsBefore, await databaseStats(world.monitor, database));
   const holdSeconds = Number(after.hr - before.hr) / 1e9;
-  const apiStatements = [...statementDelta(before, after, services.apis).values()].reduce((total, s) => total + [...s.values()].reduce((a, b) => a + b, 0), 0);
-  const waiters = submissions.filter((s) => s.claimId !== undefined).length;
-  const workerStatements = Object.fromEntries(
-    [...(statementDelta(before, after, services.workers).get('worker') ?? new Map<string, number>())].map(([sql, n]) => [sql.replace(/\s+/g, ' ').slice(0, 160), n]),
-  );
-  return {
-    submissions,
-    polls,
-    figures: {
-      waiters,
-      holdSeconds,
-      settleMs: options.settleMs,
-      apiStatementsWhileHolding: apiStatements,
-      apiStatementsPerWaiterPerSecond: apiStatements / waiters / holdSeconds,
-      workerStatementsWhileHolding: workerStatements,
-      xactCommitWhileHolding: delta.xact_commit,
-      tupReturnedWhileHolding: delta.tup_returned,
-      xactCommitPerWaiterPerSecond: delta.xact_commit / waiters / holdSeconds,
-      apiCpuSecondsPerSecondWhileHolding: apiCpu / holdSeconds,
-      redisCommandsWhileHolding: Math.round(redisFigures(before, after, 1, 0).commandsPerClaim),
-    },
+  const count = (role: Services['apis']) => [...statementDelta(before, after, role).values()].reduce((total, s) => total + [...s.values()].reduce((a, b) => a + b, 0), 0);
+  const apiStatements = count(services.apis);
+  const waiters = records.filter((r) => r.claimId !== undefined).length;
+  const figures: WaitingRoomFigures = {
+    waiters,
+    holdSeconds,
+    settleMs: options.settleMs,
+    apiStatementsWhileHolding: apiStatements,
+    apiStatementsPerWaiterPerSecond: apiStatements / waiters / holdSeconds,
+    workerStatementsWhileHolding: count(services.workers),
+    xactCommitWhileHolding: delta.xact_commit,
+    apiCpuSecondsPerSecondWhileHolding: apiCpu / holdSeconds,
+    redisCommandsWhileHolding: Math.round(redisFigures(before, after, 1, 0).commandsPerClaim),
   };
+  return { records, polls, figures };
 }
 
-/** One scenario in one dispatch mode, on a fresh copy of the seeded database and an emptied Redis. */
-export async function runScenario(
-  world: BenchWorld,
-  prepared: PreparedScenario,
-  mode: Mode,
-  processes: ProcessCounts = { api: world.options.api, workers: world.options.workers },
-): Promise<RunResult> {
+/** One scenario against one server with one kind of client, on a fresh copy of the seeded database and an emptied Redis. */
+export async function runScenario(world: BenchWorld, prepared: PreparedScenario, target: RunTarget): Promise<RunResult> {
   const { options } = world;
   const { plan, tokens } = prepared;
   const scenario = plan.scenario;
-  // a scaling run measures the same scenario and mode once per process configuration
-  const variant = options.scale && mode === 'queue' ? `_a${processes.api}w${processes.workers}` : '';
-  const label = `${SHORT[scenario]}-${mode}${variant.replace('_', '-')}`;
-  const database = `${world.baseDatabase}_${SHORT[scenario]}_${mode}${variant}`;
+  const label = `${SHORT[scenario]}-${target.mode}${target.mode === 'queue' ? `-${target.client}` : ''}`;
+  const database = `${world.baseDatabase}_${label.replace(/-/g, '_')}`;
   const url = world.databaseUrl(database);
   await ensureDatabase(url, prepared.seedDatabase);
   world.redis.flushAll();
   const runDir = path.join(world.workDir, label);
   mkdirSync(runDir, { recursive: true });
-  const othersBusyCoresBefore = options.waitQuietMs > 0 ? await waitForQuietMachine(world, `${scenario} / ${mode}`) : NaN;
+  const othersBusyCoresBefore = options.waitQuietMs > 0 ? await waitForQuietMachine(world, label) : NaN;
   const cpuProfileDir = options.profile ? path.join(options.resultsDir, 'profiles', world.stamp, label) : undefined;
-  const spawn: SpawnOptions = { env: { ...world.serviceEnv, DATABASE_URL: url, CLAIM_DISPATCH: mode }, logDir: runDir, probeDir: probeDirOf(world), cpuProfileDir };
+  const env = { ...world.serviceEnv, DATABASE_URL: url, ...(target.mode === 'seed-sync' ? {} : { CLAIM_DISPATCH: target.mode }) };
+  const spawn: SpawnOptions = { env, logDir: runDir, probeDir: probeDirOf(world), cpuProfileDir };
 
   const redis = new Redis(world.redis.url, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(world.redis.url, { maxRetriesPerRequest: null });
   const queues = Array.from({ length: options.partitions }, (_, p) => new Queue(claimQueueName(p), { connection: redis, prefix: 'taskclaim' }));
   let services: Services = { apis: [], workers: [], all: [] };
   let client: RoundRobinClient | undefined;
-  let check: Db | undefined;
   let memoryTimer: NodeJS.Timeout | undefined;
   try {
-    world.log(`${scenario} / ${mode}: starting ${processes.api} API${mode === 'queue' ? ` + ${processes.workers} workers` : ''} on ${database}`);
-    services = await startServices(spawn, mode, label, processes);
-
-    // The bench learns each decision from the event the deciding process publishes after commit.
-    const decidedAt = new Map<number, number>();
-    subscriber.on('message', (_channel: string, message: string) => {
-      const now = wallNow();
-      for (const id of JSON.parse(message) as number[]) if (!decidedAt.has(id)) decidedAt.set(id, now);
-    });
-    await subscriber.subscribe(claimEventsChannel('taskclaim'));
+    world.log(`${label}: starting ${target.mode === 'seed-sync' ? 'the seed-sync server' : `${options.api} API${target.mode === 'queue' ? ` + ${options.workers} workers` : ''}`} on ${database}`);
+    services = await startServices(spawn, target.mode, label, { api: options.api, workers: options.workers });
     client = new RoundRobinClient(services.apis.map((api) => api.port as number));
-    check = makeDb(url, { max: 1 });
-    const benchQueries = { queries: 0 };
-    const retried: Record<string, number> = {};
-    const http: Record<string, number> = {};
+    const counters: ClientCounters = { http: {}, retried: {}, repolls: 0 };
+    const clientOptions: ClientOptions = { kind: target.client, tokens, keyPrefix: options.idempotencyKeys ? `bench-${world.stamp}` : undefined };
     let peak = 0;
     const sampleMemory = async () => {
       peak = Math.max(peak, Number(parseRedisInfo(await redis.info('memory')).used_memory));
     };
     memoryTimer = setInterval(() => void sampleMemory().catch(() => undefined), 500);
 
-    let submissions: Submission[];
-    let waiting: Awaited<ReturnType<typeof holdWaiters>> | undefined;
-    if (scenario === 'waiting-room') waiting = await holdWaiters(world, services, redis, queues, { client, prepared, database, http, retried });
-    world.log(`${scenario} / ${mode}: ${waiting ? 'resuming the queues' : `firing ${plan.claims.length} claims, ${options.inflight} in flight`}`);
+    const waiting = scenario === 'waiting-room' ? await holdWaiters(world, services, redis, queues, client, prepared, clientOptions, counters, database) : undefined;
+    world.log(`${label}: ${waiting ? 'resuming the queues' : `firing ${plan.claims.length} claims, ${options.inflight} in flight`}`);
     const statsBefore = await databaseStats(world.monitor, database);
     const before = await mark(world, services.all, redis);
     const tracker = new CpuTracker(() => [...services.all.map((s) => s.pid), world.redis.pid, ...postgresPids()]).start();
     const windowStart = wallNow();
+    let records: ClientRecord[];
     if (waiting) {
-      submissions = waiting.submissions;
       await Promise.all(queues.map((queue) => queue.resume()));
-      await waiting.polls.done;
+      await waiting.polls;
+      records = waiting.records;
     } else {
-      submissions = await submitClaims(client, plan, tokens, { inflight: options.inflight, keyPrefix: `bench-${world.stamp}`, idempotencyKeys: options.idempotencyKeys }, retried);
+      records = new Array(plan.claims.length);
+      await runWithInflight(plan.claims, options.inflight, async (claim, index) => {
+        const record = await postClaim(client as RoundRobinClient, claim, index, clientOptions, counters);
+        records[index] = record;
+        await learnOutcome(client as RoundRobinClient, record, clientOptions, counters);
+      });
     }
-    const acceptedIds = () => submissions.flatMap((s) => (s?.claimId !== undefined ? [s.claimId] : []));
-    await waitForOutcomes(check, decidedAt, acceptedIds, options.timeoutMs, benchQueries);
+    const windowEnd = maxOf(records.map((r) => r.knownAt ?? 0));
     const cpuSeconds = tracker.stop();
     const after = await mark(world, services.all, redis);
     clearInterval(memoryTimer);
     await sampleMemory();
     const otherPids = await otherDatabaseBackends(world.monitor, database);
-    await check.destroy();
-    check = undefined;
-    for (const submission of submissions) increment(http, submission.status);
 
     // Stop the services (their backends exit, which publishes their last statistics), then read the counters.
     client.close();
@@ -380,55 +336,24 @@ export async function runScenario(
 
     const db = makeDb(url, { max: 2 });
     try {
-      const outcomes = await outcomeCounts(db);
-      const rows = await claimTimes(db);
-      const invariants = await checkInvariants(db, { defaultLimit: world.maxActiveTasks, firstComeFirstServed: true });
-      const serverErrors = Object.entries(http).filter(([status]) => /^(GET )?5\d\d$/.test(status) && !status.endsWith('503'));
-      invariants.push({
-        name: 'no request answered 500 (503 with Retry-After is allowed)',
-        ok: serverErrors.length === 0,
-        violations: serverErrors.map(([status, count]) => ({ status, count })),
-      });
-      const claims = rows.length;
-      const lastDecision = maxOf([...decidedAt.values(), ...rows.map((row) => row.completed ?? 0)]);
-      const seconds = (lastDecision - windowStart) / 1000;
-      const completedById = new Map(rows.map((row) => [row.id, row.completed]));
-      let missed = 0;
-      const acceptToTerminal: number[] = [];
-      for (const submission of submissions) {
-        if (submission?.claimId === undefined) continue;
-        // Terminal when the bench first learns it: the decision event (published after commit), or for
-        // inline dispatch the answer itself, whichever comes first; PostgreSQL's completed_at if both are missing.
-        const event = decidedAt.get(submission.claimId);
-        if (event === undefined) missed += 1;
-        const seen = [event, mode === 'inline' ? submission.answeredAt : undefined].filter((at): at is number => at !== undefined);
-        const terminal = seen.length ? Math.min(...seen) : (completedById.get(submission.claimId) ?? undefined);
-        if (terminal !== undefined) acceptToTerminal.push(Math.max(0, terminal - submission.sentAt));
-      }
-      let wakeMs: number[] = [];
-      let waitingRoom: WaitingRoomFigures | undefined;
-      if (waiting) {
-        const answered = waiting.polls.answered;
-        wakeMs = submissions.flatMap((s, index) => {
-          const decided = s.claimId !== undefined ? decidedAt.get(s.claimId) : undefined;
-          const at = answered[index];
-          return decided !== undefined && at !== undefined ? [Math.max(0, at - decided)] : [];
-        });
-        waitingRoom = {
-          ...waiting.figures,
-          wakeMs: summarize(wakeMs),
-          answeredTerminal: answered.filter((at) => at !== undefined).length,
-          repolls: waiting.polls.repolls(),
-          secondsToAnswerAllAfterResume: (maxOf(answered.filter((at): at is number => at !== undefined)) - windowStart) / 1000,
-        };
-      }
+      const baseline = target.mode === 'seed-sync';
+      const invariants = [
+        ...(baseline ? [] : await checkInvariants(db, { defaultLimit: world.maxActiveTasks, firstComeFirstServed: true })),
+        ...(await clientInvariants(db, records, { defaultLimit: world.maxActiveTasks, storesClaims: !baseline })),
+      ];
+      const serverErrors = Object.entries(counters.http).filter(([status]) => / 5\d\d$/.test(status) && !status.endsWith('503'));
+      invariants.push({ name: 'no request answered 500 (503 with Retry-After is allowed)', ok: serverErrors.length === 0, violations: serverErrors });
+      const decided = records.filter((r) => isDecision(r.outcome));
+      const claims = decided.length;
+      const seconds = (windowEnd - windowStart) / 1000;
+      const outcomes: Record<string, number> = {};
+      for (const record of records) increment(outcomes, record.outcome ?? 'unknown');
+      const endToEnd = decided.map((r) => (r.knownAt as number) - (waiting ? windowStart : r.sentAt));
       const delta = statsDelta(statsBefore, statsAfter);
-      const commits = delta.xact_commit - benchQueries.queries;
       const cpu = cpuFigures(world, services, cpuSeconds, before, after, otherPids);
-      const latencies = waiting ? wakeMs : acceptToTerminal;
       const result: RunResult = {
+        ...target,
         scenario,
-        mode,
         description: plan.description,
         database,
         processes: { api: services.apis.length, workers: services.workers.length },
@@ -436,27 +361,25 @@ export async function runScenario(
         claims,
         seconds,
         claimsPerSecond: claims / seconds,
-        acceptMs: summarize(submissions.flatMap((s) => (s?.answeredAt !== undefined ? [s.answeredAt - s.sentAt] : []))),
-        acceptToTerminalMs: summarize(latencies),
-        dbAcceptToTerminalMs: summarize(rows.flatMap((row) => (row.completed !== null ? [row.completed - row.submitted] : []))),
-        acceptToTerminalCurve: curve(latencies),
-        latencyNote: waiting
-          ? 'accept: POST with the queues paused; accept→terminal is the wake latency (decision published → long-poll answered); claims/s from resuming the queues'
-          : undefined,
+        postMs: summarize(records.flatMap((r) => (r.answeredAt !== undefined ? [r.answeredAt - r.sentAt] : []))),
+        endToEndMs: summarize(endToEnd),
+        endToEndCurve: curve(endToEnd),
+        latencyNote: waiting ? 'POST with the queues paused; end-to-end counts from resuming the queues' : undefined,
         outcomes,
-        http,
-        retried,
+        http: counters.http,
+        retried: counters.retried,
+        repolls: counters.repolls,
+        operatorsOverLimit: await operatorsOverLimit(db, world.maxActiveTasks),
         invariants,
         invariantsPass: invariants.every((report) => report.ok),
-        db: { delta, benchOwnQueries: benchQueries.queries, commits, commitsPerClaim: commits / claims, rollbacks: delta.xact_rollback },
+        db: { delta, commits: delta.xact_commit, commitsPerClaim: delta.xact_commit / claims, rollbacks: delta.xact_rollback },
         statements: statementFigures(statementDelta(before, after, services.all), claims),
         redis: redisFigures(before, after, claims, peak),
         cpuSeconds: cpu,
-        cpuPer1000Claims: perThousand(cpu, claims),
+        cpuMsPerClaim: perClaimMs(cpu, claims),
         eventLoopUtilization: { api: eventLoopUtilization(before, after, services.apis), worker: eventLoopUtilization(before, after, services.workers) },
-        decidedEventsMissed: missed,
         othersBusyCoresBefore,
-        waitingRoom,
+        waitingRoom: waiting?.figures,
       };
       if (cpuProfileDir) {
         const window = { from: Number(before.hr / 1000n), to: Number(after.hr / 1000n) };
@@ -471,7 +394,7 @@ export async function runScenario(
         result.profiles = { api: summary('api'), worker: summary('worker'), window, dir: path.relative(path.resolve(__dirname, '..'), cpuProfileDir) };
       }
       world.log(
-        `${scenario} / ${mode}: ${claims} claims in ${seconds.toFixed(1)} s = ${result.claimsPerSecond.toFixed(0)} claims/s; invariants ${result.invariantsPass ? 'PASS' : 'FAIL'}`,
+        `${label}: ${claims} claims in ${seconds.toFixed(1)} s = ${result.claimsPerSecond.toFixed(0)} claims/s, server CPU ${result.cpuMsPerClaim.server.toFixed(2)} ms/claim; invariants ${result.invariantsPass ? 'PASS' : 'FAIL'}`,
       );
       return result;
     } finally {
@@ -480,11 +403,19 @@ export async function runScenario(
   } finally {
     clearInterval(memoryTimer);
     client?.close();
-    await check?.destroy();
     await Promise.all(services.all.map((service) => stopService(service)));
     await Promise.all(queues.map((queue) => queue.close()));
-    subscriber.disconnect();
     redis.disconnect();
     if (!options.keepDatabases) await dropDatabase(url);
   }
+}
+
+/** Runs in the order the report reads: for each scenario seed-sync first, then taskclaim. */
+export function targetsOf(scenario: ScenarioName, modes: readonly Mode[], clients: readonly ClientKind[]): RunTarget[] {
+  if (scenario === 'waiting-room') return modes.includes('queue') ? [{ mode: 'queue', client: 'async' }] : [];
+  const order: Mode[] = ['seed-sync', 'inline', 'queue'];
+  return order
+    .filter((mode) => modes.includes(mode))
+    // seed-sync and inline answer every POST with its outcome: both clients do the same against them.
+    .flatMap((mode): RunTarget[] => (mode === 'queue' ? clients.map((client) => ({ mode, client })) : [{ mode, client: clients.includes('wait') ? 'wait' : clients[0] }]));
 }

@@ -21,17 +21,17 @@ export interface Sizes {
 export const DEFAULT_SIZES: Sizes = {
   operators: 300,
   departments: 10,
-  tasks: 5_000,
-  claims: 20_000,
+  tasks: 2_000,
+  claims: 6_000,
   hotTasks: 20,
   hotShare: 0.5,
-  stormOperators: 100,
+  stormOperators: 50,
   stormLimit: 3,
   stormClaims: 15,
   waiters: 5_000,
 };
 
-/** `--quick`: every scenario, small enough for the whole run (both modes and the ceilings) to take about a minute. */
+/** `--quick`: every scenario, small enough for the whole run (every server and client) to take about a minute. */
 export const QUICK_SIZES: Sizes = {
   operators: 60,
   departments: 6,
@@ -69,9 +69,7 @@ export interface Plan {
   operators: Operator[];
   tasks: Task[];
   claims: Claim[];
-  /** the `\set` lines that draw a claim like this scenario does, for the pgbench ceiling */
-  pgbenchDraw: string[];
-  /** rule 7's limit for the operators of this plan (pgbench decides with it) */
+  /** rule 7's limit for the operators of this plan */
   limit: number;
 }
 
@@ -102,9 +100,6 @@ function shopFloor(sizes: Sizes): { operators: Operator[]; tasks: Task[] } {
   return { operators, tasks };
 }
 
-/** pgbench: a colleague of the drawn task (operators of department d are d, d + D, d + 2D, …). */
-const colleagueDraw = (sizes: Sizes) => `\\set op ((:task - 1) % ${sizes.departments}) + 1 + ${sizes.departments} * random(0, ${Math.floor(sizes.operators / sizes.departments) - 1})`;
-
 export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: number): Plan {
   const pick = random(20_251_126);
   const base = { scenario, departments: sizes.departments, limit: defaultLimit };
@@ -127,7 +122,6 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         operators,
         tasks,
         claims,
-        pgbenchDraw: [`\\set task random(1, ${sizes.tasks})`, colleagueDraw(sizes)],
       };
     }
     case 'shift-start': {
@@ -146,15 +140,6 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         operators,
         tasks,
         claims,
-        pgbenchDraw: [
-          `\\set hot random(1, ${everyNth})`,
-          `\\if :hot = 1`,
-          `\\set task random(1, ${sizes.hotTasks})`,
-          `\\else`,
-          `\\set task random(${sizes.hotTasks + 1}, ${sizes.tasks})`,
-          `\\endif`,
-          colleagueDraw(sizes),
-        ],
       };
     }
     case 'capacity-storm': {
@@ -178,7 +163,6 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         operators,
         tasks,
         claims,
-        pgbenchDraw: [`\\set op random(1, ${sizes.stormOperators})`, `\\set task (:op - 1) * ${sizes.stormClaims} + random(1, ${sizes.stormClaims})`],
       };
     }
     case 'waiting-room': {
@@ -194,7 +178,6 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         operators,
         tasks,
         claims,
-        pgbenchDraw: [`\\set task random(1, ${sizes.tasks})`, colleagueDraw(sizes)],
       };
     }
   }

@@ -1,0 +1,46 @@
+import type { Db, InvariantReport } from '@taskclaim/shared';
+import type { ClientRecord } from './clients';
+
+const report = (name: string, violations: unknown[]): InvariantReport => ({ name, ok: violations.length === 0, violations: violations.slice(0, 10) });
+
+/** Operators holding more active tasks than their limit (the seed-sync design's known flaw). */
+export async function operatorsOverLimit(db: Db, defaultLimit: number): Promise<number> {
+  const { rows } = await db.raw(
+    `SELECT count(*)::int AS n FROM (
+       SELECT o.id FROM operators o JOIN work_order_tasks t ON t.assigned_operator_id = o.id AND t.status IN ('pending', 'in_progress')
+       GROUP BY o.id HAVING count(t.id) > coalesce(o.max_active_tasks, ?)) over_limit`,
+    [defaultLimit],
+  );
+  return rows[0].n;
+}
+
+/**
+ * SPEC §6 as the clients saw it: no task was promised to two clients, every promised task is held by
+ * its winner, nobody is over their limit, every POST got an answer, and (for taskclaim, which stores
+ * claims) each client was told what the database holds for its claim.
+ */
+export async function clientInvariants(db: Db, records: ClientRecord[], options: { defaultLimit: number; storesClaims: boolean }): Promise<InvariantReport[]> {
+  const winners = records.filter((r) => r.outcome === 'succeeded');
+  const byTask = new Map<number, number[]>();
+  for (const winner of winners) byTask.set(winner.taskId, [...(byTask.get(winner.taskId) ?? []), winner.operatorId]);
+  const doubleWins = [...byTask].filter(([, operators]) => operators.length > 1).map(([taskId, operators]) => ({ taskId, operators }));
+  const holders = new Map<number, number | null>(
+    (await db('work_order_tasks').select('id', 'assigned_operator_id')).map((row: { id: number; assigned_operator_id: number | null }) => [row.id, row.assigned_operator_id]),
+  );
+  const notHeld = winners.filter((w) => holders.get(w.taskId) !== w.operatorId).map((w) => ({ taskId: w.taskId, winner: w.operatorId, holder: holders.get(w.taskId) }));
+  const unanswered = records.filter((r) => r.outcome === undefined || /^(network error|HTTP 5|GET 5)/.test(r.outcome)).map((r) => ({ taskId: r.taskId, outcome: r.outcome }));
+  const overLimit = await operatorsOverLimit(db, options.defaultLimit);
+  const reports = [
+    report('no task promised to two clients', doubleWins),
+    report("each client told it won holds the task", notHeld),
+    report('no operator above their limit (operators over it)', overLimit ? [{ operators: overLimit }] : []),
+    report('every client learned its outcome', unanswered),
+  ];
+  if (options.storesClaims) {
+    const rows: { id: number; status: string; code: string | null; already_claimed: boolean }[] = await db('claim_requests').select('id', 'status', 'code', 'already_claimed');
+    const stored = new Map(rows.map((row) => [row.id, row.status === 'succeeded' ? (row.already_claimed ? 'succeeded (already theirs)' : 'succeeded') : row.status === 'rejected' ? row.code : row.status]));
+    const mismatched = records.filter((r) => r.claimId !== undefined && stored.get(r.claimId) !== r.outcome).map((r) => ({ claimId: r.claimId, told: r.outcome, stored: stored.get(r.claimId as number) }));
+    reports.push(report('each client was told what the database holds for its claim', mismatched));
+  }
+  return reports;
+}
