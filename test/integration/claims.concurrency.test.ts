@@ -45,8 +45,8 @@ describe('with one in-process worker', () => {
     await env.db('claim_requests').where({ id: claimId }).update({ status: 'queued', completed_at: null });
     await env.db('work_order_tasks').where({ id: task.id }).update({ assigned_operator_id: null });
     await env.db('notifications').where({ claim_id: claimId }).delete();
-    const results = await Promise.all([applyClaim(deps, claimId), applyClaim(deps, claimId)]);
-    expect(results.map((result) => result.kind).sort()).toEqual(['already_terminal', 'decided']);
+    const results = await Promise.all([applyClaim(deps, { claimId }), applyClaim(deps, { claimId })]);
+    expect(results.map((result) => result.decided.length).sort()).toEqual([0, 1]);
 
     // ... and the job delivered again through the queue after it completed.
     const connection = makeRedis(env.config.REDIS_URL, 'blocking');
@@ -54,7 +54,8 @@ describe('with one in-process worker', () => {
       connection,
       prefix: env.config.QUEUE_PREFIX,
     });
-    const job = await queue.add('claim', { claimId, taskId: task.id, requestId: null }, { jobId: claimJobId(claimId), removeOnComplete: false });
+    const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
+    const job = await queue.add('claims', { partition, claimIds: [claimId] }, { jobId: claimJobId(claimId), removeOnComplete: false });
     await eventually(async () => ((await job.isCompleted()) ? true : undefined), 10_000, 'the re-delivered job');
     expect(job.id).toBe(claimJobId(claimId));
     await job.remove();

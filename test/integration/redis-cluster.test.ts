@@ -83,12 +83,13 @@ test('a Prefer: wait long-poll is woken through cluster pub/sub when the worker 
 test('a decision published on any master wakes the waiter of an API subscribed through the cluster', async () => {
   for (const [index, port] of redisCluster.ports.entries()) {
     const claimId = 1_000_000_000 + index;
-    const woken = env.api.waiters.waitFor(claimId, 10_000);
+    const woken = env.api.waiters.waitFor(claimId, 10_000).decided;
     const node = new Redis(port, '127.0.0.1');
     try {
       // The API subscribed before; a plain PUBLISH on any node of a cluster reaches subscribers on every node.
-      await node.publish(claimEventsChannel(env.config.QUEUE_PREFIX), JSON.stringify([claimId]));
-      await expect(woken).resolves.toBe(true);
+      const claim = { id: claimId, status: 'succeeded', submitted_at: new Date(), completed_at: new Date() };
+      await node.publish(claimEventsChannel(env.config.QUEUE_PREFIX), JSON.stringify([{ claim }]));
+      await expect(woken).resolves.toMatchObject({ claim: { id: claimId, status: 'succeeded' } });
     } finally {
       node.disconnect();
     }
@@ -163,7 +164,11 @@ describe('with a small rate limit', () => {
     const cluster = makeRedis(limited.config, 'blocking') as Cluster;
     try {
       await cluster.ping();
-      const keys = (await Promise.all(cluster.nodes('master').map((node) => node.keys(`${limited.config.QUEUE_PREFIX}:rate-limit*`)))).flat();
+      // Each API process adds its counts to the shared counter a moment later (never in the request's way).
+      const keys = await eventually(async () => {
+        const found = (await Promise.all(cluster.nodes('master').map((node) => node.keys(`${limited.config.QUEUE_PREFIX}:rate-limit*`)))).flat();
+        return found.length ? found : undefined;
+      }, 5_000, 'the shared rate-limit counter');
       expect(keys).toHaveLength(1);
     } finally {
       cluster.disconnect();

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DecidedClaim } from './claims/apply-claim';
+import type { DecidedClaimReport } from './claims/apply-claim';
 
 /** One registry per process (and per test), labelled with the kind of process. */
 export function makeMetricsRegistry(service: 'api' | 'claim-worker'): Registry {
@@ -11,7 +11,7 @@ export function makeMetricsRegistry(service: 'api' | 'claim-worker'): Registry {
 
 export interface ClaimDecisionMetrics {
   /** counts the decisions of one transaction and how long it took */
-  observe(decided: DecidedClaim[], transactionSeconds: number): void;
+  observe(decided: DecidedClaimReport[], transactionSeconds: number): void;
 }
 
 /** Where claims are decided: the worker, or the API under CLAIM_DISPATCH=inline. */
@@ -36,12 +36,11 @@ export function makeClaimDecisionMetrics(registry: Registry): ClaimDecisionMetri
   });
   return {
     observe(claims, transactionSeconds) {
-      const now = Date.now();
       transaction.observe(transactionSeconds);
-      for (const claim of claims) {
-        const code = claim.decision.outcome === 'rejected' ? claim.decision.code : claim.decision.alreadyClaimed ? 'already_yours' : 'none';
-        decided.inc({ outcome: claim.decision.outcome, code });
-        latency.observe((now - claim.submittedAt.getTime()) / 1000);
+      for (const { claim, decision } of claims) {
+        const code = decision.outcome === 'rejected' ? decision.code : decision.alreadyClaimed ? 'already_yours' : 'none';
+        decided.inc({ outcome: decision.outcome, code });
+        latency.observe(((claim.completed_at as Date).getTime() - claim.submitted_at.getTime()) / 1000);
       }
     },
   };

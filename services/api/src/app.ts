@@ -28,6 +28,8 @@ const requestId: RequestHandler = (req, res, next) => {
 export function makeApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Answers are small and never cached: an ETag would be a hash of every body for nothing.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestId);
   app.use(deps.metrics.httpDurations);
@@ -35,12 +37,7 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());
   app.use(queueDashboardRouter(deps));
-  const rateLimit = makeRateLimit({
-    redis: deps.redis,
-    prefix: deps.config.QUEUE_PREFIX,
-    perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
-    logger: deps.logger,
-  });
+  const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
   app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
   app.use(notFoundHandler);
   app.use(makeProblemHandler(deps.logger));

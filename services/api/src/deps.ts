@@ -3,6 +3,7 @@ import {
   makeClaimWaiters,
   makeDb,
   makeRedis,
+  makeReportDecisions,
   makeWebhookQueue,
   type ClaimQueues,
   type ClaimRow,
@@ -11,10 +12,12 @@ import {
   type Db,
   type Logger,
   type RedisClient,
+  type ReportDecisions,
   type WebhookQueue,
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type ClaimAcceptor } from './claims/claim-acceptor';
+import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
 export interface ApiDeps {
@@ -28,8 +31,12 @@ export interface ApiDeps {
   webhooks: WebhookQueue;
   waiters: ClaimWaiters;
   metrics: ApiMetrics;
-  /** stores claims (group commit) and, in queue mode, enqueues their jobs */
+  /** stores claims (group commit) and, in queue mode, wakes their partitions */
   acceptor: ClaimAcceptor;
+  /** inline dispatch: what follows a decision's commit (logs, metrics, events, webhooks), as in the worker */
+  report: ReportDecisions;
+  /** RATE_LIMIT_PER_MINUTE per token, shared by the API processes */
+  rateLimiter: RateLimiter;
   /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
   reads: BatchedReads;
   close(): Promise<void>;
@@ -44,13 +51,13 @@ function makeFaultSwitch(config: Config): () => void {
   };
 }
 
-/** In queue mode a stored batch is enqueued at once; if Redis refuses, the rows are accepted anyway and the reconciler enqueues them. */
-function makeEnqueueAfterStore(config: Config, queues: ClaimQueues, logger: Logger): (rows: ClaimRow[]) => Promise<void> {
+/** In queue mode a stored batch wakes its partitions at once; if Redis refuses, the rows are accepted anyway and the reconciler enqueues them. */
+function makeEnqueue(config: Config, queues: ClaimQueues, logger: Logger): (rows: ClaimRow[]) => Promise<void> {
   if (config.CLAIM_DISPATCH === 'inline') return async () => undefined;
   const faultSwitch = makeFaultSwitch(config);
   return async (rows) => {
     rows.forEach(faultSwitch);
-    await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id, requestId: row.request_id }))).catch((error: Error) =>
+    await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
       logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
     );
   };
@@ -67,6 +74,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
+  const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
   return {
     config,
     logger,
@@ -76,9 +84,12 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     webhooks,
     waiters,
     metrics,
-    acceptor: makeClaimAcceptor(db, makeEnqueueAfterStore(config, queues, logger)),
+    acceptor: makeClaimAcceptor(db, makeEnqueue(config, queues, logger)),
+    report: makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, metrics: metrics.decisions, logger }),
     reads: makeBatchedReads(db),
+    rateLimiter,
     async close() {
+      rateLimiter.close();
       await waiters.close();
       await queues.close();
       await webhooks.close();

@@ -22,7 +22,9 @@ export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQue
     const webhooks = await reconcileWebhooks(deps);
     const stale = await claimsRepo.findQueuedClaimsOlderThan(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
     if (stale.length === 0) return webhooks;
-    await deps.queues.enqueue(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id })));
+    // Rows stored under another CLAIM_PARTITIONS move to the partition their task maps to now, where the drain looks.
+    await claimsRepo.repartitionQueuedClaims(deps.db, stale, deps.config.CLAIM_PARTITIONS);
+    await deps.queues.enqueue(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id })));
     deps.logger.info('reconciler enqueued queued claims again', { count: stale.length, claimIds: stale.slice(0, 20).map((c) => c.id) });
     return stale.length + webhooks;
   };

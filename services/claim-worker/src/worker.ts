@@ -5,6 +5,7 @@ import {
   makeClaimDecisionMetrics,
   makeClaimQueues,
   makeDb,
+  makeReportDecisions,
   makeMetricsRegistry,
   makeWebhookQueue,
   makeRedis,
@@ -52,7 +53,8 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     sender: makeWebhookSender({ allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
   });
 
-  const processor = makeClaimProcessor({ config, db, publisher, logger, webhooks, metrics: makeClaimDecisionMetrics(registry) });
+  const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
+  const processor = makeClaimProcessor({ config, db, logger, report });
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,

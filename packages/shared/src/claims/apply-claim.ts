@@ -4,24 +4,22 @@ import * as claims from '../db/repositories/claims.repository';
 import * as notifications from '../db/repositories/notifications.repository';
 import * as operators from '../db/repositories/operators.repository';
 import * as tasks from '../db/repositories/tasks.repository';
+import type { DecidedClaim } from '../queue/claim-events';
 import type { WebhookJobData } from '../queue/webhook-queue';
 import { recordClaimEvent } from './record-claim-event';
 
-export interface DecidedClaim {
-  claimId: number;
-  taskId: number;
-  submittedAt: Date;
+/** A claim decided by one transaction: its row and its task as the transaction left them. */
+export interface DecidedClaimReport extends DecidedClaim {
   decision: ClaimDecision;
   /** its webhook outbox row, committed with the decision: enqueue it after commit */
   webhook?: WebhookJobData;
 }
 
-export type ApplyClaimResult =
-  /** `targetDecided` false: the batch was full before it reached the claim itself; apply again. */
-  | { kind: 'decided'; decided: DecidedClaim[]; targetDecided: boolean }
-  /** Already decided (a re-delivered job, or another transaction decided it) and nothing else waits. */
-  | { kind: 'already_terminal' }
-  | { kind: 'missing' };
+export interface ApplyClaimResult {
+  decided: DecidedClaimReport[];
+  /** the batch was as large as the scope allows: more queued claims may be waiting */
+  full: boolean;
+}
 
 export interface ApplyClaimDeps {
   db: Knex;
@@ -31,34 +29,43 @@ export interface ApplyClaimDeps {
 }
 
 /**
- * What one transaction decides besides the claim itself, always oldest first:
- * - no scope (inline dispatch): the queued claims of the same task accepted before it;
- * - a partition (the queue worker): the oldest queued claims of the whole partition, up to `limit`,
- *   even when the claim itself is already decided — one commit for many claims, while each task
- *   still sees its claims in accept order. The jobs of claims decided this way find nothing to do.
+ * Which queued claims one transaction decides, always oldest first:
+ * - `claim` (inline dispatch): the claim and the queued claims of its task accepted before it;
+ * - `partition` (the queue worker): the oldest queued claims of the partition, up to `limit` — one
+ *   commit for a burst's backlog, while each task still sees its claims in accept order;
+ * - `claims`: exactly these (the worker deciding a failed batch again one claim at a time).
  */
-export interface ApplyScope {
-  partition: number;
-  limit: number;
+export type ApplyScope = { claimId: number } | { partition: number; limit: number } | { claimIds: number[] };
+
+async function lockBatch(trx: Knex.Transaction, scope: ApplyScope): Promise<claims.ClaimRow[]> {
+  if ('partition' in scope) return claims.lockOldestQueuedClaimsOfPartition(trx, scope);
+  if ('claimIds' in scope) return claims.lockQueuedClaims(trx, scope.claimIds);
+  const claim = await claims.findClaim(trx, scope.claimId);
+  return claim && !claims.isTerminal(claim.status) ? claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id) : [];
+}
+
+/** The task view after this transaction's assignment, built from rows already locked. */
+function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, updatedAt: Date): tasks.TaskView {
+  return {
+    ...task,
+    assigned_operator_id: operator.id,
+    operator_username: operator.username,
+    operator_first_name: operator.first_name,
+    operator_last_name: operator.last_name,
+    updated_at: updatedAt,
+  };
 }
 
 /**
- * Decides a claim and the earlier queued claims of its scope in one transaction. Locks, each set in
- * ascending id order so concurrent transactions never deadlock: the claim rows, then the task rows,
- * then the operator rows (the capacity check must see every concurrent claim of an operator on
- * other tasks).
+ * Decides the queued claims of a scope in one transaction. Locks, each set in ascending id order so
+ * concurrent transactions never deadlock: the claim rows, then the task rows, then the operator rows
+ * (the capacity check must see every concurrent claim of an operator on other tasks).
  */
-export async function applyClaim(deps: ApplyClaimDeps, claimId: number, scope?: ApplyScope): Promise<ApplyClaimResult> {
+export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<ApplyClaimResult> {
   return deps.db.transaction(async (trx) => {
-    const claim = await claims.findClaim(trx, claimId);
-    if (!claim) return { kind: 'missing' };
-    const alreadyDecided = claims.isTerminal(claim.status);
-    if (alreadyDecided && !scope) return { kind: 'already_terminal' };
-    const batch = scope
-      ? await claims.lockOldestQueuedClaimsOfPartition(trx, { ...scope, taskId: claim.task_id })
-      : await claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id);
-    if (batch.length === 0) return { kind: 'already_terminal' };
-    const targetDecided = alreadyDecided || batch.some((queued) => queued.id === claim.id);
+    const batch = await lockBatch(trx, scope);
+    const full = 'partition' in scope && batch.length >= scope.limit;
+    if (batch.length === 0) return { decided: [], full };
 
     const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.map((c) => c.task_id))]);
     const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
@@ -108,16 +115,21 @@ export async function applyClaim(deps: ApplyClaimDeps, claimId: number, scope?: 
       }
       decisions.push({ claimId: queued.id, decision });
     }
-    await tasks.assignOperators(trx, newAssignments);
-    await notifications.insertTaskAssigned(trx, newNotifications);
-    await claims.recordDecisions(trx, decisions);
-
-    const decided: DecidedClaim[] = [];
-    for (const [index, queued] of batch.entries()) {
-      // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
-      const webhook = queued.callback_url ? await recordClaimEvent(trx, queued.id) : undefined;
-      decided.push({ claimId: queued.id, taskId: queued.task_id, submittedAt: queued.submitted_at, decision: decisions[index].decision, webhook });
+    const updatedAt = await tasks.assignOperators(trx, newAssignments);
+    for (const [taskId, operatorId] of newAssignments) {
+      lockedTasks.set(taskId, assignedView(lockedTasks.get(taskId) as tasks.TaskView, lockedOperators.get(operatorId) as operators.OperatorRow, updatedAt.get(taskId) as Date));
     }
-    return { kind: 'decided', decided, targetDecided };
+    await notifications.insertTaskAssigned(trx, newNotifications);
+    const rows = await claims.recordDecisions(trx, decisions);
+
+    const decided: DecidedClaimReport[] = [];
+    for (const [index, queued] of batch.entries()) {
+      const claim = rows.get(queued.id) as claims.ClaimRow;
+      const task = lockedTasks.get(queued.task_id);
+      // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
+      const webhook = claim.callback_url ? await recordClaimEvent(trx, claim, task) : undefined;
+      decided.push({ claim, task, decision: decisions[index].decision, webhook });
+    }
+    return { decided, full };
   });
 }

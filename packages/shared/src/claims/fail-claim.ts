@@ -1,18 +1,18 @@
 import type { Knex } from 'knex';
 import * as claims from '../db/repositories/claims.repository';
-import type { WebhookJobData } from '../queue/webhook-queue';
+import * as tasks from '../db/repositories/tasks.repository';
+import type { DecidedClaimReport } from './apply-claim';
 import { recordClaimEvent } from './record-claim-event';
 
-export interface FailClaimResult {
-  /** false when something decided the claim meanwhile */
-  marked: boolean;
-  webhook?: WebhookJobData;
-}
-
-/** Retries are spent: the claim ends `failed`, with its claim.failed webhook event in the same transaction. */
-export async function failClaim(db: Knex, claimId: number, reason: string): Promise<FailClaimResult> {
+/**
+ * The claim cannot be applied: it ends `failed`, with its claim.failed webhook event in the same
+ * transaction. Undefined when something decided it meanwhile.
+ */
+export async function failClaim(db: Knex, claimId: number, reason: string): Promise<Omit<DecidedClaimReport, 'decision'> | undefined> {
   return db.transaction(async (trx) => {
-    const marked = await claims.markClaimFailed(trx, claimId, reason);
-    return marked ? { marked, webhook: await recordClaimEvent(trx, claimId) } : { marked };
+    const claim = await claims.markClaimFailed(trx, claimId, reason);
+    if (!claim) return undefined;
+    const task = await tasks.findTaskView(trx, claim.task_id);
+    return { claim, task, webhook: await recordClaimEvent(trx, claim, task) };
   });
 }

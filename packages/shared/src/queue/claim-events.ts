@@ -1,60 +1,87 @@
+import type { ClaimRow } from '../db/repositories/claims.repository';
+import type { TaskView } from '../db/repositories/tasks.repository';
 import type { RedisClient } from './redis';
 
 /**
- * Workers publish the ids of the claims they decided; API processes wake the requests waiting on
- * them (`Prefer: wait`). A missed message only delays a waiter until its timeout, when it reads the row.
- * Plain (not sharded) pub/sub: a Redis Cluster broadcasts it to every node, so a subscriber connected
- * to any node hears a publish made on any other.
+ * A claim as the process that decided it knows it right after commit, with its task as that
+ * transaction left it: enough for a waiting request to answer without reading PostgreSQL.
+ */
+export interface DecidedClaim {
+  claim: ClaimRow;
+  task?: TaskView;
+}
+
+/**
+ * Deciding processes publish the claims they decided; API processes wake the requests waiting on
+ * them (`Prefer: wait`) with the decided rows. A missed message only delays a waiter until its
+ * timeout, when it reads the row. Plain (not sharded) pub/sub: a Redis Cluster broadcasts it to
+ * every node, so a subscriber connected to any node hears a publish made on any other.
  */
 export const claimEventsChannel = (prefix: string): string => `${prefix}:claim-decided`;
 
-export async function publishClaimsDecided(redis: RedisClient, prefix: string, claimIds: number[]): Promise<void> {
-  if (claimIds.length) await redis.publish(claimEventsChannel(prefix), JSON.stringify(claimIds));
+export async function publishClaimsDecided(redis: RedisClient, prefix: string, decided: DecidedClaim[]): Promise<void> {
+  if (decided.length) await redis.publish(claimEventsChannel(prefix), JSON.stringify(decided));
+}
+
+const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
+
+/** A published message back into rows (JSON carries dates as strings); anything malformed is dropped. */
+export function parseClaimsDecided(message: string): DecidedClaim[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((entry: DecidedClaim) => {
+    if (typeof entry?.claim?.id !== 'number') return [];
+    const claim = { ...entry.claim, submitted_at: toDate(entry.claim.submitted_at) as Date, completed_at: toDate(entry.claim.completed_at) };
+    const task = entry.task && { ...entry.task, created_at: toDate(entry.task.created_at) as Date, updated_at: toDate(entry.task.updated_at) as Date };
+    return [{ claim, task }];
+  });
+}
+
+export interface ClaimWait {
+  /** the decided claim when it is reported; undefined after the timeout, on cancel or on close */
+  decided: Promise<DecidedClaim | undefined>;
+  cancel(): void;
 }
 
 export interface ClaimWaiters {
-  /** Resolves true when the claim is reported decided, false after `timeoutMs` or on close. */
-  waitFor(claimId: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  waitFor(claimId: number, timeoutMs: number): ClaimWait;
   /** requests waiting right now */
   count(): number;
   close(): Promise<void>;
 }
 
 export async function makeClaimWaiters(subscriber: RedisClient, prefix: string): Promise<ClaimWaiters> {
-  const waiters = new Map<number, Set<(decided: boolean) => void>>();
+  const waiters = new Map<number, Set<(decided: DecidedClaim | undefined) => void>>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {
-    if (from !== channel) return;
-    let ids: unknown;
-    try {
-      ids = JSON.parse(message);
-    } catch {
-      return;
-    }
-    if (!Array.isArray(ids)) return;
-    for (const id of ids) {
-      for (const wake of waiters.get(Number(id)) ?? []) wake(true);
+    if (from !== channel || waiters.size === 0) return;
+    for (const decided of parseClaimsDecided(message)) {
+      for (const wake of waiters.get(decided.claim.id) ?? []) wake(decided);
     }
   });
   await subscriber.subscribe(channel);
 
   return {
-    waitFor(claimId, timeoutMs, signal) {
-      return new Promise((resolve) => {
+    waitFor(claimId, timeoutMs) {
+      let finish!: (decided: DecidedClaim | undefined) => void;
+      const decided = new Promise<DecidedClaim | undefined>((resolve) => {
         const set = waiters.get(claimId) ?? new Set();
         waiters.set(claimId, set);
-        const finish = (decided: boolean) => {
+        finish = (value) => {
+          if (!set.delete(finish)) return;
           clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          set.delete(finish);
           if (set.size === 0) waiters.delete(claimId);
-          resolve(decided);
+          resolve(value);
         };
-        const onAbort = () => finish(false);
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        signal?.addEventListener('abort', onAbort);
+        const timer = setTimeout(() => finish(undefined), timeoutMs);
         set.add(finish);
       });
+      return { decided, cancel: () => finish(undefined) };
     },
     count() {
       let total = 0;
@@ -62,7 +89,7 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string):
       return total;
     },
     async close() {
-      for (const set of waiters.values()) for (const wake of set) wake(false);
+      for (const set of waiters.values()) for (const wake of set) wake(undefined);
       await subscriber.unsubscribe(channel).catch(() => undefined);
     },
   };

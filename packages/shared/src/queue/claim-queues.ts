@@ -2,10 +2,20 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
+/**
+ * A job wakes its partition: whichever job runs decides the oldest queued claims of the partition
+ * until none is left. `claimIds` are the claims whose arrival added it (for logs, and to fail them if
+ * the job's retries run out).
+ */
 export interface ClaimJobData {
+  partition: number;
+  claimIds: number[];
+}
+
+/** A stored claim to hand to its partition's queue. */
+export interface QueuedClaim {
   claimId: number;
   taskId: number;
-  requestId: string | null;
 }
 
 /** FNV-1a over the decimal id: stable across processes and languages, and spreads consecutive ids. */
@@ -23,10 +33,19 @@ export const claimQueueName = (partition: number): string => `claims-${partition
 /** BullMQ refuses integer-like custom ids (they would clash with its own), hence the prefix. */
 export const claimJobId = (claimId: number): string => `claim-${claimId}`;
 
+/**
+ * At most two jobs per partition exist: one running and one waiting. A claim arriving while a job
+ * waits is covered by it (the add is deduplicated); one arriving while a job runs stores the next
+ * job, which BullMQ adds when the running one finishes — so no claim committed after a drain's last
+ * look is left without a job, and a burst costs a handful of jobs, not one per claim.
+ */
+const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
+
 export function claimJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
     backoff: { type: 'exponential', delay: 250 },
+    deduplication: DRAIN_DEDUPLICATION,
     // Finished jobs are removed so Redis memory stays bounded; PostgreSQL keeps the outcome.
     removeOnComplete: true,
     removeOnFail: true,
@@ -35,7 +54,8 @@ export function claimJobOptions(attempts: number): JobsOptions {
 
 export interface ClaimQueues {
   readonly queues: readonly Queue<ClaimJobData>[];
-  enqueue(jobs: ClaimJobData[]): Promise<void>;
+  /** wakes the partitions of these claims, one job per partition */
+  enqueue(claims: QueuedClaim[]): Promise<void>;
   /** Global concurrency 1 on every partition: one claim per partition at a time, however many workers run. */
   enforceSerialization(): Promise<void>;
   close(): Promise<void>;
@@ -52,20 +72,18 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
   const jobOptions = claimJobOptions(options.attempts);
   return {
     queues,
-    async enqueue(jobs) {
-      const byPartition = new Map<number, ClaimJobData[]>();
-      for (const job of jobs) {
-        const partition = partitionOf(job.taskId, options.partitions);
-        const partitionJobs = byPartition.get(partition);
-        if (partitionJobs) partitionJobs.push(job);
-        else byPartition.set(partition, [job]);
+    async enqueue(claims) {
+      const byPartition = new Map<number, number[]>();
+      for (const claim of claims) {
+        const partition = partitionOf(claim.taskId, options.partitions);
+        const claimIds = byPartition.get(partition);
+        if (claimIds) claimIds.push(claim.claimId);
+        else byPartition.set(partition, [claim.claimId]);
       }
-      // jobId = claim id: adding a claim that is already waiting, delayed or active is a no-op.
+      // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op.
       await Promise.all(
-        [...byPartition].map(([partition, partitionJobs]) =>
-          queues[partition].addBulk(
-            partitionJobs.map((data) => ({ name: 'claim', data, opts: { ...jobOptions, jobId: claimJobId(data.claimId) } })),
-          ),
+        [...byPartition].map(([partition, claimIds]) =>
+          queues[partition].add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) }),
         ),
       );
     },

@@ -26,18 +26,38 @@ export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>
     });
 }
 
+/**
+ * How long a token found active is believed without asking again: a revoked token, or one whose
+ * operator was deactivated, stops working within this (at once on the API process that changed it).
+ */
+export const TOKEN_TRUST_MS = 500;
+const MAX_CACHED_TOKENS = 10_000;
+
 export interface BatchedReads {
   claim(id: number): Promise<ClaimRow | undefined>;
   taskView(id: number): Promise<TaskView | undefined>;
-  /** the active token whose value this is */
+  /** the active token whose value this is (believed for TOKEN_TRUST_MS) */
   token(value: string): Promise<tokensRepo.ActiveToken | undefined>;
+  /** an admin changed tokens or operators: ask PostgreSQL again */
+  forgetTokens(): void;
 }
 
-export function makeBatchedReads(db: Db): BatchedReads {
+export function makeBatchedReads(db: Db, now: () => number = Date.now): BatchedReads {
   const tokenByHash = makeBatchLoader((hashes: string[]) => tokensRepo.findActiveTokensByHash(db, hashes));
+  // Keyed by the token's value, so a request it already vouched for skips the hash too.
+  const trusted = new Map<string, { token: tokensRepo.ActiveToken; until: number }>();
   return {
     claim: makeBatchLoader((ids: number[]) => claimsRepo.findClaims(db, ids)),
     taskView: makeBatchLoader((ids: number[]) => tasksRepo.findTaskViews(db, ids)),
-    token: (value) => tokenByHash(tokensRepo.hashToken(value)),
+    async token(value) {
+      const hit = trusted.get(value);
+      if (hit && hit.until > now()) return hit.token;
+      const token = await tokenByHash(tokensRepo.hashToken(value));
+      if (trusted.size >= MAX_CACHED_TOKENS) trusted.clear();
+      if (token) trusted.set(value, { token, until: now() + TOKEN_TRUST_MS });
+      else trusted.delete(value);
+      return token;
+    },
+    forgetTokens: () => trusted.clear(),
   };
 }

@@ -1,69 +1,123 @@
-import { applyClaim, claimsRepo, publishClaimsDecided, type ClaimRow } from '@taskclaim/shared';
+import { applyClaim, claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
-import { HttpProblem } from '../http/problem';
-import { assertSameRequest } from './idempotency';
+import { isSameRequest, requestFingerprint } from './idempotency';
 
-export interface ClaimSubmission extends claimsRepo.NewClaim {
+export interface ClaimSubmission {
+  caller: TokenRow;
+  taskId: number;
+  operatorId: number;
+  notes: string;
+  callbackUrl: string | null;
+  idempotencyKey: string | null;
+  requestId: string;
+  /** how long the client is willing to wait for the decision (`Prefer: wait`), 0 for none */
   waitMs: number;
-  signal: AbortSignal;
+  /** given the wait's cancel, so the transport can stop it when its client leaves */
+  onCancel?: (cancel: () => void) => void;
 }
 
-const redisDown = () =>
-  new HttpProblem(503, 'service_unavailable', 'Redis is unavailable; retry shortly.', {}, { 'Retry-After': '5' });
+/** What became of a submission; services/api/src/http/claim-outcomes.ts turns each into HTTP. */
+export type SubmitOutcome =
+  /**
+   * Stored, or the original claim of a replayed Idempotency-Key, as it stands when answered.
+   * `accepted`: a queued submission that did not wait, answered as accepted whatever its status.
+   */
+  | { kind: 'answered'; decided: DecidedClaim; accepted: boolean; replayed: boolean }
+  | { kind: 'task_not_found'; taskId: number }
+  /** an integration token's claim of a task outside its departments (SPEC §4 Scope) */
+  | { kind: 'forbidden'; detail: string }
+  | { kind: 'callback_not_allowed' }
+  | { kind: 'callback_host_not_allowed' }
+  | { kind: 'idempotency_conflict'; claimId: number }
+  | { kind: 'store_unavailable' };
+
+/** `host` entries allow any port, `host:port` entries exactly that port. */
+function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
+  const url = new URL(callbackUrl);
+  const host = url.hostname.toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return caller.callback_hosts.some((entry) => {
+    const lowered = entry.toLowerCase();
+    return lowered === host || lowered === `${host}:${port}`;
+  });
+}
 
 /**
- * Stores the claim and hands it to a partition queue (or, with CLAIM_DISPATCH=inline, applies it
- * here), then waits for the decision up to `waitMs`. Returns the claim as it is when answered.
- * A submission that loses an Idempotency-Key race to a concurrent twin answers with the twin's claim.
+ * A claim request, from a parsed and authenticated submission to its answer: the scope and callback
+ * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it here),
+ * Idempotency-Key replays, and waiting for the decision up to `waitMs`.
  */
-export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<ClaimRow> {
-  const { waitMs, signal, ...newClaim } = submission;
+export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<SubmitOutcome> {
+  const { caller, callbackUrl } = submission;
+  if (callbackUrl !== null) {
+    if (caller.kind === 'operator') return { kind: 'callback_not_allowed' };
+    if (!callbackHostAllowed(caller, callbackUrl)) return { kind: 'callback_host_not_allowed' };
+  }
+  if (scopeDepartments(caller)) {
+    const task = await deps.reads.taskView(submission.taskId);
+    if (task && !isInScope(caller, task.assigned_department_id)) {
+      return { kind: 'forbidden', detail: `Task ${task.id} is not in a department of this integration token.` };
+    }
+  }
   const dispatch = deps.config.CLAIM_DISPATCH;
-  if (dispatch === 'queue' && deps.redis.status !== 'ready') throw redisDown();
-  const claim = await deps.acceptor.store(newClaim);
-  if (!claim) return replayIdempotentClaim(deps, submission);
+  if (dispatch === 'queue' && deps.redis.status !== 'ready') return { kind: 'store_unavailable' };
+  const request = { task_id: submission.taskId, operator_id: submission.operatorId, notes: submission.notes, callback_url: callbackUrl };
+  const fingerprint = submission.idempotencyKey ? requestFingerprint(request) : null;
+  const accepted = dispatch === 'queue' && submission.waitMs === 0;
+
+  const result = await deps.acceptor.store({
+    ...request,
+    token_id: caller.id,
+    request_id: submission.requestId,
+    idempotency_key: submission.idempotencyKey,
+    request_fingerprint: fingerprint,
+    partition: partitionOf(submission.taskId, deps.config.CLAIM_PARTITIONS),
+  });
+  if (!result.stored) {
+    // The task is gone or the key was used: only a replay (even of a claim made before the task was deleted) is answered.
+    const original = submission.idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, submission.idempotencyKey) : undefined;
+    if (!original) return { kind: 'task_not_found', taskId: submission.taskId };
+    if (!isSameRequest(original, fingerprint as string)) return { kind: 'idempotency_conflict', claimId: original.id };
+    return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { onCancel: submission.onCancel }), accepted, replayed: true };
+  }
+  const claim = result.row;
   deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ dispatch });
-  if (dispatch === 'queue') return waitForDecision(deps, claim, waitMs, signal);
+  if (dispatch === 'inline') return { kind: 'answered', decided: await decideInline(deps, claim), accepted, replayed: false };
+  // Nothing can have decided it yet as far as this process knows: the decision event arrives after this wait is registered.
+  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
+}
 
+/** CLAIM_DISPATCH=inline: the claim (and the earlier queued claims of its task) decided in this request. */
+async function decideInline(deps: ApiDeps, claim: ClaimRow): Promise<DecidedClaim> {
   const started = performance.now();
-  const result = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, claim.id);
-  if (result.kind === 'decided') {
-    deps.metrics.decisions.observe(result.decided, (performance.now() - started) / 1000);
-    // After commit, best effort: a missed event delays only waiters; a missed webhook job, the reconciler enqueues.
-    await publishClaimsDecided(deps.redis, deps.config.QUEUE_PREFIX, result.decided.map((d) => d.claimId)).catch(() => undefined);
-    await deps.webhooks.enqueue(result.decided.flatMap((d) => (d.webhook ? [d.webhook] : []))).catch(() => undefined);
-  }
-  return (await claimsRepo.findClaim(deps.db, claim.id)) as ClaimRow;
+  const { decided } = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, { claimId: claim.id });
+  await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
+  // A concurrent request of the same task may have decided this one in its transaction.
+  return decided.find((d) => d.claim.id === claim.id) ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow };
 }
 
-/** The original claim of an Idempotency-Key, answered as a new request would be (waiting under Prefer: wait). */
-export async function replayIdempotentClaim(
+/**
+ * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
+ * carries the decided rows. A claim read before the wait was registered (`fresh` unset) is read
+ * again once it is, since its decision may have landed in between; a wait that runs out reads it once
+ * more, in case the event was missed.
+ */
+export async function waitForDecision(
   deps: ApiDeps,
-  submission: Pick<ClaimSubmission, 'token_id' | 'idempotency_key' | 'request_fingerprint' | 'waitMs' | 'signal'>,
-  original?: ClaimRow,
-): Promise<ClaimRow> {
-  original ??= await claimsRepo.findClaimByIdempotencyKey(deps.db, submission.token_id, submission.idempotency_key as string);
-  if (!original) throw new Error('idempotency conflict without an original claim');
-  assertSameRequest(original, submission.request_fingerprint as string);
-  return waitForDecision(deps, original, submission.waitMs, submission.signal);
-}
-
-/** Holds a read of a claim until it is decided or `waitMs` passes, woken by the workers' events. */
-export async function waitForDecision(deps: ApiDeps, claim: ClaimRow, waitMs: number, signal: AbortSignal): Promise<ClaimRow> {
-  if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return claim;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener('abort', onAbort);
-  try {
-    const decided = deps.waiters.waitFor(claim.id, waitMs, stop.signal);
-    // Read again after subscribing: the decision may have landed between the first read and now.
+  claim: ClaimRow,
+  waitMs: number,
+  options: { fresh?: boolean; onCancel?: (cancel: () => void) => void } = {},
+): Promise<DecidedClaim> {
+  if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return { claim };
+  const wait = deps.waiters.waitFor(claim.id, waitMs);
+  options.onCancel?.(wait.cancel);
+  if (!options.fresh) {
     const current = (await deps.reads.claim(claim.id)) as ClaimRow;
-    if (claimsRepo.isTerminal(current.status)) return current;
-    await decided;
-    return (await deps.reads.claim(claim.id)) as ClaimRow;
-  } finally {
-    stop.abort();
-    signal.removeEventListener('abort', onAbort);
+    if (claimsRepo.isTerminal(current.status)) {
+      wait.cancel();
+      return { claim: current };
+    }
   }
+  return (await wait.decided) ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow };
 }

@@ -1,28 +1,31 @@
 import type { Response } from 'express';
-import { claimsRepo, presentClaim, type ClaimRow, type Language, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, presentClaim, renderMessage, type DecidedClaim, type Language, type TaskView } from '@taskclaim/shared';
+import type { SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
 
+export interface ClaimResponseOptions {
+  language: Language;
+  waitSeconds: number;
+  loadTaskView: (taskId: number) => Promise<TaskView | undefined>;
+}
+
 /**
- * The one place where a claim's status becomes an HTTP answer.
+ * The one place where a claim becomes an HTTP answer.
  * `as: 'outcome'` (the POST): queued → 202, succeeded → 200, rejected → 400 problem, failed → 503 problem.
  * `as: 'accepted'` (a POST that did not wait): 202 with the claim as it stands.
  * `as: 'resource'` (GET /api/claims/{id}): always 200 with the claim resource.
  */
-export async function sendClaim(
-  res: Response,
-  loadTaskView: (taskId: number) => Promise<TaskView | undefined>,
-  claim: ClaimRow,
-  options: { language: Language; waitSeconds: number; as: 'outcome' | 'accepted' | 'resource' },
-): Promise<void> {
+export async function sendClaim(res: Response, decided: DecidedClaim, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
+  const { claim } = decided;
   const terminal = claimsRepo.isTerminal(claim.status);
-  const task = terminal ? await loadTaskView(claim.task_id) : undefined;
+  const task = terminal ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const resource = presentClaim(claim, options.language, task);
   if (terminal && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
-  if (options.as === 'resource') {
+  if (as === 'resource') {
     res.status(200).json(resource);
     return;
   }
-  switch (options.as === 'accepted' ? 'queued' : claim.status) {
+  switch (as === 'accepted' ? 'queued' : claim.status) {
     case 'queued':
     case 'processing':
       res.status(202).location(`/api/claims/${claim.id}`).setHeader('Retry-After', '1');
@@ -37,5 +40,29 @@ export async function sendClaim(
     case 'failed':
       sendProblem(res, new HttpProblem(503, 'claim_failed', resource.detail, { claim_id: claim.id, claim: resource }, { 'Retry-After': '5' }));
       return;
+  }
+}
+
+/** Every outcome of submitClaim as HTTP. */
+export async function sendSubmitOutcome(res: Response, outcome: SubmitOutcome, options: ClaimResponseOptions): Promise<void> {
+  switch (outcome.kind) {
+    case 'answered':
+      return sendClaim(res, outcome.decided, outcome.accepted ? 'accepted' : 'outcome', options);
+    case 'task_not_found':
+      throw new HttpProblem(404, 'task_not_found', renderMessage('task_not_found', { task_id: outcome.taskId }, options.language));
+    case 'forbidden':
+      throw new HttpProblem(403, 'forbidden', outcome.detail);
+    case 'callback_not_allowed':
+      throw new HttpProblem(403, 'forbidden', 'Operator tokens cannot register a callback_url.');
+    case 'callback_host_not_allowed':
+      throw new HttpProblem(400, 'callback_host_not_allowed', 'The callback_url host is not in the callback_hosts of this token.', {
+        errors: [{ path: 'body.callback_url', message: 'host not allowed for this token' }],
+      });
+    case 'idempotency_conflict':
+      throw new HttpProblem(422, 'idempotency_key_reused', 'This Idempotency-Key was already used by this token for a different request.', {
+        claim_id: outcome.claimId,
+      });
+    case 'store_unavailable':
+      throw new HttpProblem(503, 'service_unavailable', 'Redis is unavailable; retry shortly.', {}, { 'Retry-After': '5' });
   }
 }

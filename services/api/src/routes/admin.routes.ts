@@ -37,6 +37,7 @@ export function adminRouter(deps: ApiDeps): Router {
     const id = parseInput(pathId, req.params.id, 'path');
     const body = parseInput(operatorUpsert, req.body, 'body');
     const created = await deps.db.transaction((trx) => operatorsRepo.upsertOperator(trx, { id, ...body }));
+    deps.reads.forgetTokens();
     const operator = await operatorsRepo.findOperator(deps.db, id);
     res.status(createdOrOk(created)).json({ ...operator, department_ids: await operatorsRepo.departmentIdsOf(deps.db, id) });
   });
@@ -85,6 +86,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.delete('/admin/tokens/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
     if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', `Token ${id} does not exist.`);
+    deps.reads.forgetTokens();
     res.status(204).end();
   });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
+import { partitionOf } from '../../queue/claim-queues';
 
 export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
@@ -42,48 +43,43 @@ export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATU
 /** Namespace of the advisory locks that order the claims of one task (the second key is the task id). */
 const ACCEPT_LOCK_NAMESPACE = 7_301;
 
-/**
- * Stores claims in one statement, in the order given; returns each one's row, or undefined where the
- * token already used that Idempotency-Key (a concurrent duplicate). Ids are drawn while holding the
- * advisory locks of the claims' tasks (taken in task order, kept until commit), so the claims of one
- * task become visible in id order: a worker deciding claim N of a task always sees every earlier
- * claim of that task, which is what makes first come, first served exact.
- */
-export async function insertClaims(db: Knex, newClaims: NewClaim[]): Promise<(ClaimRow | undefined)[]> {
-  const input = newClaims.map((claim, ord) => ({ ord, ...claim }));
-  const { rows }: { rows: ClaimRow[] } = await db.raw(
-    `WITH input AS (
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS i(ord int, task_id bigint, operator_id bigint, token_id int, notes text,
-         callback_url text, request_id text, idempotency_key text, request_fingerprint text, partition int)
-     ), accept_locks AS (
-       SELECT count(pg_advisory_xact_lock(?, (task_id % 2147483647)::int)) AS n
-       FROM (SELECT DISTINCT task_id FROM input ORDER BY task_id) AS tasks
-     )
-     INSERT INTO claim_requests (task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
-     SELECT task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition
-     FROM input WHERE (SELECT n FROM accept_locks) >= 0 ORDER BY ord
-     ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-     RETURNING *`,
-    [JSON.stringify(input), ACCEPT_LOCK_NAMESPACE],
-  );
-  // RETURNING has no order: give each input the stored row with its fields (identical inputs are interchangeable).
-  const sameRequest = (claim: NewClaim, row: ClaimRow) =>
-    row.token_id === claim.token_id &&
-    row.task_id === claim.task_id &&
-    row.operator_id === claim.operator_id &&
-    row.notes === claim.notes &&
-    row.callback_url === claim.callback_url &&
-    row.request_id === claim.request_id &&
-    row.idempotency_key === claim.idempotency_key;
-  const unmatched = [...rows].sort((a, b) => a.id - b.id);
-  return newClaims.map((claim) => {
-    const index = unmatched.findIndex((row) => sameRequest(claim, row));
-    return index === -1 ? undefined : unmatched.splice(index, 1)[0];
-  });
-}
+/** What became of one claim given to insertClaims: stored, or not (its task does not exist, or its Idempotency-Key was used). */
+export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
 
-export async function insertClaim(db: Knex, claim: NewClaim): Promise<ClaimRow | undefined> {
-  return (await insertClaims(db, [claim]))[0];
+/**
+ * Stores claims in one transaction, in the order given, each only if its task exists and its token
+ * has not used its Idempotency-Key yet. The claims' ids are drawn while this transaction holds the
+ * advisory locks of their tasks (in task order, until commit), so the claims of one task become
+ * visible in id order: a worker deciding claim N of a task always sees every earlier claim of that
+ * task, which is what makes first come, first served exact across API processes. Each input gets
+ * its id before the insert, so the stored rows are matched to their inputs by id.
+ */
+export async function insertClaims(db: Knex, newClaims: NewClaim[]): Promise<InsertResult[]> {
+  return db.transaction(async (trx) => {
+    const taskIds = [...new Set(newClaims.map((claim) => claim.task_id))].sort((a, b) => a - b);
+    await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
+      ACCEPT_LOCK_NAMESPACE,
+      taskIds,
+    ]);
+    const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
+    const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
+    const { rows }: { rows: ClaimRow[] } = await trx.raw(
+      `INSERT INTO claim_requests (id, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
+       SELECT i.id, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
+       FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
+         request_id text, idempotency_key text, request_fingerprint text, partition int)
+       WHERE EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
+       ORDER BY i.id
+       ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [JSON.stringify(input)],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return input.map(({ id }) => {
+      const row = byId.get(id);
+      return row ? { stored: true, row } : { stored: false };
+    });
+  });
 }
 
 export async function findClaims(db: Knex, claimIds: number[]): Promise<Map<number, ClaimRow>> {
@@ -114,25 +110,29 @@ export async function lockQueuedClaimsOfTaskUpTo(trx: Knex.Transaction, taskId: 
 
 /**
  * The oldest queued claims of a partition, at most `limit`, locked — whichever job of the partition
- * runs drains them, so a backlog costs one transaction per batch, not one per claim. `taskId` keeps
- * the job's own task in even if its rows were stored under another partition count. Ascending id
- * order again, so overlapping batches never deadlock, and each task's claims are decided in accept order.
+ * runs drains them, so a backlog costs one transaction per batch, not one per claim. Ascending id
+ * order, so overlapping batches never deadlock, and each task's claims are decided in accept order.
  */
-export async function lockOldestQueuedClaimsOfPartition(
-  trx: Knex.Transaction,
-  scope: { partition: number; taskId: number; limit: number },
-): Promise<ClaimRow[]> {
-  return trx<ClaimRow>('claim_requests')
-    .where({ status: 'queued' })
-    .andWhere((q) => q.where({ partition: scope.partition }).orWhere({ task_id: scope.taskId }))
-    .orderBy('id')
-    .limit(scope.limit)
-    .forUpdate();
+export async function lockOldestQueuedClaimsOfPartition(trx: Knex.Transaction, scope: { partition: number; limit: number }): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests').where({ status: 'queued', partition: scope.partition }).orderBy('id').limit(scope.limit).forUpdate();
 }
 
-/** Writes the outcomes of one transaction's claims in one statement; completed_at is when each was decided, not when the batch began. */
-export async function recordDecisions(trx: Knex.Transaction, decisions: { claimId: number; decision: ClaimDecision }[]): Promise<void> {
-  if (decisions.length === 0) return;
+/** The ids lockOldestQueuedClaimsOfPartition would lock now, without locking them. */
+export async function oldestQueuedClaimIdsOfPartition(db: Knex, scope: { partition: number; limit: number }): Promise<number[]> {
+  return (await db<ClaimRow>('claim_requests').where({ status: 'queued', partition: scope.partition }).orderBy('id').limit(scope.limit).pluck('id')).map(Number);
+}
+
+/** The given queued claims, locked in id order (a batch decided again one claim at a time). */
+export async function lockQueuedClaims(trx: Knex.Transaction, claimIds: number[]): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests').whereIn('id', claimIds).where({ status: 'queued' }).orderBy('id').forUpdate();
+}
+
+/**
+ * Writes the outcomes of one transaction's claims in one statement; completed_at is when each was
+ * decided, not when the batch began. Returns the decided rows, by id.
+ */
+export async function recordDecisions(trx: Knex.Transaction, decisions: { claimId: number; decision: ClaimDecision }[]): Promise<Map<number, ClaimRow>> {
+  if (decisions.length === 0) return new Map();
   const rows = decisions.map(({ claimId, decision }) => ({
     id: claimId,
     status: decision.outcome,
@@ -140,33 +140,42 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: { claimI
     params: decision.outcome === 'rejected' ? decision.params : {},
     already_claimed: decision.outcome === 'succeeded' && decision.alreadyClaimed,
   }));
-  await trx.raw(
+  const { rows: decided }: { rows: ClaimRow[] } = await trx.raw(
     `UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
          attempts = c.attempts + 1, completed_at = clock_timestamp()
      FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status text, code text, params jsonb, already_claimed boolean)
-     WHERE c.id = v.id`,
+     WHERE c.id = v.id
+     RETURNING c.*`,
     [JSON.stringify(rows)],
   );
+  return new Map(decided.map((row) => [row.id, row]));
 }
 
-/** Retries are spent: the claim ends `failed` (never for a rule), unless something decided it meanwhile. */
-export async function markClaimFailed(db: Knex, claimId: number, reason: string): Promise<boolean> {
-  const updated = await db('claim_requests')
+/** The claim cannot be applied: it ends `failed` (never for a rule), unless something decided it meanwhile. Returns the failed row. */
+export async function markClaimFailed(db: Knex, claimId: number, reason: string): Promise<ClaimRow | undefined> {
+  const [row]: ClaimRow[] = await db('claim_requests')
     .where({ id: claimId, status: 'queued' })
-    .update({ status: 'failed', code: 'claim_failed', params: { reason: reason.slice(0, 500) }, completed_at: db.fn.now() });
-  return updated > 0;
+    .update({ status: 'failed', code: 'claim_failed', params: { reason: reason.slice(0, 500) }, completed_at: db.fn.now() })
+    .returning('*');
+  return row;
 }
 
-export async function findQueuedClaimsOlderThan(
-  db: Knex,
-  ageMs: number,
-  limit: number,
-): Promise<Pick<ClaimRow, 'id' | 'task_id' | 'request_id'>[]> {
+export async function findQueuedClaimsOlderThan(db: Knex, ageMs: number, limit: number): Promise<Pick<ClaimRow, 'id' | 'task_id' | 'partition'>[]> {
   return db<ClaimRow>('claim_requests')
-    .select('id', 'task_id', 'request_id')
+    .select('id', 'task_id', 'partition')
     .where({ status: 'queued' })
     .andWhere('submitted_at', '<', db.raw(`now() - make_interval(secs => ?)`, [ageMs / 1000]))
     .orderBy('id')
     .limit(limit);
+}
+
+/** Queued claims whose partition is not the one their task maps to under `partitions` get that one. */
+export async function repartitionQueuedClaims(db: Knex, claims: Pick<ClaimRow, 'id' | 'task_id' | 'partition'>[], partitions: number): Promise<void> {
+  const moved = claims.filter((claim) => claim.partition !== partitionOf(claim.task_id, partitions));
+  if (moved.length === 0) return;
+  await db.raw(
+    `UPDATE claim_requests AS c SET partition = v.partition FROM unnest(?::bigint[], ?::int[]) AS v(id, partition) WHERE c.id = v.id AND c.status = 'queued'`,
+    [moved.map((claim) => claim.id), moved.map((claim) => partitionOf(claim.task_id, partitions))],
+  );
 }

@@ -1,0 +1,63 @@
+import type { Logger } from '../logger';
+import type { ClaimDecisionMetrics } from '../metrics';
+import { publishClaimsDecided } from '../queue/claim-events';
+import type { RedisClient } from '../queue/redis';
+import type { WebhookQueue } from '../queue/webhook-queue';
+import type { DecidedClaimReport } from './apply-claim';
+
+export interface ReportDecisionsDeps {
+  publisher: RedisClient;
+  prefix: string;
+  webhooks: WebhookQueue;
+  metrics: ClaimDecisionMetrics;
+  logger: Logger;
+}
+
+/** A committed transaction's claims, decided by the rules or failed. */
+export type ReportedClaim = Omit<DecidedClaimReport, 'decision'> & Partial<Pick<DecidedClaimReport, 'decision'>>;
+
+/**
+ * What follows the commit of decided claims, wherever they were decided (the worker, or the API
+ * under CLAIM_DISPATCH=inline): one log line per claim, metrics, the decision event that wakes the
+ * waiters, and the webhook jobs. All best effort: the outcome is committed already; a missed event
+ * delays only waiters (they read the row at their timeout), a missed webhook job is enqueued by the
+ * reconciler from the outbox.
+ */
+export function makeReportDecisions(deps: ReportDecisionsDeps) {
+  return async (claims: ReportedClaim[], transaction: { durationMs: number }): Promise<void> => {
+    if (claims.length === 0) return;
+    const decided = claims.filter((c): c is DecidedClaimReport => c.decision !== undefined);
+    deps.metrics.observe(decided, transaction.durationMs / 1000);
+    for (const { claim } of claims) {
+      deps.logger.log(claim.status === 'failed' ? 'error' : 'info', 'claim decided', {
+        claimId: claim.id,
+        taskId: claim.task_id,
+        requestId: claim.request_id,
+        outcome: claim.status,
+        code: claim.code,
+        alreadyClaimed: claim.already_claimed,
+        error: claim.status === 'failed' ? claim.params.reason : undefined,
+        batchSize: claims.length,
+        durationMs: transaction.durationMs,
+      });
+    }
+    await publishClaimsDecided(
+      deps.publisher,
+      deps.prefix,
+      claims.map(({ claim, task }) => ({ claim, task })),
+    ).catch((error: Error) =>
+      deps.logger.warn('could not publish decided claims; waiters will read them at their timeout', { claimIds: claims.map((c) => c.claim.id), error: error.message }),
+    );
+    const events = claims.flatMap((c) => (c.webhook ? [c.webhook] : []));
+    if (events.length === 0) return;
+    await deps.webhooks.enqueue(events).catch((error: Error) =>
+      deps.logger.warn('could not enqueue webhooks; the reconciler will', {
+        claimIds: events.map((e) => e.claimId),
+        webhookIds: events.map((e) => e.webhookId),
+        error: error.message,
+      }),
+    );
+  };
+}
+
+export type ReportDecisions = ReturnType<typeof makeReportDecisions>;
