@@ -3,6 +3,7 @@ export * from './logger';
 export * from './contracts';
 export * from './domain/decide-claim';
 export * from './domain/messages';
+export * from './domain/token-scope';
 export * from './db/database';
 export * as claimsRepo from './db/repositories/claims.repository';
 export * as tasksRepo from './db/repositories/tasks.repository';

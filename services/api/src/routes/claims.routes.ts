@@ -3,7 +3,7 @@ import { claimRequestBody, claimsRepo, partitionOf, pathId, presentDelivery, ren
 import { parseIdempotencyKey, requestFingerprint } from '../claims/idempotency';
 import { replayIdempotentClaim, submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
-import { resolveActingOperator } from '../http/acting-operator';
+import { assertTaskInScope, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { sendClaim } from '../http/claim-response';
 import { jsonBody } from '../http/json-body';
@@ -72,7 +72,9 @@ export function claimsRouter(deps: ApiDeps): Router {
       signal: closedSignal(res),
     };
     let claim: ClaimRow;
-    if (await deps.reads.taskView(taskId)) {
+    const task = await deps.reads.taskView(taskId);
+    if (task) {
+      assertTaskInScope(caller, task);
       // A replayed Idempotency-Key is recognised by the insert's key conflict: no lookup before it.
       claim = await submitClaim(deps, submission);
     } else {
