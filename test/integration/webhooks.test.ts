@@ -1,50 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_QUEUE_NAME, applyClaim, failClaim, makeRedis } from '@taskclaim/shared';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-
-interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-}
-
-interface Receiver {
-  url: string;
-  requests: Received[];
-  close(): Promise<void>;
-}
-
-/** A real HTTP receiver on 127.0.0.1; `reply(n)` answers its nth request (from 1). */
-async function startReceiver(reply: (n: number) => Reply = () => ({ status: 200 })): Promise<Receiver> {
-  const requests: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      requests.push({ headers: req.headers, body, at: Date.now() });
-      const { status, headers = {} } = reply(requests.length);
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/taskclaim`,
-    requests,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+import { startReceiver, type Received, type Receiver, type Reply } from '../support/webhook-receivers';
 
 const signedHeaders = (request: Received): Record<string, string> => ({
   'webhook-id': String(request.headers['webhook-id']),
@@ -62,6 +20,18 @@ const settledEvent = (env: TestEnv, claimId: number) =>
     const event = await eventOf(env, claimId);
     return event && event.status !== 'pending' ? event : undefined;
   }, 15_000, `the webhook of claim ${claimId} to settle`);
+
+/** The webhook queue's job of this webhook id, if Redis holds one. */
+async function webhookJob(env: TestEnv, webhookId: string) {
+  const connection = makeRedis(env.config.REDIS_URL, 'blocking');
+  const queue = new Queue(WEBHOOK_QUEUE_NAME, { connection, prefix: env.config.QUEUE_PREFIX });
+  try {
+    return await queue.getJob(webhookId);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -238,6 +208,24 @@ describe('delivering to a receiver on loopback (WEBHOOK_ALLOW_PRIVATE_NETWORKS=t
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_900);
   });
 
+  test('a retry due later than a minute waits in the PostgreSQL outbox, not in Redis, and the reconciler sends it once due', async () => {
+    const hook = await receiver((n) => (n === 1 ? { status: 503, headers: { 'retry-after': '120' } } : { status: 200 }));
+    const { operator, integration, taskId } = await arrange(env);
+    const claimed = await env.factories.claim(integration.token, taskId, { operator_id: operator.id, callback_url: hook.url });
+    await requestsOf(hook, 1);
+    const waiting = await eventually(async () => {
+      const event = await eventOf(env, claimed.body.claim_id);
+      return event?.attempts === 1 && event.next_attempt_at > new Date(Date.now() + 100_000) ? event : undefined;
+    }, 5_000, 'the first attempt to be recorded');
+
+    await eventually(async () => ((await webhookJob(env, waiting.webhook_id)) ? undefined : true), 5_000, 'the job to leave Redis');
+    // Two minutes pass.
+    await env.db('webhook_events').where({ id: waiting.id }).update({ next_attempt_at: env.db.raw(`now() - interval '3 seconds'`) });
+    const [, second] = await requestsOf(hook, 2);
+    expect(second.headers['webhook-id']).toBe(waiting.webhook_id);
+    expect((await settledEvent(env, claimed.body.claim_id)).status).toBe('delivered');
+  });
+
   test('crash between commit and send: an outbox row without a queued job is delivered by the reconciler', async () => {
     const hook = await receiver();
     const { operator, integration, taskId } = await arrange(env);
@@ -250,14 +238,7 @@ describe('delivering to a receiver on loopback (WEBHOOK_ALLOW_PRIVATE_NETWORKS=t
     const webhook = result.decided[0].webhook!;
     expect(webhook).toMatchObject({ claimId: row.id, webhookId: expect.stringMatching(/^msg_/) });
 
-    const connection = makeRedis(env.config.REDIS_URL, 'blocking');
-    const queue = new Queue(WEBHOOK_QUEUE_NAME, { connection, prefix: env.config.QUEUE_PREFIX });
-    try {
-      expect(await queue.getJob(webhook.webhookId)).toBeUndefined();
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
+    expect(await webhookJob(env, webhook.webhookId)).toBeUndefined();
     expect(await eventOf(env, row.id)).toMatchObject({ status: 'pending', attempts: 0, webhook_id: webhook.webhookId });
 
     const [request] = await requestsOf(hook, 1);

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`.
          */
         post: operations["claimTask"];
         delete?: never;
@@ -82,7 +82,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The operator's active tasks */
+        /**
+         * The operator's active tasks
+         * @description An integration token sees (and counts in `active_count`) only the tasks of its departments.
+         */
         get: operations["getMyTasks"];
         put?: never;
         post?: never;
@@ -116,7 +119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The operator's notifications */
+        /**
+         * The operator's notifications
+         * @description An integration token sees only the notifications of tasks of its departments.
+         */
         get: operations["getNotifications"];
         put?: never;
         post?: never;
@@ -1059,7 +1065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `task_not_found`. */
+            /** @description `task_not_found`: no such task, or, for an integration token, a task outside its departments. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -131,7 +131,8 @@ function apiRoutes(): RouteConfig[] {
       description:
         'Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. ' +
         `With \`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) the request is held until the claim is decided and answered with the outcome. ` +
-        'Integration and admin tokens give `operator_id`; `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. ' +
+        'Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). ' +
+        '`callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. ' +
         `Rule rejections (400) carry a \`code\`: ${REJECTION_CODES.map((code) => `\`${code}\``).join(', ')}.`,
       security,
       request: {
@@ -204,6 +205,7 @@ function apiRoutes(): RouteConfig[] {
       operationId: 'getMyTasks',
       tags: ['tasks'],
       summary: "The operator's active tasks",
+      description: 'An integration token sees (and counts in `active_count`) only the tasks of its departments.',
       security,
       request: { query: actingOperatorQuery },
       responses: { 200: json(myTasks, 'Active tasks and the limit.'), ...problems(...API_PROBLEMS, 400, 403) },
@@ -219,7 +221,7 @@ function apiRoutes(): RouteConfig[] {
       responses: {
         200: json(taskResource, 'The task.'),
         ...problems(...API_PROBLEMS, 400, 403),
-        404: problem(404, '`task_not_found`.'),
+        404: problem(404, '`task_not_found`: no such task, or, for an integration token, a task outside its departments.'),
       },
     },
     {
@@ -228,6 +230,7 @@ function apiRoutes(): RouteConfig[] {
       operationId: 'getNotifications',
       tags: ['notifications'],
       summary: "The operator's notifications",
+      description: 'An integration token sees only the notifications of tasks of its departments.',
       security,
       request: { query: listQuery, headers: acceptLanguage },
       responses: { 200: json(notificationPage, 'One page of notifications, newest first.'), ...problems(...API_PROBLEMS, 400, 403) },

@@ -1,4 +1,4 @@
-import { claimsRepo, webhooksRepo, type ClaimQueues, type Config, type Db, type Logger, type WebhookQueue } from '@taskclaim/shared';
+import { claimsRepo, webhookJobOf, webhooksRepo, type ClaimQueues, type Config, type Db, type Logger, type WebhookQueue } from '@taskclaim/shared';
 
 export interface Reconciler {
   runOnce(): Promise<number>;
@@ -6,6 +6,8 @@ export interface Reconciler {
 }
 
 const BATCH = 1_000;
+/** Overdue webhook events enqueued per token and round: one token's parked backlog waits in PostgreSQL, not in Redis. */
+export const WEBHOOK_EVENTS_PER_TOKEN = 16;
 
 /**
  * PostgreSQL is the source of truth: claim rows still `queued` after RECONCILE_AFTER_MS (the API
@@ -52,9 +54,9 @@ export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQue
 
 /** Job id = webhook id, so re-adding an event whose job still waits or is delayed is a no-op. */
 async function reconcileWebhooks(deps: { config: Config; db: Db; webhooks: WebhookQueue; logger: Logger }): Promise<number> {
-  const overdue = await webhooksRepo.findOverdueEvents(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
+  const overdue = await webhooksRepo.findOverdueEvents(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH, WEBHOOK_EVENTS_PER_TOKEN);
   if (overdue.length === 0) return 0;
-  await deps.webhooks.enqueue(overdue.map((event) => ({ eventId: event.id, claimId: event.claim_id, webhookId: event.webhook_id })));
+  await deps.webhooks.enqueue(overdue.map(webhookJobOf));
   for (const event of overdue) {
     deps.logger.info('reconciler enqueued an overdue webhook', { claimId: event.claim_id, webhookId: event.webhook_id });
   }

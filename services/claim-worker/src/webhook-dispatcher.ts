@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import {
   WEBHOOK_QUEUE_NAME,
   queuePrefix,
+  webhookJobOf,
   webhooksRepo,
   type ClaimWebhookEvent,
   type Config,
@@ -10,13 +11,25 @@ import {
   type Logger,
   type RedisClient,
   type WebhookJobData,
+  type WebhookQueue,
 } from '@taskclaim/shared';
 import { parseRetryAfter, retryDelayMs } from './webhook-schedule';
 import { WEBHOOK_TIMEOUT_MS, type WebhookResponse, type WebhookSender } from './webhook-sender';
 
 /** An attempt holds its event this long: past the send timeout, a crashed attempt is the reconciler's again. */
 export const ATTEMPT_LEASE_MS = WEBHOOK_TIMEOUT_MS + 45_000;
+/** Delivery slots of one process. */
 const CONCURRENCY = 16;
+/**
+ * Slots of one process that one token's attempts may hold at once: a receiver that never answers
+ * holds at most this many for 15 s each, and the other tokens keep the rest.
+ */
+export const TOKEN_SLOTS = 4;
+/**
+ * A retry due later than this waits in PostgreSQL rather than as a delayed job in Redis; the
+ * reconciler enqueues it once due. So Redis holds a token's running attempts and near retries, not its backlog.
+ */
+export const REDELAY_HORIZON_MS = ATTEMPT_LEASE_MS;
 /** A job that fires before PostgreSQL's clock says the event is due waits at least this long, not in a loop. */
 const MIN_REDELAY_MS = 250;
 
@@ -25,6 +38,8 @@ export interface WebhookProcessorDeps {
   db: Db;
   logger: Logger;
   sender: WebhookSender;
+  /** hands a token's parked events back to the queue once one of its slots is free */
+  webhooks: Pick<WebhookQueue, 'enqueue'>;
   random?: () => number;
   /** attempts by result, for /metrics */
   deliveries?: { inc(labels: { result: string }): void };
@@ -51,22 +66,79 @@ const errorText = (error: unknown): string => {
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 };
 
+/** How many attempts each token has running in this process. */
+function makeTokenSlots(perToken: number) {
+  const running = new Map<number | null, number>();
+  return {
+    tryTake(tokenId: number | null): boolean {
+      const held = running.get(tokenId) ?? 0;
+      if (held >= perToken) return false;
+      running.set(tokenId, held + 1);
+      return true;
+    },
+    release(tokenId: number | null): number {
+      const held = (running.get(tokenId) ?? 1) - 1;
+      if (held === 0) running.delete(tokenId);
+      else running.set(tokenId, held);
+      return perToken - held;
+    },
+  };
+}
+
 /**
  * Sends one attempt of one outbox event. PostgreSQL holds the event's state: the job only says "look
  * now". A failed attempt is retried by moving this same job (same id, same webhook-id) to BullMQ's
- * delayed set until next_attempt_at; if that job is lost, the reconciler enqueues the event again.
+ * delayed set until next_attempt_at, or, when that is far off, by leaving it to the reconciler; if
+ * the job is lost, the reconciler enqueues the event again.
+ *
+ * Fairness: a token already running TOKEN_SLOTS attempts in this process gets no more slots. Its
+ * next job is parked: the job ends, so it holds neither a slot nor Redis memory, while the event
+ * stays due in PostgreSQL, and when one of the token's attempts ends its oldest due events are
+ * enqueued again (the reconciler does the same for a process that died meanwhile).
  */
 export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
   const maxAttempts = deps.config.WEBHOOK_MAX_ATTEMPTS;
+  const slots = makeTokenSlots(TOKEN_SLOTS);
+  /** tokens with events parked by this process, not yet handed back */
+  const parked = new Set<number | null>();
 
-  const waitUntil = async (job: Job, token: string | undefined, at: Date): Promise<never> => {
+  const waitUntil = async (job: Job, token: string | undefined, at: Date): Promise<string> => {
+    if (at.getTime() - Date.now() > REDELAY_HORIZON_MS) return 'left in the outbox';
     await job.moveToDelayed(Math.max(at.getTime(), Date.now() + MIN_REDELAY_MS), token);
     throw new DelayedError();
+  };
+
+  // Best effort: an event whose parked job is still being removed keeps that job id, so this add is a
+  // no-op and the reconciler sends the event once it is overdue.
+  const handBack = async (tokenId: number | null, freeSlots: number): Promise<void> => {
+    if (!parked.has(tokenId)) return;
+    const due = await webhooksRepo.findDueEventsOfToken(deps.db, tokenId, freeSlots);
+    if (due.length < freeSlots) parked.delete(tokenId);
+    await deps.webhooks.enqueue(due.map(webhookJobOf));
   };
 
   return async (job: Job<WebhookJobData>, token?: string): Promise<string> => {
     const { eventId, claimId, webhookId } = job.data;
     const log = deps.logger.child({ claimId, webhookId, eventId });
+    const current = await webhooksRepo.findEvent(deps.db, eventId);
+    if (!current || current.status !== 'pending') return 'settled';
+    if (!slots.tryTake(current.token_id)) {
+      parked.add(current.token_id);
+      log.debug('webhook parked: its token holds its share of the delivery slots');
+      return 'parked';
+    }
+    try {
+      return await sendAttempt(job, token, log);
+    } finally {
+      const freeSlots = slots.release(current.token_id);
+      await handBack(current.token_id, freeSlots).catch((error: Error) =>
+        log.warn('could not hand back parked webhooks; the reconciler will', { error: error.message }),
+      );
+    }
+  };
+
+  async function sendAttempt(job: Job<WebhookJobData>, token: string | undefined, log: Logger): Promise<string> {
+    const { eventId } = job.data;
     const event = await webhooksRepo.reserveAttempt(deps.db, eventId, { leaseMs: ATTEMPT_LEASE_MS, maxAttempts });
     if (!event) {
       const current = await webhooksRepo.findEvent(deps.db, eventId);
@@ -129,7 +201,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
 
     if (status === 'pending' && nextAttemptAt) return waitUntil(job, token, nextAttemptAt);
     return status;
-  };
+  }
 }
 
 export interface WebhookDispatcher {

@@ -49,6 +49,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     db,
     logger,
     connection,
+    webhooks,
     deliveries: makeWebhookDeliveryCounter(registry),
     sender: makeWebhookSender({ allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
   });

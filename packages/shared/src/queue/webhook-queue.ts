@@ -11,6 +11,13 @@ export interface WebhookJobData {
   webhookId: string;
 }
 
+/** The job of an outbox row. */
+export const webhookJobOf = (event: { id: number; claim_id: number; webhook_id: string }): WebhookJobData => ({
+  eventId: event.id,
+  claimId: event.claim_id,
+  webhookId: event.webhook_id,
+});
+
 /**
  * Job attempts cover infrastructure errors only (PostgreSQL unreachable while recording an attempt);
  * the receiver's failures are retried by the dispatcher on the Standard Webhooks schedule.

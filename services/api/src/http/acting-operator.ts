@@ -1,4 +1,4 @@
-import { operatorsRepo, type Db } from '@taskclaim/shared';
+import { isInScope, operatorsRepo, scopeDepartments, type Db, type TaskView } from '@taskclaim/shared';
 import type { Caller } from './auth';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -31,10 +31,16 @@ export async function resolveActingOperator(db: Db, caller: Caller, requested: n
   return requested;
 }
 
-/** The departments whose tasks the request may see for that operator. */
+/** The departments whose tasks the request may see for that operator: theirs, within the caller's scope. */
 export async function visibleDepartments(db: Db, caller: Caller, operatorId: number): Promise<number[]> {
   const departments = await operatorsRepo.departmentIdsOf(db, operatorId);
-  if (caller.kind !== 'integration') return departments;
-  const allowed = new Set(caller.department_ids);
-  return departments.filter((departmentId) => allowed.has(departmentId));
+  const scope = scopeDepartments(caller);
+  return scope ? departments.filter((departmentId) => scope.includes(departmentId)) : departments;
+}
+
+/** A claim (or release) of a task outside the caller's departments is refused, whoever the operator (SPEC §4 Scope). */
+export function assertTaskInScope(caller: Caller, task: Pick<TaskView, 'id' | 'assigned_department_id'>): void {
+  if (!isInScope(caller, task.assigned_department_id)) {
+    throw new HttpProblem(403, 'forbidden', `Task ${task.id} is not in a department of this integration token.`);
+  }
 }

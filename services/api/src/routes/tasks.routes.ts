@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, listQuery, pathId, presentTask, tasksRepo, operatorsRepo } from '@taskclaim/shared';
+import { actingOperatorQuery, isInScope, listQuery, pathId, presentTask, scopeDepartments, tasksRepo, operatorsRepo } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf } from '../http/auth';
@@ -26,10 +26,12 @@ export function tasksRouter(deps: ApiDeps): Router {
 
   router.get('/workorder-tasks/mine/', async (req, res) => {
     const query = parseInput(actingOperatorQuery, req.query, 'query');
-    const operatorId = await resolveActingOperator(deps.db, callerOf(res), query.operator_id, 'query');
+    const caller = callerOf(res);
+    const operatorId = await resolveActingOperator(deps.db, caller, query.operator_id, 'query');
     const [operator, tasks] = await Promise.all([
       operatorsRepo.findOperator(deps.db, operatorId),
-      tasksRepo.listActiveTasks(deps.db, operatorId),
+      // A narrowed token counts and lists only the tasks of its departments.
+      tasksRepo.listActiveTasks(deps.db, operatorId, scopeDepartments(caller)),
     ]);
     res.json({
       active_count: tasks.length,
@@ -41,7 +43,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   router.get('/workorder-tasks/:id/', async (req, res) => {
     const taskId = parseInput(pathId, req.params.id, 'path');
     const task = await tasksRepo.findTaskView(deps.db, taskId);
-    if (!task) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+    // Outside an integration's departments a task does not exist for it.
+    if (!task || !isInScope(callerOf(res), task.assigned_department_id)) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
     res.json(presentTask(task));
   });
 

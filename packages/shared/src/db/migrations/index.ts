@@ -3,6 +3,7 @@ import * as initialSchema from './001_initial_schema';
 import * as idempotencyKeys from './002_idempotency_keys';
 import * as webhookOutbox from './003_webhook_outbox';
 import * as claimPartition from './004_claim_partition';
+import * as webhookTokenDue from './005_webhook_token_due';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '002_idempotency_keys': idempotencyKeys,
   '003_webhook_outbox': webhookOutbox,
   '004_claim_partition': claimPartition,
+  '005_webhook_token_due': webhookTokenDue,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

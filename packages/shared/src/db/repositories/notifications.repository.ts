@@ -35,14 +35,22 @@ export async function insertTaskAssigned(trx: Knex.Transaction, notifications: T
   );
 }
 
+/**
+ * `departmentIds`: only notifications of tasks of those departments (a narrowed token scope; a
+ * notification of a deleted task then belongs to none); undefined: all of the operator's.
+ */
 export async function pageNotifications(
   db: Knex,
   operatorId: number,
   page: { offset: number; limit: number },
+  departmentIds?: readonly number[],
 ): Promise<{ count: number; results: NotificationRow[] }> {
-  const [{ count }] = await db('notifications').where({ operator_id: operatorId }).count({ count: '*' });
-  const results = await db<NotificationRow>('notifications')
-    .where({ operator_id: operatorId })
+  const ofOperator = () => {
+    const query = db<NotificationRow>('notifications').where({ operator_id: operatorId });
+    return departmentIds ? query.whereIn('task_id', db('work_order_tasks').select('id').whereIn('assigned_department_id', departmentIds)) : query;
+  };
+  const [{ count }] = await ofOperator().count({ count: '*' });
+  const results = await ofOperator()
     .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .offset(page.offset)
     .limit(page.limit);

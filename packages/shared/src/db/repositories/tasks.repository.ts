@@ -83,11 +83,13 @@ export async function countActiveTasks(db: Knex, operatorIds: number[]): Promise
   return new Map(rows.map((row) => [row.assigned_operator_id, Number(row.count)]));
 }
 
-export async function listActiveTasks(db: Knex, operatorId: number): Promise<TaskView[]> {
-  return taskViewQuery(db)
+/** `departmentIds`: only tasks of those departments (a narrowed token scope); undefined: all of them. */
+export async function listActiveTasks(db: Knex, operatorId: number, departmentIds?: readonly number[]): Promise<TaskView[]> {
+  const query = taskViewQuery(db)
     .where('t.assigned_operator_id', operatorId)
     .whereIn('t.status', ACTIVE_TASK_STATUSES)
     .orderBy([{ column: 't.created_at' }, { column: 't.id' }]);
+  return departmentIds ? query.whereIn('t.assigned_department_id', departmentIds) : query;
 }
 
 function claimableQuery(db: Knex, departmentIds: number[]) {

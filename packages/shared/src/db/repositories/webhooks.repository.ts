@@ -127,17 +127,35 @@ export async function markExhausted(db: Knex, eventId: number, maxAttempts: numb
   return updated > 0;
 }
 
-/** Pending events whose attempt is overdue by `overdueMs`: their job was lost (a crash between commit and enqueue, a Redis flush). */
-export async function findOverdueEvents(
-  db: Knex,
-  overdueMs: number,
-  limit: number,
-): Promise<Pick<WebhookEventRow, 'id' | 'claim_id' | 'webhook_id'>[]> {
+export type WebhookEventRef = Pick<WebhookEventRow, 'id' | 'claim_id' | 'webhook_id'>;
+
+/**
+ * Pending events whose attempt is overdue by `overdueMs`: their job was lost (a crash between commit
+ * and enqueue, a Redis flush) or parked in PostgreSQL. At most `perToken` of each token, oldest
+ * first, so one token's backlog neither fills a round nor floods Redis.
+ */
+export async function findOverdueEvents(db: Knex, overdueMs: number, limit: number, perToken: number): Promise<WebhookEventRef[]> {
+  const ranked = db('webhook_events')
+    .select('id', 'claim_id', 'webhook_id', 'next_attempt_at')
+    .select(db.raw('row_number() OVER (PARTITION BY token_id ORDER BY next_attempt_at, id) AS rank'))
+    .where({ status: 'pending' })
+    .andWhere('next_attempt_at', '<', db.raw(`now() - make_interval(secs => ?)`, [overdueMs / 1000]));
+  return db
+    .from(ranked.as('e'))
+    .select('id', 'claim_id', 'webhook_id')
+    .where('rank', '<=', perToken)
+    .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
+    .limit(limit);
+}
+
+/** The due pending events of one token (none of them held by an attempt: a held event is not due), oldest first. */
+export async function findDueEventsOfToken(db: Knex, tokenId: number | null, limit: number): Promise<WebhookEventRef[]> {
   return db<WebhookEventRow>('webhook_events')
     .select('id', 'claim_id', 'webhook_id')
     .where({ status: 'pending' })
-    .andWhere('next_attempt_at', '<', db.raw(`now() - make_interval(secs => ?)`, [overdueMs / 1000]))
-    .orderBy('next_attempt_at')
+    .andWhere((where) => (tokenId === null ? where.whereNull('token_id') : where.where('token_id', tokenId)))
+    .andWhere('next_attempt_at', '<=', db.fn.now())
+    .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
     .limit(limit);
 }
 
