@@ -45,7 +45,7 @@ describe('with one in-process worker', () => {
     await env.db('claim_requests').where({ id: claimId }).update({ status: 'queued', completed_at: null });
     await env.db('work_order_tasks').where({ id: task.id }).update({ assigned_operator_id: null });
     await env.db('notifications').where({ claim_id: claimId }).delete();
-    const results = await Promise.all([applyClaim(deps, { claimId }), applyClaim(deps, { claimId })]);
+    const results = await Promise.all([applyClaim(deps, { claimIds: [claimId] }), applyClaim(deps, { claimIds: [claimId] })]);
     expect(results.map((result) => result.decided.length).sort()).toEqual([0, 1]);
 
     // ... and the job delivered again through the queue after it completed.

@@ -1,4 +1,4 @@
-import { makeTestEnv, type TestEnv } from '../support/test-env';
+import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
 let department: { id: number };
@@ -98,8 +98,11 @@ describe('rate limiting per token', () => {
     expect(rejected!.body.code).toBe('rate_limited');
     expect(rejected!.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
     expect((await limited.http('GET', '/api/workorder-tasks/claimable/', { token: calm.token })).status).toBe(200);
-    // the budget lives in Redis, shared by every API process of this prefix
-    const keys = await limited.api.redis.keys(`${limited.config.QUEUE_PREFIX}:rate-limit*`);
+    // the budget lives in Redis, shared by every API process of this prefix (added a moment after the requests)
+    const keys = await eventually(async () => {
+      const found = await limited.api.redis.keys(`${limited.config.QUEUE_PREFIX}:rate-limit*`);
+      return found.length ? found : undefined;
+    }, 5_000, 'the shared rate-limit counter');
     expect(keys.length).toBeGreaterThan(0);
   });
 });

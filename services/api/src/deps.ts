@@ -1,4 +1,6 @@
 import {
+  claimsRepo,
+  decideClaims,
   makeClaimQueues,
   makeClaimWaiters,
   makeDb,
@@ -6,7 +8,6 @@ import {
   makeReportDecisions,
   makeWebhookQueue,
   type ClaimQueues,
-  type ClaimRow,
   type ClaimWaiters,
   type Config,
   type Db,
@@ -16,7 +17,7 @@ import {
   type WebhookQueue,
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
-import { makeClaimAcceptor, type ClaimAcceptor } from './claims/claim-acceptor';
+import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
@@ -33,8 +34,6 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** stores claims (group commit) and, in queue mode, wakes their partitions */
   acceptor: ClaimAcceptor;
-  /** inline dispatch: what follows a decision's commit (logs, metrics, events, webhooks), as in the worker */
-  report: ReportDecisions;
   /** RATE_LIMIT_PER_MINUTE per token, shared by the API processes */
   rateLimiter: RateLimiter;
   /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
@@ -51,15 +50,27 @@ function makeFaultSwitch(config: Config): () => void {
   };
 }
 
-/** In queue mode a stored batch wakes its partitions at once; if Redis refuses, the rows are accepted anyway and the reconciler enqueues them. */
-function makeEnqueue(config: Config, queues: ClaimQueues, logger: Logger): (rows: ClaimRow[]) => Promise<void> {
-  if (config.CLAIM_DISPATCH === 'inline') return async () => undefined;
+/**
+ * Queue dispatch: a committed batch wakes its partitions at once; if Redis refuses, the rows are
+ * accepted anyway and the reconciler enqueues them. Inline dispatch: the batch's claims (and any
+ * queued claims of their tasks) are decided in the storing transaction, and reported after commit.
+ */
+function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDecisions, logger: Logger): AcceptorHooks {
+  if (config.CLAIM_DISPATCH === 'inline') {
+    const deps = { defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
+    return {
+      decide: async (trx, stored) => decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, [...new Set(stored.map((row) => row.task_id))])),
+      afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
+    };
+  }
   const faultSwitch = makeFaultSwitch(config);
-  return async (rows) => {
-    rows.forEach(faultSwitch);
-    await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
-      logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
-    );
+  return {
+    afterCommit: async (rows) => {
+      rows.forEach(faultSwitch);
+      await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
+        logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
+      );
+    },
   };
 }
 
@@ -74,6 +85,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
+  const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
   return {
     config,
@@ -84,8 +96,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     webhooks,
     waiters,
     metrics,
-    acceptor: makeClaimAcceptor(db, makeEnqueue(config, queues, logger)),
-    report: makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, metrics: metrics.decisions, logger }),
+    acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
     reads: makeBatchedReads(db),
     rateLimiter,
     async close() {

@@ -29,20 +29,12 @@ export interface ApplyClaimDeps {
 }
 
 /**
- * Which queued claims one transaction decides, always oldest first:
- * - `claim` (inline dispatch): the claim and the queued claims of its task accepted before it;
- * - `partition` (the queue worker): the oldest queued claims of the partition, up to `limit` — one
- *   commit for a burst's backlog, while each task still sees its claims in accept order;
- * - `claims`: exactly these (the worker deciding a failed batch again one claim at a time).
+ * Which queued claims the worker's transaction decides, always oldest first:
+ * - `partition`: the oldest queued claims of the partition, up to `limit` — one commit for a
+ *   burst's backlog, while each task still sees its claims in accept order;
+ * - `claimIds`: exactly these (a failed batch decided again one claim at a time).
  */
-export type ApplyScope = { claimId: number } | { partition: number; limit: number } | { claimIds: number[] };
-
-async function lockBatch(trx: Knex.Transaction, scope: ApplyScope): Promise<claims.ClaimRow[]> {
-  if ('partition' in scope) return claims.lockOldestQueuedClaimsOfPartition(trx, scope);
-  if ('claimIds' in scope) return claims.lockQueuedClaims(trx, scope.claimIds);
-  const claim = await claims.findClaim(trx, scope.claimId);
-  return claim && !claims.isTerminal(claim.status) ? claims.lockQueuedClaimsOfTaskUpTo(trx, claim.task_id, claim.id) : [];
-}
+export type ApplyScope = { partition: number; limit: number } | { claimIds: number[] };
 
 /** The task view after this transaction's assignment, built from rows already locked. */
 function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, updatedAt: Date): tasks.TaskView {
@@ -56,80 +48,84 @@ function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, upd
   };
 }
 
-/**
- * Decides the queued claims of a scope in one transaction. Locks, each set in ascending id order so
- * concurrent transactions never deadlock: the claim rows, then the task rows, then the operator rows
- * (the capacity check must see every concurrent claim of an operator on other tasks).
- */
+/** Decides the queued claims of a scope in one transaction of its own (the queue worker). */
 export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<ApplyClaimResult> {
   return deps.db.transaction(async (trx) => {
-    const batch = await lockBatch(trx, scope);
-    const full = 'partition' in scope && batch.length >= scope.limit;
-    if (batch.length === 0) return { decided: [], full };
-
-    const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.map((c) => c.task_id))]);
-    const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
-    const lockedOperators = await operators.lockOperators(trx, operatorIds);
-    const departmentIds = [...new Set([...lockedTasks.values()].flatMap((task) => task.assigned_department_id ?? []))];
-    const memberships = await operators.memberships(trx, operatorIds, departmentIds);
-    const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
-    await deps.afterLocks?.();
-
-    const assignees = new Map([...lockedTasks.values()].map((task) => [
-      task.id,
-      task.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null,
-    ]));
-    const newAssignments = new Map<number, number>();
-    const newNotifications: notifications.TaskAssignedNotification[] = [];
-    const decisions: { claimId: number; decision: ClaimDecision }[] = [];
-    for (const queued of batch) {
-      const operator = lockedOperators.get(queued.operator_id);
-      if (!operator) throw new Error(`operator ${queued.operator_id} of claim ${queued.id} is missing`);
-      const task = lockedTasks.get(queued.task_id);
-      const decision = decideClaim({
-        operator,
-        taskId: queued.task_id,
-        task: task
-          ? {
-              id: task.id,
-              status: task.status,
-              assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
-              assignedOperator: assignees.get(task.id) ?? null,
-            }
-          : null,
-        operatorIsMemberOfTaskDepartment: memberships.has(`${operator.id}:${task?.assigned_department_id}`),
-        activeTaskCount: activeCounts.get(operator.id) ?? 0,
-        limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks,
-      });
-      if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) {
-        assignees.set(task.id, { id: operator.id, username: operator.username });
-        activeCounts.set(operator.id, (activeCounts.get(operator.id) ?? 0) + 1);
-        newAssignments.set(task.id, operator.id);
-        newNotifications.push({
-          operatorId: operator.id,
-          claimId: queued.id,
-          taskId: task.id,
-          workOrderId: task.work_order_id,
-          params: { work_content: task.work_content, order_number: task.order_number, notes: queued.notes },
-        });
-      }
-      decisions.push({ claimId: queued.id, decision });
-    }
-    const updatedAt = await tasks.assignOperators(trx, newAssignments);
-    for (const [taskId, operatorId] of newAssignments) {
-      lockedTasks.set(taskId, assignedView(lockedTasks.get(taskId) as tasks.TaskView, lockedOperators.get(operatorId) as operators.OperatorRow, updatedAt.get(taskId) as Date));
-    }
-    await notifications.insertTaskAssigned(trx, newNotifications);
-    const rows = await claims.recordDecisions(trx, decisions);
-
-    const decided: DecidedClaimReport[] = [];
-    for (const [index, queued] of batch.entries()) {
-      const claim = rows.get(queued.id) as claims.ClaimRow;
-      const task = lockedTasks.get(queued.task_id);
-      // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
-      const webhook = claim.callback_url ? await recordClaimEvent(trx, claim, task) : undefined;
-      decided.push({ claim, task, decision: decisions[index].decision, webhook });
-    }
-    return { decided, full };
+    const batch = 'partition' in scope ? await claims.lockOldestQueuedClaimsOfPartition(trx, scope) : await claims.lockQueuedClaims(trx, scope.claimIds);
+    return { decided: await decideClaims(trx, deps, batch), full: 'partition' in scope && batch.length >= scope.limit };
   });
+}
+
+/**
+ * Decides claims whose rows the transaction has locked, in accept (id) order, and writes the
+ * outcomes. Further locks, each set in ascending id order so concurrent transactions never deadlock:
+ * the task rows, then the operator rows (the capacity check must see every concurrent claim of an
+ * operator on other tasks).
+ */
+export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaimReport[]> {
+  if (batch.length === 0) return [];
+  const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.map((c) => c.task_id))]);
+  const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
+  const lockedOperators = await operators.lockOperators(trx, operatorIds);
+  const departmentIds = [...new Set([...lockedTasks.values()].flatMap((task) => task.assigned_department_id ?? []))];
+  const memberships = await operators.memberships(trx, operatorIds, departmentIds);
+  const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
+  await deps.afterLocks?.();
+
+  const assignees = new Map([...lockedTasks.values()].map((task) => [
+    task.id,
+    task.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null,
+  ]));
+  const newAssignments = new Map<number, number>();
+  const newNotifications: notifications.TaskAssignedNotification[] = [];
+  const decisions: { claimId: number; decision: ClaimDecision }[] = [];
+  for (const queued of batch) {
+    const operator = lockedOperators.get(queued.operator_id);
+    if (!operator) throw new Error(`operator ${queued.operator_id} of claim ${queued.id} is missing`);
+    const task = lockedTasks.get(queued.task_id);
+    const decision = decideClaim({
+      operator,
+      taskId: queued.task_id,
+      task: task
+        ? {
+            id: task.id,
+            status: task.status,
+            assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
+            assignedOperator: assignees.get(task.id) ?? null,
+          }
+        : null,
+      operatorIsMemberOfTaskDepartment: memberships.has(`${operator.id}:${task?.assigned_department_id}`),
+      activeTaskCount: activeCounts.get(operator.id) ?? 0,
+      limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks,
+    });
+    if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) {
+      assignees.set(task.id, { id: operator.id, username: operator.username });
+      activeCounts.set(operator.id, (activeCounts.get(operator.id) ?? 0) + 1);
+      newAssignments.set(task.id, operator.id);
+      newNotifications.push({
+        operatorId: operator.id,
+        claimId: queued.id,
+        taskId: task.id,
+        workOrderId: task.work_order_id,
+        params: { work_content: task.work_content, order_number: task.order_number, notes: queued.notes },
+      });
+    }
+    decisions.push({ claimId: queued.id, decision });
+  }
+  const updatedAt = await tasks.assignOperators(trx, newAssignments);
+  for (const [taskId, operatorId] of newAssignments) {
+    lockedTasks.set(taskId, assignedView(lockedTasks.get(taskId) as tasks.TaskView, lockedOperators.get(operatorId) as operators.OperatorRow, updatedAt.get(taskId) as Date));
+  }
+  await notifications.insertTaskAssigned(trx, newNotifications);
+  const rows = await claims.recordDecisions(trx, decisions);
+
+  const decided: DecidedClaimReport[] = [];
+  for (const [index, queued] of batch.entries()) {
+    const claim = rows.get(queued.id) as claims.ClaimRow;
+    const task = lockedTasks.get(queued.task_id);
+    // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
+    const webhook = claim.callback_url ? await recordClaimEvent(trx, claim, task) : undefined;
+    decided.push({ claim, task, decision: decisions[index].decision, webhook });
+  }
+  return decided;
 }

@@ -1,57 +1,62 @@
-import { claimsRepo, isInfrastructureError, type ClaimRow, type Db } from '@taskclaim/shared';
+import type { Knex } from 'knex';
+import { claimsRepo, isInfrastructureError, type ClaimRow, type Db, type DecidedClaim, type DecidedClaimReport } from '@taskclaim/shared';
+
+/** Stored (with its decision when the acceptor decides too), or not: its task does not exist, or its token already used its Idempotency-Key. */
+export type StoreResult = { stored: true; row: ClaimRow; decided?: DecidedClaim } | { stored: false };
 
 export interface ClaimAcceptor {
-  /** Stores the claim, unless its task does not exist or its token already used its Idempotency-Key. */
-  store(claim: claimsRepo.NewClaim): Promise<claimsRepo.InsertResult>;
+  store(claim: claimsRepo.NewClaim): Promise<StoreResult>;
+}
+
+export interface AcceptorHooks {
+  /** CLAIM_DISPATCH=inline: decides the stored claims in the transaction that stores them */
+  decide?: (trx: Knex.Transaction, stored: ClaimRow[]) => Promise<DecidedClaimReport[]>;
+  /** after commit, must not reject: queue dispatch wakes the claims' partitions, inline reports the decisions */
+  afterCommit: (stored: ClaimRow[], decided: DecidedClaimReport[], durationMs: number) => Promise<void>;
 }
 
 const MAX_BATCH = 500;
 
 interface Waiting {
   claim: claimsRepo.NewClaim;
-  resolve: (result: claimsRepo.InsertResult) => void;
+  resolve: (result: StoreResult) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit: while one INSERT is in flight, the claims of the requests that arrive meanwhile wait
- * and go in the next one, together. An idle API stores each claim at once; a bursting one pays one
- * transaction per batch. A batch that fails for anything but the infrastructure is stored again one
- * claim at a time, so a row PostgreSQL refuses fails only its own request.
+ * Group commit: while one transaction is in flight, the claims of the requests that arrive meanwhile
+ * wait and go in the next one, together. An idle API stores each claim at once; a bursting one pays
+ * one transaction per batch — under inline dispatch including the decisions. A batch that fails for
+ * anything but the infrastructure is stored again one claim at a time, so a row PostgreSQL refuses
+ * fails only its own request.
  *
- * `enqueue` wakes the partitions of a stored batch (queue dispatch; it must not reject). The batch's
- * requests are answered first: they register their waits before any decision can reach this
- * process, and a failed enqueue loses nothing (the rows are stored; the reconciler enqueues them).
+ * A batch's requests are answered before `afterCommit` runs: they register their waits before any
+ * decision can reach this process, and a failed enqueue loses nothing (the rows are stored; the
+ * reconciler enqueues them).
  */
-export function makeClaimAcceptor(db: Db, enqueue: (rows: ClaimRow[]) => Promise<void>): ClaimAcceptor {
+export function makeClaimAcceptor(db: Db, hooks: AcceptorHooks): ClaimAcceptor {
   let waiting: Waiting[] = [];
   let flushing = false;
 
-  const storeOneByOne = async (batch: Waiting[]): Promise<ClaimRow[]> => {
-    const stored: ClaimRow[] = [];
-    for (const entry of batch) {
-      try {
-        const [result] = await claimsRepo.insertClaims(db, [entry.claim]);
-        if (result.stored) stored.push(result.row);
-        entry.resolve(result);
-      } catch (error) {
-        entry.reject(error);
-      }
-    }
-    return stored;
+  /** One transaction: store, maybe decide, then answer each request and run afterCommit. */
+  const commit = async (batch: Waiting[]): Promise<void> => {
+    const started = performance.now();
+    const { results, decided } = await db.transaction(async (trx) => {
+      const inserted = await claimsRepo.insertClaims(trx, batch.map((entry) => entry.claim));
+      const rows = inserted.flatMap((result) => (result.stored ? [result.row] : []));
+      return { results: inserted, decided: hooks.decide && rows.length ? await hooks.decide(trx, rows) : [] };
+    });
+    const byId = new Map(decided.map((d) => [d.claim.id, d]));
+    batch.forEach((entry, index) => {
+      const result = results[index];
+      entry.resolve(result.stored ? { ...result, decided: byId.get(result.row.id) } : result);
+    });
+    const stored = results.flatMap((result) => (result.stored ? [result.row] : []));
+    if (stored.length) void hooks.afterCommit(stored, decided, Math.round(performance.now() - started));
   };
 
-  const storeBatch = async (batch: Waiting[]): Promise<ClaimRow[]> => {
-    let results: claimsRepo.InsertResult[];
-    try {
-      results = await claimsRepo.insertClaims(db, batch.map((entry) => entry.claim));
-    } catch (error) {
-      if (batch.length > 1 && !isInfrastructureError(error)) return storeOneByOne(batch);
-      for (const entry of batch) entry.reject(error);
-      return [];
-    }
-    batch.forEach((entry, index) => entry.resolve(results[index]));
-    return results.flatMap((result) => (result.stored ? [result.row] : []));
+  const commitOneByOne = async (batch: Waiting[]): Promise<void> => {
+    for (const entry of batch) await commit([entry]).catch(entry.reject);
   };
 
   const flush = async (): Promise<void> => {
@@ -59,9 +64,10 @@ export function makeClaimAcceptor(db: Db, enqueue: (rows: ClaimRow[]) => Promise
     while (waiting.length) {
       const batch = waiting.length <= MAX_BATCH ? waiting : waiting.slice(0, MAX_BATCH);
       waiting = waiting.length <= MAX_BATCH ? [] : waiting.slice(MAX_BATCH);
-      const stored = await storeBatch(batch);
-      // The next batch's INSERT need not wait for this one's wake-ups.
-      if (stored.length) void enqueue(stored);
+      await commit(batch).catch(async (error: unknown) => {
+        if (batch.length > 1 && !isInfrastructureError(error)) return commitOneByOne(batch);
+        for (const entry of batch) entry.reject(error);
+      });
     }
     flushing = false;
   };

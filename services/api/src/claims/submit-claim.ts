@@ -1,4 +1,4 @@
-import { applyClaim, claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
 
@@ -44,7 +44,8 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
 
 /**
  * A claim request, from a parsed and authenticated submission to its answer: the scope and callback
- * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it here),
+ * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it
+ * in the same transaction),
  * Idempotency-Key replays, and waiting for the decision up to `waitMs`.
  */
 export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<SubmitOutcome> {
@@ -83,18 +84,10 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   const claim = result.row;
   deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ dispatch });
-  if (dispatch === 'inline') return { kind: 'answered', decided: await decideInline(deps, claim), accepted, replayed: false };
+  // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
+  if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
   // Nothing can have decided it yet as far as this process knows: the decision event arrives after this wait is registered.
   return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
-}
-
-/** CLAIM_DISPATCH=inline: the claim (and the earlier queued claims of its task) decided in this request. */
-async function decideInline(deps: ApiDeps, claim: ClaimRow): Promise<DecidedClaim> {
-  const started = performance.now();
-  const { decided } = await applyClaim({ db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS }, { claimId: claim.id });
-  await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
-  // A concurrent request of the same task may have decided this one in its transaction.
-  return decided.find((d) => d.claim.id === claim.id) ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow };
 }
 
 /**

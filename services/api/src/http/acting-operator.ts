@@ -1,4 +1,4 @@
-import { isInScope, operatorsRepo, scopeDepartments, type Db, type TaskView } from '@taskclaim/shared';
+import { operatorsRepo, scopeDepartments, type Db } from '@taskclaim/shared';
 import type { Caller } from './auth';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -36,11 +36,4 @@ export async function visibleDepartments(db: Db, caller: Caller, operatorId: num
   const departments = await operatorsRepo.departmentIdsOf(db, operatorId);
   const scope = scopeDepartments(caller);
   return scope ? departments.filter((departmentId) => scope.includes(departmentId)) : departments;
-}
-
-/** A claim (or release) of a task outside the caller's departments is refused, whoever the operator (SPEC §4 Scope). */
-export function assertTaskInScope(caller: Caller, task: Pick<TaskView, 'id' | 'assigned_department_id'>): void {
-  if (!isInScope(caller, task.assigned_department_id)) {
-    throw new HttpProblem(403, 'forbidden', `Task ${task.id} is not in a department of this integration token.`);
-  }
 }

@@ -4,33 +4,52 @@ import { callerOf } from './auth';
 import { HttpProblem } from './problem';
 
 const WINDOW_MS = 60_000;
-/** How often a process adds its counts to the shared ones (and learns the others'). */
-const SYNC_MS = 100;
+/** How often a process considers adding its counts to the shared ones (and learning the others'). */
+const TICK_MS = 100;
+/** A token far from its limit is synced at least this often; one close to it at every tick. */
+const QUIET_SYNC_MS = 2_000;
+/** Close to the limit: the unsynced count reaches this share of what is left. */
+const SHARE_OF_REMAINING = 1 / 16;
 /** While Redis cannot be asked, one warning per this interval, not one per request. */
 const WARN_EVERY_MS = 30_000;
 
+/**
+ * Adds to a token's shared counter and returns it with its time to live, starting the window (one
+ * minute from the token's first request) when the counter is new — atomically, so no counter is
+ * ever left without an expiry.
+ */
+const ADD_SCRIPT = `local total = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); ttl = tonumber(ARGV[2]) end
+return {total, ttl}`;
+
 interface TokenCount {
-  window: number;
+  /** when this process believes the token's window ends (learned from Redis on the window's first sync) */
+  windowEndsAt: number;
+  /** false until the first sync of this window told when it ends */
+  windowKnown: boolean;
   /** the total of every process, as of the last sync */
   shared: number;
   /** counted here since the last sync */
   unsynced: number;
+  syncedAt: number;
 }
 
 export interface RateLimiter {
-  /** Counts one request of the token, unless it is over the limit: then how long until its minute ends. */
+  /** Counts one request of the token, unless it is over the limit: then how long until its window ends. */
   consume(tokenId: number): { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
   close(): void;
 }
 
 /**
- * RATE_LIMIT_PER_MINUTE requests per token in each clock minute, shared by every API process through
- * one Redis counter per token and minute. A request never waits for Redis: each process counts
- * locally and adds its counts to Redis every SYNC_MS (INCRBY; PEXPIRE on a new counter), learning
- * the others' totals back, and refuses a request once the last known total plus what it counted
- * since reaches the limit. Together the processes may overshoot by what they admit within one sync
- * interval. If Redis cannot be asked, the local counts decide alone: the limit protects the service,
- * it must not be the reason it fails.
+ * RATE_LIMIT_PER_MINUTE requests per token per window (a minute from the token's first request),
+ * shared by every API process through one Redis counter per token. A request never waits for Redis:
+ * each process counts locally and adds its counts to the counter in the background — at every tick
+ * for a token close to its limit, every couple of seconds for one far from it — learning the other
+ * processes' totals back, and refuses a request once the last known total plus what it counted since
+ * reaches the limit. Together the processes may overshoot by what each admits between two syncs (at
+ * most a sixteenth of what is left). If Redis cannot be asked, the local counts decide alone: the
+ * limit protects the service, it must not be the reason it fails.
  */
 export function makeRateLimiter(options: { redis: RedisClient; prefix: string; perMinute: number; logger: Logger; now?: () => number }): RateLimiter {
   const now = options.now ?? Date.now;
@@ -44,48 +63,56 @@ export function makeRateLimiter(options: { redis: RedisClient; prefix: string; p
     options.logger.warn('rate limiter cannot reach Redis; counting in this process only', { error });
   };
 
+  const isDue = (count: TokenCount, at: number) =>
+    count.unsynced > 0 && (count.unsynced >= (options.perMinute - count.shared) * SHARE_OF_REMAINING || at - count.syncedAt >= QUIET_SYNC_MS);
+
+  const add = async (tokenId: number, count: TokenCount, at: number) => {
+    const key = `${options.prefix}:rate-limit:${tokenId}`;
+    const added = count.unsynced;
+    count.unsynced = 0;
+    count.syncedAt = at;
+    try {
+      if (count.windowKnown) {
+        const total = await options.redis.incrby(key, added);
+        // The counter expired under us and this add made a new one: it needs its window.
+        if (total === added) await options.redis.pexpire(key, WINDOW_MS);
+        count.shared = total;
+      } else {
+        const [total, ttl] = (await options.redis.eval(ADD_SCRIPT, 1, key, added, WINDOW_MS)) as [number, number];
+        Object.assign(count, { shared: total, windowEndsAt: at + ttl, windowKnown: true });
+      }
+    } catch (error) {
+      count.unsynced += added;
+      warn((error as Error).message);
+    }
+  };
+
   const sync = async () => {
-    const window = Math.floor(now() / WINDOW_MS);
-    const due = [...counts].filter(([tokenId, count]) => {
-      if (count.window < window) counts.delete(tokenId);
-      return count.window === window && count.unsynced > 0;
-    });
+    const at = now();
+    for (const [tokenId, count] of counts) if (count.windowEndsAt <= at) counts.delete(tokenId);
+    const due = [...counts].filter(([, count]) => isDue(count, at));
     if (due.length === 0 || syncing) return;
     if (options.redis.status !== 'ready') return warn(`connection ${options.redis.status}`);
     syncing = true;
     try {
-      await Promise.all(
-        due.map(async ([tokenId, count]) => {
-          const key = `${options.prefix}:rate-limit:${tokenId}:${window}`;
-          const added = count.unsynced;
-          count.unsynced = 0;
-          try {
-            const total = await options.redis.incrby(key, added);
-            if (total === added) await options.redis.pexpire(key, WINDOW_MS + 5_000);
-            count.shared = Math.max(count.shared, total);
-          } catch (error) {
-            count.unsynced += added;
-            warn((error as Error).message);
-          }
-        }),
-      );
+      await Promise.all(due.map(([tokenId, count]) => add(tokenId, count, at)));
     } finally {
       syncing = false;
     }
   };
-  const timer = setInterval(() => void sync(), SYNC_MS);
+  const timer = setInterval(() => void sync(), TICK_MS);
   timer.unref();
 
   return {
     consume(tokenId) {
-      const window = Math.floor(now() / WINDOW_MS);
+      const at = now();
       let count = counts.get(tokenId);
-      if (!count || count.window !== window) {
-        count = { window, shared: 0, unsynced: 0 };
+      if (!count || count.windowEndsAt <= at) {
+        count = { windowEndsAt: at + WINDOW_MS, windowKnown: false, shared: 0, unsynced: 0, syncedAt: -Infinity };
         counts.set(tokenId, count);
       }
       const used = count.shared + count.unsynced;
-      if (used >= options.perMinute) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now()) / 1000)) };
+      if (used >= options.perMinute) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((count.windowEndsAt - at) / 1000)) };
       count.unsynced += 1;
       return { allowed: true, remaining: options.perMinute - used - 1 };
     },

@@ -47,38 +47,36 @@ const ACCEPT_LOCK_NAMESPACE = 7_301;
 export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
 
 /**
- * Stores claims in one transaction, in the order given, each only if its task exists and its token
- * has not used its Idempotency-Key yet. The claims' ids are drawn while this transaction holds the
- * advisory locks of their tasks (in task order, until commit), so the claims of one task become
+ * Stores claims in the given transaction, in the order given, each only if its task exists and its
+ * token has not used its Idempotency-Key yet. The claims' ids are drawn while the transaction holds
+ * the advisory locks of their tasks (in task order, until commit), so the claims of one task become
  * visible in id order: a worker deciding claim N of a task always sees every earlier claim of that
  * task, which is what makes first come, first served exact across API processes. Each input gets
  * its id before the insert, so the stored rows are matched to their inputs by id.
  */
-export async function insertClaims(db: Knex, newClaims: NewClaim[]): Promise<InsertResult[]> {
-  return db.transaction(async (trx) => {
-    const taskIds = [...new Set(newClaims.map((claim) => claim.task_id))].sort((a, b) => a - b);
-    await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
-      ACCEPT_LOCK_NAMESPACE,
-      taskIds,
-    ]);
-    const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
-    const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
-    const { rows }: { rows: ClaimRow[] } = await trx.raw(
-      `INSERT INTO claim_requests (id, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
-       SELECT i.id, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
-       FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
-         request_id text, idempotency_key text, request_fingerprint text, partition int)
-       WHERE EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
-       ORDER BY i.id
-       ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [JSON.stringify(input)],
-    );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return input.map(({ id }) => {
-      const row = byId.get(id);
-      return row ? { stored: true, row } : { stored: false };
-    });
+export async function insertClaims(trx: Knex.Transaction, newClaims: NewClaim[]): Promise<InsertResult[]> {
+  const taskIds = [...new Set(newClaims.map((claim) => claim.task_id))].sort((a, b) => a - b);
+  await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
+    ACCEPT_LOCK_NAMESPACE,
+    taskIds,
+  ]);
+  const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
+  const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
+  const { rows }: { rows: ClaimRow[] } = await trx.raw(
+    `INSERT INTO claim_requests (id, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
+     SELECT i.id, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
+     FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
+       request_id text, idempotency_key text, request_fingerprint text, partition int)
+     WHERE EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
+     ORDER BY i.id
+     ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING *`,
+    [JSON.stringify(input)],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return input.map(({ id }) => {
+    const row = byId.get(id);
+    return row ? { stored: true, row } : { stored: false };
   });
 }
 
@@ -96,16 +94,12 @@ export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | u
 }
 
 /**
- * The queued claims of a task accepted up to and including `claimId`, locked in accept order.
- * Applying them all in one transaction keeps first come, first served even when jobs reach the
- * queue out of order (two requests racing between insert and enqueue, or a retried job).
+ * Every queued claim of these tasks, locked in accept order (inline dispatch decides them with the
+ * claims it just stored: the transaction holds the tasks' accept locks, so no other claim of them
+ * is on its way).
  */
-export async function lockQueuedClaimsOfTaskUpTo(trx: Knex.Transaction, taskId: number, claimId: number): Promise<ClaimRow[]> {
-  return trx<ClaimRow>('claim_requests')
-    .where({ task_id: taskId, status: 'queued' })
-    .andWhere('id', '<=', claimId)
-    .orderBy('id')
-    .forUpdate();
+export async function lockQueuedClaimsOfTasks(trx: Knex.Transaction, taskIds: number[]): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests').whereIn('task_id', taskIds).where({ status: 'queued' }).orderBy('id').forUpdate();
 }
 
 /**
