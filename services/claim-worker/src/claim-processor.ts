@@ -29,9 +29,45 @@ const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
+ * The partitions whose jobs this process runs at the same time are drained in one transaction:
+ * while one is in flight, the drains asked for meanwhile wait and go in the next one, together (a
+ * group commit, as the API's). Serialization is untouched: each partition is still held by its one
+ * job, which waits for the shared transaction; the transaction decides in id order across them.
+ */
+export function makePartitionDrainer(drain: (partitions: number[]) => Promise<boolean>) {
+  let waiting: { partition: number; resolve: (full: boolean) => void; reject: (error: unknown) => void }[] = [];
+  let flushing = false;
+  const flush = async () => {
+    flushing = true;
+    while (waiting.length) {
+      const batch = waiting;
+      waiting = [];
+      await drain(batch.map((entry) => entry.partition)).then(
+        (full) => batch.forEach((entry) => entry.resolve(full)),
+        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+      );
+    }
+    flushing = false;
+  };
+  return {
+    /** Resolves true when the batch was full: the partition may hold more queued claims. */
+    drain(partition: number): Promise<boolean> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ partition, resolve, reject });
+        // Jobs that arrive in the same turn of the event loop share the first transaction too.
+        if (!flushing) {
+          flushing = true;
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
+}
+
+/**
  * Processes one job of a partition queue: decides the partition's queued claims, oldest first, one
- * transaction per batch, until a batch comes back short (nothing older is left). Every failure goes
- * through one classifier:
+ * transaction per batch (shared with the other partitions this process drains at the moment), until
+ * a batch comes back short (nothing older is left). Every failure goes through one classifier:
  * - an infrastructure error (PostgreSQL or Redis unreachable, a deadlock) is thrown, so BullMQ
  *   retries the job with backoff; once its attempts are spent, the claims that added the job end
  *   `failed` (any others stay queued, and the reconciler wakes their partition again);
@@ -54,6 +90,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
     return full;
   };
+  const drainer = makePartitionDrainer((partitions) => decide({ partitions, limit: CLAIM_BATCH_SIZE }));
 
   const fail = async (claimId: number, error: unknown) => {
     const failed = await failClaim(deps.db, claimId, messageOf(error));
@@ -81,7 +118,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     try {
       for (let full = true; full; ) {
         try {
-          full = await decide(scope);
+          full = await drainer.drain(scope.partition);
         } catch (error) {
           if (isInfrastructureError(error)) throw error;
           full = await isolate(scope, log, error);

@@ -30,11 +30,11 @@ export interface ApplyClaimDeps {
 
 /**
  * Which queued claims the worker's transaction decides, always oldest first:
- * - `partition`: the oldest queued claims of the partition, up to `limit` — one commit for a
- *   burst's backlog, while each task still sees its claims in accept order;
+ * - `partitions`: the oldest queued claims of these partitions (whose jobs this process holds), up
+ *   to `limit` — one commit for a burst's backlog, while each task still sees its claims in accept order;
  * - `claimIds`: exactly these (a failed batch decided again one claim at a time).
  */
-export type ApplyScope = { partition: number; limit: number } | { claimIds: number[] };
+export type ApplyScope = { partitions: number[]; limit: number } | { claimIds: number[] };
 
 /** The task view after this transaction's assignment, built from rows already locked. */
 function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, updatedAt: Date): tasks.TaskView {
@@ -51,8 +51,8 @@ function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, upd
 /** Decides the queued claims of a scope in one transaction of its own (the queue worker). */
 export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<ApplyClaimResult> {
   return deps.db.transaction(async (trx) => {
-    const batch = 'partition' in scope ? await claims.lockOldestQueuedClaimsOfPartition(trx, scope) : await claims.lockQueuedClaims(trx, scope.claimIds);
-    return { decided: await decideClaims(trx, deps, batch), full: 'partition' in scope && batch.length >= scope.limit };
+    const batch = 'partitions' in scope ? await claims.lockOldestQueuedClaimsOfPartitions(trx, scope) : await claims.lockQueuedClaims(trx, scope.claimIds);
+    return { decided: await decideClaims(trx, deps, batch), full: 'partitions' in scope && batch.length >= scope.limit };
   });
 }
 

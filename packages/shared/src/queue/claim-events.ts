@@ -45,6 +45,8 @@ export function parseClaimsDecided(message: string): DecidedClaim[] {
 export interface ClaimWait {
   /** the decided claim when it is reported; undefined after the timeout, on cancel or on close */
   decided: Promise<DecidedClaim | undefined>;
+  /** set when the decision had been heard already */
+  heard?: DecidedClaim;
   cancel(): void;
 }
 
@@ -55,19 +57,38 @@ export interface ClaimWaiters {
   close(): Promise<void>;
 }
 
-export async function makeClaimWaiters(subscriber: RedisClient, prefix: string): Promise<ClaimWaiters> {
+/** Decisions heard lately, kept for a wait registered just after its decision went by. */
+const RECENT_DECISIONS = 20_000;
+const RECENT_FOR_MS = 10_000;
+
+/**
+ * A wait registered right after its claim was stored can lose the race with the claim's decision
+ * (the decision event and the insert's commit reach this process at the same moment): decisions
+ * heard in the last few seconds are kept, and such a wait is answered from them. Safe because a
+ * decision, once committed, never changes.
+ */
+export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, now: () => number = Date.now): Promise<ClaimWaiters> {
   const waiters = new Map<number, Set<(decided: DecidedClaim | undefined) => void>>();
+  const recent = new Map<number, { decided: DecidedClaim; at: number }>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {
-    if (from !== channel || waiters.size === 0) return;
+    if (from !== channel) return;
+    const at = now();
     for (const decided of parseClaimsDecided(message)) {
+      recent.set(decided.claim.id, { decided, at });
       for (const wake of waiters.get(decided.claim.id) ?? []) wake(decided);
+    }
+    for (const [claimId, entry] of recent) {
+      if (recent.size <= RECENT_DECISIONS && at - entry.at <= RECENT_FOR_MS) break;
+      recent.delete(claimId);
     }
   });
   await subscriber.subscribe(channel);
 
   return {
     waitFor(claimId, timeoutMs) {
+      const heard = recent.get(claimId);
+      if (heard) return { decided: Promise.resolve(heard.decided), heard: heard.decided, cancel: () => undefined };
       let finish!: (decided: DecidedClaim | undefined) => void;
       const decided = new Promise<DecidedClaim | undefined>((resolve) => {
         const set = waiters.get(claimId) ?? new Set();

@@ -86,15 +86,15 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   deps.metrics.claimsAccepted.inc({ dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
-  // Nothing can have decided it yet as far as this process knows: the decision event arrives after this wait is registered.
+  // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
   return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
 }
 
 /**
  * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
- * carries the decided rows. A claim read before the wait was registered (`fresh` unset) is read
- * again once it is, since its decision may have landed in between; a wait that runs out reads it once
- * more, in case the event was missed.
+ * carries the decided rows. A claim read before the wait was registered (`fresh` unset, and its
+ * decision not heard) is read again once it is, since it may have been decided in between; a wait
+ * that runs out reads it once more, in case the event was missed.
  */
 export async function waitForDecision(
   deps: ApiDeps,
@@ -104,6 +104,7 @@ export async function waitForDecision(
 ): Promise<DecidedClaim> {
   if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return { claim };
   const wait = deps.waiters.waitFor(claim.id, waitMs);
+  if (wait.heard) return wait.heard;
   options.onCancel?.(wait.cancel);
   if (!options.fresh) {
     const current = (await deps.reads.claim(claim.id)) as ClaimRow;

@@ -103,15 +103,16 @@ export async function lockQueuedClaimsOfTasks(trx: Knex.Transaction, taskIds: nu
 }
 
 /**
- * The oldest queued claims of a partition, at most `limit`, locked — whichever job of the partition
- * runs drains them, so a backlog costs one transaction per batch, not one per claim. Ascending id
- * order, so overlapping batches never deadlock, and each task's claims are decided in accept order.
+ * The oldest queued claims of some partitions, at most `limit`, locked — whichever jobs of the
+ * partitions run drain them, so a backlog costs one transaction per batch, not one per claim.
+ * Ascending id order, so overlapping batches never deadlock, and each task's claims are decided in
+ * accept order.
  */
-export async function lockOldestQueuedClaimsOfPartition(trx: Knex.Transaction, scope: { partition: number; limit: number }): Promise<ClaimRow[]> {
-  return trx<ClaimRow>('claim_requests').where({ status: 'queued', partition: scope.partition }).orderBy('id').limit(scope.limit).forUpdate();
+export async function lockOldestQueuedClaimsOfPartitions(trx: Knex.Transaction, scope: { partitions: number[]; limit: number }): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests').where({ status: 'queued' }).whereIn('partition', scope.partitions).orderBy('id').limit(scope.limit).forUpdate();
 }
 
-/** The ids lockOldestQueuedClaimsOfPartition would lock now, without locking them. */
+/** The ids of a partition's oldest queued claims, without locking them. */
 export async function oldestQueuedClaimIdsOfPartition(db: Knex, scope: { partition: number; limit: number }): Promise<number[]> {
   return (await db<ClaimRow>('claim_requests').where({ status: 'queued', partition: scope.partition }).orderBy('id').limit(scope.limit).pluck('id')).map(Number);
 }
