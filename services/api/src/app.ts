@@ -33,12 +33,13 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', false);
   app.use(requestId);
   app.use(deps.metrics.httpDurations);
+  // The API first: a claim's requests pass no other router's layers.
+  const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
+  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());
   app.use(queueDashboardRouter(deps));
-  const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
-  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
   app.use(notFoundHandler);
   app.use(makeProblemHandler(deps.logger));
   return app;
