@@ -146,3 +146,95 @@ test('random and malformed requests to every endpoint: never a 5xx, and a reject
   expect([...seen.keys()].some((status) => status >= 200 && status < 300)).toBe(true);
   expect(seen.get(400) ?? 0).toBeGreaterThan(0);
 });
+
+/** Text PostgreSQL cannot store: a lone UTF-16 surrogate (it has no UTF-8 form) or U+0000, amid ordinary text. */
+function illFormedText(): fc.Arbitrary<string> {
+  const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
+  // fc.string() is ASCII, so the surrogate never pairs with a neighbour
+  return fc
+    .tuple(fc.string({ maxLength: 20 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ maxLength: 20 }))
+    .map(([before, bad, after]) => before + bad + after);
+}
+
+interface StringFieldRequest {
+  method: string;
+  path: string;
+  token: string;
+  /** a valid body, but for the field under test */
+  body: unknown;
+  /** the field under test, as the problem's errors name it */
+  field: string;
+}
+
+/** A copy of `body` with `text` appended to the string at `field` (`body.work_order.order_number`, `body.0.status`). */
+function spoilField(body: unknown, field: string, text: string): unknown {
+  const copy = structuredClone(body) as Record<string, unknown>;
+  const keys = field.split('.').slice(1);
+  let parent = copy;
+  for (const key of keys.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+  const last = keys[keys.length - 1];
+  parent[last] = `${parent[last] as string}${text}`;
+  return copy;
+}
+
+/** Every string field of every request body, each in a request that is otherwise valid. */
+function stringFieldRequests(fixture: { departmentId: number; operatorId: number; callbackAdminToken: string }): fc.Arbitrary<StringFieldRequest> {
+  const each = (request: Omit<StringFieldRequest, 'field'>, fields: string[]) => fc.constantFrom(...fields).map((field) => ({ ...request, field }));
+  const task = { work_order: { id: 990_001, order_number: 'WO-990001' }, work_content: 'Inspect', status: 'pending', assigned_department_id: null };
+  const claimPath = `/api/workorder-tasks/${taskId}/claim/`;
+  return fc.oneof(
+    each({ method: 'POST', path: claimPath, token: operatorToken, body: { notes: 'ok' } }, ['body.notes']),
+    each(
+      { method: 'POST', path: claimPath, token: fixture.callbackAdminToken, body: { operator_id: fixture.operatorId, callback_url: 'http://hooks.example/claims' } },
+      ['body.callback_url'],
+    ),
+    each({ method: 'PUT', path: '/api/admin/departments/990001', token: ADMIN_TOKEN, body: { name: 'Paint shop' } }, ['body.name']),
+    each(
+      { method: 'PUT', path: '/api/admin/operators/990002', token: ADMIN_TOKEN, body: { username: 'newcomer', first_name: 'New', last_name: 'Comer', department_ids: [] } },
+      ['body.username', 'body.first_name', 'body.last_name'],
+    ),
+    each({ method: 'PUT', path: '/api/admin/tasks/990003', token: ADMIN_TOKEN, body: task }, ['body.work_order.order_number', 'body.work_content', 'body.status']),
+    each({ method: 'PUT', path: '/api/admin/tasks', token: ADMIN_TOKEN, body: [{ id: 990_004, ...task }] }, [
+      'body.0.work_order.order_number',
+      'body.0.work_content',
+      'body.0.status',
+    ]),
+    each(
+      {
+        method: 'POST',
+        path: '/api/admin/tokens',
+        token: ADMIN_TOKEN,
+        body: { kind: 'integration', name: 'MES', department_ids: [fixture.departmentId], callback_hosts: ['mes.example'] },
+      },
+      ['body.kind', 'body.name', 'body.callback_hosts.0'],
+    ),
+  );
+}
+
+test('a lone surrogate or U+0000 in any string field → 400 validation_error naming that field, and nothing changes', async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const callbackAdmin = await env.factories.newToken({ kind: 'admin', name: 'admin with callbacks', callback_hosts: ['hooks.example'] });
+  const fixture = { departmentId: department.id, operatorId: operator.id, callbackAdminToken: callbackAdmin.token };
+  await fc.assert(
+    fc.asyncProperty(stringFieldRequests(fixture), illFormedText(), async (request, text) => {
+      const before = await snapshot();
+      const response = await env.http(request.method, request.path, { token: request.token, body: spoilField(request.body, request.field, text) });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.body.code).toBe('validation_error');
+      expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(request.field);
+      expect(await snapshot()).toBe(before);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test.each(['/api/workorder-tasks/claimable/?page=', '/api/workorder-tasks/claimable/?page_size=', '/api/workorder-tasks/mine/?operator_id=', '/api/notifications/?page='].flatMap(
+  (path) => ['%00', '%ED%A0%80'].map((spoiler) => [path, spoiler]),
+))('GET %s1%s (U+0000, or a surrogate\'s bytes, in a query value) → 400 validation_error naming it', async (path, spoiler) => {
+  const response = await env.http('GET', `${path}1${spoiler}`, { token: operatorToken });
+  expect(response.status).toBe(400);
+  expect(response.body.code).toBe('validation_error');
+  expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(`query.${/[?&]([a-z_]+)=$/.exec(path)![1]}`);
+});
