@@ -238,3 +238,143 @@ test.each(['/api/workorder-tasks/claimable/?page=', '/api/workorder-tasks/claima
   expect(response.body.code).toBe('validation_error');
   expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(`query.${/[?&]([a-z_]+)=$/.exec(path)![1]}`);
 });
+
+/** A claim request that is fine on its own, of a task prepared so that it gets one kind of answer. */
+interface GoodClaim {
+  good: true;
+  task: 'claimable' | 'other_department' | 'draft' | 'missing' | 'mine' | 'taken';
+  token: 'operator' | 'admin';
+  prefer: 'wait=10' | 'respond-async';
+  idempotent: boolean;
+}
+/** A claim request PostgreSQL refuses: ill-formed text (validation must catch it), or a row the test's CHECK constraint refuses (it passes validation). */
+interface BadClaim {
+  good: false;
+  field: 'notes' | 'callback_url' | 'poisoned_notes';
+  text: string;
+  prefer: 'wait=10' | 'respond-async';
+}
+
+function goodClaim(): fc.Arbitrary<GoodClaim> {
+  return fc.record({
+    good: fc.constant(true as const),
+    task: fc.constantFrom('claimable', 'other_department', 'draft', 'missing', 'mine', 'taken'),
+    token: fc.constantFrom('operator', 'admin'),
+    prefer: fc.constantFrom('wait=10', 'respond-async'),
+    idempotent: fc.boolean(),
+  });
+}
+
+function badClaim(): fc.Arbitrary<BadClaim> {
+  return fc.record({
+    good: fc.constant(false as const),
+    field: fc.constantFrom('notes', 'callback_url', 'poisoned_notes'),
+    text: illFormedText(),
+    prefer: fc.constantFrom('wait=10', 'respond-async'),
+  });
+}
+
+/** Good and bad claims, 2 to 24, in random order (sent at once, so the API stores them in shared batches). */
+function claimMix(): fc.Arbitrary<(GoodClaim | BadClaim)[]> {
+  return fc
+    .tuple(fc.array(goodClaim(), { minLength: 1, maxLength: 12 }), fc.array(badClaim(), { minLength: 1, maxLength: 12 }))
+    .chain(([goods, bads]) => fc.shuffledSubarray([...goods, ...bads], { minLength: goods.length + bads.length }));
+}
+
+/** What a client learns from a claim request: the status, the problem's code, and the claim's outcome (for a 202, once decided). */
+interface ClaimAnswer {
+  status: number;
+  code?: string;
+  outcome?: { status: string; code: string | null; already_claimed: boolean };
+  errors?: { path: string }[];
+}
+
+const POISON = 'poison';
+
+test('concurrent good and bad claims: each good one gets the answer it gets alone, each bad one 400 validation_error', async () => {
+  const d1 = await env.factories.newDepartment();
+  const d2 = await env.factories.newDepartment();
+  // a limit no run reaches, so claims of one operator in one run do not decide each other's answers
+  const operators = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [d1.id], maxActiveTasks: 100_000 })));
+  const other = await env.factories.newOperator({ departmentIds: [d1.id] });
+  const callbackAdmin = await env.factories.newToken({ kind: 'admin', name: 'admin with callbacks', callback_hosts: ['hooks.example'] });
+
+  /** Two tasks of a kind per good claim: one claimed alone, one amid the mix. */
+  const prepare = async (claims: (GoodClaim | BadClaim)[]) => {
+    const tasks: Record<string, unknown>[] = [];
+    const targets = claims.map((claim, index) => {
+      const operator = operators[index % operators.length];
+      if (!claim.good) return { operator, alone: 0, mixed: taskId };
+      const kind = claim.task;
+      const pair = [env.factories.nextId(), env.factories.nextId()];
+      if (kind !== 'missing') {
+        for (const id of pair) {
+          tasks.push({
+            id,
+            work_order: { id, order_number: `WO-${id}` },
+            work_content: `Task ${id}`,
+            status: kind === 'draft' ? 'draft' : 'pending',
+            assigned_department_id: kind === 'other_department' ? d2.id : d1.id,
+            assigned_operator_id: kind === 'mine' ? operator.id : kind === 'taken' ? other.id : null,
+          });
+        }
+      }
+      return { operator, alone: pair[0], mixed: pair[1] };
+    });
+    if (tasks.length) expect((await env.http('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks })).status).toBe(200);
+    return targets;
+  };
+
+  const send = async (claim: GoodClaim | BadClaim, target: { operator: { id: number; token: string }; alone: number; mixed: number }, taskOf: 'alone' | 'mixed') => {
+    const headers: Record<string, string> = { prefer: claim.prefer };
+    let token = target.operator.token;
+    let body: Record<string, unknown> = {};
+    if (claim.good) {
+      if (claim.idempotent) headers['idempotency-key'] = `key-${taskOf}-${target[taskOf]}`;
+      if (claim.token === 'admin') [token, body] = [ADMIN_TOKEN, { operator_id: target.operator.id }];
+    } else if (claim.field === 'callback_url') {
+      [token, body] = [callbackAdmin.token, { operator_id: target.operator.id, callback_url: `http://hooks.example/${claim.text}` }];
+    } else {
+      body = { notes: claim.field === 'notes' ? claim.text : `${POISON} ${claim.text.replace(/[\0\ud800-\udfff]/g, '')}` };
+    }
+    const response = await env.http('POST', `/api/workorder-tasks/${target[taskOf]}/claim/`, { token, body, headers });
+    return answerOf(response, token);
+  };
+
+  const answerOf = async (response: Awaited<ReturnType<TestEnv['http']>>, token: string): Promise<ClaimAnswer> => {
+    const outcome = (claim: NonNullable<ClaimAnswer['outcome']>) => ({ status: claim.status, code: claim.code, already_claimed: claim.already_claimed });
+    if (response.status === 202) {
+      const decided = await env.http('GET', response.headers.get('location') as string, { token, headers: { prefer: 'wait=10' } });
+      return { status: 202, outcome: outcome(decided.body) };
+    }
+    if (response.status === 200) return { status: 200, outcome: outcome(response.body) };
+    return { status: response.status, code: response.body.code, ...(response.body.claim ? { outcome: outcome(response.body.claim) } : {}), errors: response.body.errors };
+  };
+
+  // Passes validation, fails in PostgreSQL: a stand-in for any row-level error the batch meets.
+  await env.db.raw(`ALTER TABLE claim_requests ADD CONSTRAINT hostile_input_poison CHECK (notes NOT LIKE '${POISON}%')`);
+  try {
+    await fc.assert(
+      fc.asyncProperty(claimMix(), async (claims) => {
+        // each good claim alone, one at a time, on one twin task; then every claim at once, on the other twins
+        const targets = await prepare(claims);
+        const alone: (ClaimAnswer | undefined)[] = [];
+        for (const [index, claim] of claims.entries()) alone.push(claim.good ? await send(claim, targets[index], 'alone') : undefined);
+        const mixed = await Promise.all(claims.map((claim, index) => send(claim, targets[index], 'mixed')));
+        for (const [index, claim] of claims.entries()) {
+          if (claim.good) {
+            expect(mixed[index]).toEqual(alone[index]);
+          } else {
+            expect(mixed[index]).toMatchObject({ status: 400, code: 'validation_error' });
+            if (claim.field !== 'poisoned_notes') expect(mixed[index].errors?.map((error) => error.path)).toContain(`body.${claim.field}`);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
+  } finally {
+    await env.db.raw('ALTER TABLE claim_requests DROP CONSTRAINT hostile_input_poison');
+  }
+  const [{ n }] = await env.db('claim_requests').where('notes', 'like', `${POISON}%`).count({ n: '*' });
+  expect(Number(n)).toBe(0);
+});
