@@ -29,13 +29,19 @@ export function makeClaimAcceptor(db: Db, enqueue: (rows: ClaimRow[]) => Promise
 
   const storeOneByOne = async (batch: Waiting[]): Promise<ClaimRow[]> => {
     const stored: ClaimRow[] = [];
-    for (const entry of batch) {
+    for (const [index, entry] of batch.entries()) {
       try {
         const [result] = await claimsRepo.insertClaims(db, [entry.claim]);
         if (result.stored) stored.push(result.row);
         entry.resolve(result);
       } catch (error) {
-        entry.reject(error);
+        if (!isInfrastructureError(error)) {
+          entry.reject(error);
+          continue;
+        }
+        // The store stopped answering: the rest would each wait out their own time limit, one after another.
+        for (const rest of batch.slice(index)) rest.reject(error);
+        break;
       }
     }
     return stored;
