@@ -297,6 +297,8 @@ test('concurrent good and bad claims: each good one gets the answer it gets alon
   // a limit no run reaches, so claims of one operator in one run do not decide each other's answers
   const operators = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [d1.id], maxActiveTasks: 100_000 })));
   const other = await env.factories.newOperator({ departmentIds: [d1.id] });
+  // the bad claims' task: its own, since the first test may have deleted the file's task
+  const badTarget = await env.factories.newTask({ departmentId: d1.id });
   const callbackAdmin = await env.factories.newToken({ kind: 'admin', name: 'admin with callbacks', callback_hosts: ['hooks.example'] });
 
   /** Two tasks of a kind per good claim: one claimed alone, one amid the mix. */
@@ -304,7 +306,7 @@ test('concurrent good and bad claims: each good one gets the answer it gets alon
     const tasks: Record<string, unknown>[] = [];
     const targets = claims.map((claim, index) => {
       const operator = operators[index % operators.length];
-      if (!claim.good) return { operator, alone: 0, mixed: taskId };
+      if (!claim.good) return { operator, alone: 0, mixed: badTarget.id };
       const kind = claim.task;
       const pair = [env.factories.nextId(), env.factories.nextId()];
       if (kind !== 'missing') {
