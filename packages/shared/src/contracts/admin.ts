@@ -32,8 +32,7 @@ export const operatorResource = z
   .meta({ id: 'Operator' });
 
 /** `host` (any port) or `host:port`. */
-const callbackHost = z
-  .string()
+const callbackHost = text()
   .max(255)
   .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/, 'must be host or host:port');
 

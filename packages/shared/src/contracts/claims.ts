@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { CLAIM_STATUSES } from '../db/repositories/claims.repository';
 import { REJECTION_CODES } from '../domain/decide-claim';
-import { id, problemSchema, unicodeMax } from './common';
+import { id, problemSchema, storable, unicodeMax } from './common';
 import { operatorSummary, taskResource } from './tasks';
 
 export const claimRequestBody = z
   .object({
     notes: unicodeMax(500).optional(),
     operator_id: id.optional(),
-    callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    callback_url: storable(z.url({ protocol: /^https?$/ }).max(2048)).optional(),
   })
   .strict()
   .meta({ id: 'ClaimRequest' });

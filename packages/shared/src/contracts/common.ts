@@ -65,8 +65,23 @@ export const pagedResponse = <T extends z.ZodType>(item: T) =>
     results: z.array(item),
   });
 
-/** Text PostgreSQL can store: no U+0000. */
-export const text = () => z.string().refine((value) => !value.includes('\u0000'), 'must not contain U+0000');
+/** With the `u` flag a surrogate pair is one code point, so only a lone surrogate is in category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A request string PostgreSQL can store: well-formed Unicode (a lone UTF-16 surrogate, which JSON can
+ * carry as `\ud800`, has no UTF-8 form) and no U+0000 (text cannot hold it). Every string field of a
+ * request body goes through here (ids, page numbers and header values are ASCII by their patterns),
+ * so such text fails its own request at validation, naming the field, instead of failing inside a
+ * write that other requests share (SPEC §6).
+ */
+export const storable = <T extends z.ZodType<string>>(schema: T): T =>
+  schema
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode (no lone UTF-16 surrogate)')
+    .refine((value) => !value.includes('\u0000'), 'must not contain U+0000');
+
+/** A request string of any text. */
+export const text = () => storable(z.string());
 
 /** Counts Unicode code points, as "at most 500 characters" means to a person (an emoji is one). */
 export const unicodeMax = (max: number) => text().refine((value) => [...value].length <= max, `must be at most ${max} characters`);

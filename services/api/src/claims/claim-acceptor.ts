@@ -56,7 +56,19 @@ export function makeClaimAcceptor(db: Db, hooks: AcceptorHooks): ClaimAcceptor {
   };
 
   const commitOneByOne = async (batch: Waiting[]): Promise<void> => {
-    for (const entry of batch) await commit([entry]).catch(entry.reject);
+    for (const [index, entry] of batch.entries()) {
+      try {
+        await commit([entry]);
+      } catch (error) {
+        if (!isInfrastructureError(error)) {
+          entry.reject(error);
+          continue;
+        }
+        // The store stopped answering: the rest would each wait out their own time limit, one after another.
+        for (const rest of batch.slice(index)) rest.reject(error);
+        return;
+      }
+    }
   };
 
   const flush = async (): Promise<void> => {
