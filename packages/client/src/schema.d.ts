@@ -686,7 +686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); or `service_unavailable`: PostgreSQL or Redis is unreachable. Retry after `Retry-After` seconds. */
+            /** @description `claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying */
