@@ -355,6 +355,13 @@ describe('400 validation_error', () => {
     }
   });
 
+  test('next and previous are relative links (path and query), so no Host header reaches them', async () => {
+    const response = await call('GET', `${claimable}?page=2&page_size=1`, { token: operatorA.token });
+    expect(response.status).toBe(200);
+    expect(response.body.previous).toBe(`${claimable}?page=1&page_size=1`);
+    expect(response.body.next === null || response.body.next === `${claimable}?page=3&page_size=1`).toBe(true);
+  });
+
   test('page_size=100 and page=1 are fine', async () => {
     const response = await call('GET', `${claimable}?page=1&page_size=100`, { token: operatorA.token });
     expect(response.status).toBe(200);

@@ -378,7 +378,9 @@ export interface components {
             count: number;
             page: number;
             page_size: number;
+            /** @description The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page. */
             next: string | null;
+            /** @description The previous page as a relative link (path and query); null on the first page. */
             previous: string | null;
             results: components["schemas"]["Task"][];
             claimable_count: number;
@@ -444,7 +446,9 @@ export interface components {
             count: number;
             page: number;
             page_size: number;
+            /** @description The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page. */
             next: string | null;
+            /** @description The previous page as a relative link (path and query); null on the first page. */
             previous: string | null;
             results: components["schemas"]["Notification"][];
         };
