@@ -566,6 +566,26 @@ describe('admin API', () => {
     expect(second.body).toEqual({ id, name: 'Welding & Cutting' });
   });
 
+  test('PUT operator: created with defaults; on update an omitted optional field keeps its value, null clears max_active_tasks', async () => {
+    const id = factories.nextId();
+    const put = (body: Record<string, unknown>) =>
+      call('PUT', `/api/admin/operators/${id}`, { token: ADMIN_TOKEN, body: { username: `sync${id}`, department_ids: [d1.id], ...body } });
+    const created = await put({});
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id, first_name: '', last_name: '', active: true, max_active_tasks: null });
+
+    const full = { first_name: 'Wei', last_name: 'Li', active: false, max_active_tasks: 3 };
+    expect((await put(full)).body).toMatchObject(full);
+    // A sync that sends only the required fields reactivates no one and clears no limit or name.
+    const sparse = await put({});
+    expect(sparse.status).toBe(200);
+    expect(sparse.body).toMatchObject({ ...full, department_ids: [d1.id] });
+    expect(await env.db('operators').where({ id }).first()).toMatchObject(full);
+
+    const cleared = await put({ max_active_tasks: null, active: true });
+    expect(cleared.body).toMatchObject({ first_name: 'Wei', last_name: 'Li', active: true, max_active_tasks: null });
+  });
+
   test('PUT operator with a department that does not exist → 400 validation_error', async () => {
     const id = factories.nextId();
     const response = await call('PUT', `/api/admin/operators/${id}`, {

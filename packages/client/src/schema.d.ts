@@ -469,7 +469,7 @@ export interface components {
             first_name: string;
             last_name: string;
         };
-        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. */
+        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. On update an omitted optional field keeps its current value; a new operator is active, with no name and no limit of its own. */
         OperatorUpsert: {
             username: string;
             first_name?: string;
