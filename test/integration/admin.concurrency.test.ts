@@ -44,3 +44,47 @@ test('a task upsert whose commit lets a waiting delete through answers 200 with 
     if (!blocker.isCompleted()) await blocker.rollback();
   }
 });
+
+const deadlocks = async (): Promise<number> => {
+  await env.db.raw('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await env.db.raw('SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()');
+  return rows[0].n;
+};
+
+test('bulk task upserts in opposite id orders, racing claims on the same tasks, never deadlock', async () => {
+  const department = await env.factories.newDepartment();
+  const operators = await Promise.all(Array.from({ length: 8 }, () => env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 1000 })));
+  const workOrderIds = [env.factories.nextId(), env.factories.nextId()];
+  // Omitting assigned_operator_id keeps the assignee, so the syncs never undo the claims they race.
+  const tasks = Array.from({ length: 150 }, (_, index) => {
+    const workOrderId = workOrderIds[index % 2];
+    return {
+      id: env.factories.nextId(),
+      work_order: { id: workOrderId, order_number: `WO-${workOrderId}` },
+      work_content: `Synced ${index}`,
+      status: 'pending',
+      assigned_department_id: department.id,
+    };
+  });
+  expect((await admin('PUT', '/api/admin/tasks', tasks)).status).toBe(200);
+  const deadlocksBefore = await deadlocks();
+
+  const upsertStatuses: number[] = [];
+  const claimStatuses: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    const syncs = Array.from({ length: 6 }, (_, index) => {
+      const ordered = index % 2 ? [...tasks].reverse() : tasks;
+      return admin('PUT', '/api/admin/tasks', ordered.map((task) => ({ ...task, work_content: `${task.work_content} r${round}` })));
+    });
+    const claims = operators.flatMap((operator, index) =>
+      tasks.filter((_, taskIndex) => taskIndex % operators.length === (index + round) % operators.length).slice(0, 6).map((task) => env.factories.claim(operator.token, task.id)),
+    );
+    for (const response of await Promise.all(syncs)) upsertStatuses.push(response.status);
+    for (const response of await Promise.all(claims)) claimStatuses.push(response.status);
+  }
+  expect(upsertStatuses.filter((status) => status !== 200)).toEqual([]);
+  // A claim is decided by the rules (200 won, 400 rejected), never failed by a lock cycle.
+  expect(claimStatuses.filter((status) => status !== 200 && status !== 400)).toEqual([]);
+  expect(claimStatuses).toContain(200);
+  expect(await deadlocks()).toBe(deadlocksBefore);
+});

@@ -672,6 +672,33 @@ describe('admin API', () => {
     }
   });
 
+  test('PUT /api/admin/tasks bulk, in any id order: an omitted assigned_operator_id keeps the assignee, null clears it, a value sets it', async () => {
+    const [kept, cleared, set, added] = [await factories.newTask({ departmentId: d1.id }), await factories.newTask({ departmentId: d1.id }), await factories.newTask({ departmentId: d1.id }), { id: factories.nextId() }];
+    await env.db('work_order_tasks').whereIn('id', [kept.id, cleared.id]).update({ assigned_operator_id: operatorA.id });
+    const row = (id: number, assignee: Record<string, unknown>) => ({
+      id,
+      work_order: { id: kept.workOrderId, order_number: 'WO-resynced' },
+      work_content: `Resynced ${id}`,
+      status: 'in_progress',
+      assigned_department_id: d1.id,
+      ...assignee,
+    });
+    const response = await call('PUT', '/api/admin/tasks', {
+      token: ADMIN_TOKEN,
+      body: [row(added.id, {}), row(set.id, { assigned_operator_id: operatorB.id }), row(cleared.id, { assigned_operator_id: null }), row(kept.id, {})],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ count: 4, created: 1, updated: 3 });
+    const stored = await env.db('work_order_tasks').whereIn('id', [kept.id, cleared.id, set.id, added.id]).orderBy('id');
+    expect(stored.map((task) => [Number(task.id), task.assigned_operator_id === null ? null : Number(task.assigned_operator_id), task.status, task.work_content])).toEqual([
+      [kept.id, operatorA.id, 'in_progress', `Resynced ${kept.id}`],
+      [cleared.id, null, 'in_progress', `Resynced ${cleared.id}`],
+      [set.id, operatorB.id, 'in_progress', `Resynced ${set.id}`],
+      [added.id, null, 'in_progress', `Resynced ${added.id}`],
+    ]);
+    expect(Number(stored[0].work_order_id)).toBe(kept.workOrderId);
+  });
+
   test('PUT /api/admin/tasks bulk with duplicate ids or an empty array → 400', async () => {
     const task = {
       id: factories.nextId(),
