@@ -99,4 +99,8 @@ test('docker-compose.yml sets only variables the config accepts, ships no admin 
   }
   expect(compose.services.redis.command.join(' ')).toMatch(/--appendonly yes.*--maxmemory-policy noeviction/);
   expect(compose.services.worker.deploy.replicas).toBe(2);
+  // docker stop's SIGTERM reaches the process that drains: node is the command, tini (init) is PID 1
+  for (const name of ['api', 'worker']) {
+    expect({ name, init: compose.services[name].init, command: compose.services[name].command.slice(0, 3) }).toEqual({ name, init: true, command: ['node', '--import', 'tsx'] });
+  }
 });
