@@ -1,4 +1,5 @@
-# One image for the API and the claim worker; the command picks the process.
+# One image for the API and the claim worker; the command picks the process
+# (node --import tsx services/api/src/main.ts, or services/claim-worker/src/main.ts).
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -31,4 +32,6 @@ COPY scripts ./scripts
 COPY --from=console /app/apps/console/dist ./apps/console/dist
 USER node
 EXPOSE 3000
-CMD ["npm", "run", "start:api"]
+# node as the command, so SIGTERM reaches the process that drains; run with --init (compose: init: true)
+# so PID 1 reaps and passes signals on. tsx is only node's loader here: each file is compiled once at start.
+CMD ["node", "--import", "tsx", "services/api/src/main.ts"]

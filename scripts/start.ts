@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureDatabase, isEmptyDatabase, loadConfig, makeDb, migrateLatest, seedDemo, tokensRepo, type DemoSeed } from '@taskclaim/shared';
+import { ensureDatabase, isEmptyDatabase, loadConfig, makeDb, migrateLatest, seedDemo, type DemoSeed } from '@taskclaim/shared';
 
 const root = path.resolve(__dirname, '..');
 
@@ -38,12 +38,13 @@ async function waitForHealthy(port: number): Promise<boolean> {
   return false;
 }
 
-function printDemo(seed: DemoSeed, adminToken: string, port: number): void {
+/** Prints the tokens the demo made; a token chosen through ADMIN_TOKEN is a secret of its own and is not echoed. */
+function printDemo(seed: DemoSeed, port: number): void {
   const [first, second] = seed.operatorTokens;
   const base = `http://localhost:${port}`;
   console.log(`
 ──────── taskclaim demo ────────
-admin token            ${adminToken}
+admin token            ${seed.adminToken ?? '(the value of ADMIN_TOKEN)'}
 operator ${first.username.padEnd(14)} ${first.token}
 operator ${second.username.padEnd(14)} ${second.token}
 
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   let demo: DemoSeed | undefined;
   try {
     await migrateLatest(db);
-    if (config.ADMIN_TOKEN) await tokensRepo.ensureBootstrapAdminToken(db, config.ADMIN_TOKEN);
+    // The API process brings the bootstrap admin token in line with ADMIN_TOKEN as it starts.
     if (await isEmptyDatabase(db)) demo = await seedDemo(db, { createAdminToken: !config.ADMIN_TOKEN });
   } finally {
     await db.destroy();
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   children.push(run('api', 'services/api/src/main.ts'), run('claim-worker', 'services/claim-worker/src/main.ts'));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
   process.on('SIGINT', () => stopAll('SIGTERM'));
-  if (demo && (await waitForHealthy(config.PORT))) printDemo(demo, demo.adminToken ?? config.ADMIN_TOKEN ?? '', config.PORT);
+  if (demo && (await waitForHealthy(config.PORT))) printDemo(demo, config.PORT);
 }
 
 main().catch((error: unknown) => {

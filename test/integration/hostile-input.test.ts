@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/t
 /**
  * Property: no request, however malformed, gets a 5xx, and a rejected request changes nothing.
  * Random methods × every route × random ids, bodies (JSON of any shape, broken JSON, bytes),
- * content types and duplicated or odd headers, sent raw over node:http.
+ * content types, Host headers and duplicated or odd headers, sent raw over node:http.
  */
 let env: TestEnv;
 let operatorToken: string;
@@ -30,9 +30,11 @@ function send(baseUrl: string, method: string, path: string, headers: [string, s
   // a name given twice is sent as two header lines
   const grouped: Record<string, string[]> = {};
   for (const [name, value] of headers) (grouped[name] ??= []).push(value);
+  // node:http takes Host only as a single string
+  const sent = Object.fromEntries(Object.entries(grouped).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method, path, headers: grouped, timeout: 20_000 },
+      { host: url.hostname, port: url.port, method, path, headers: sent, timeout: 20_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -105,6 +107,9 @@ const route = fc.constantFrom(
   () => '/api/workorder-tasks/mine/',
   (i: string) => `/api/workorder-tasks/${i}/`,
   (i: string) => `/api/notifications/?page=${i}`,
+  // a page past the first has a `previous` link, built for every answer whatever the Host header
+  () => '/api/notifications/?page=2',
+  () => '/api/workorder-tasks/claimable/?page=2&page_size=1',
   (i: string) => `/api/admin/departments/${i}`,
   (i: string) => `/api/admin/operators/${i}`,
   (i: string) => `/api/admin/tasks/${i}`,
@@ -115,9 +120,15 @@ const route = fc.constantFrom(
   (i: string) => `/${i}`,
 );
 const headerValue = fc.oneof(weirdString.filter((s) => /^[\t\x20-\x7e]*$/.test(s)), fc.constantFrom('wait=5', 'wait=31', 'respond-async', 'wait=abc', 'zh-CN', 'application/json', 'text/plain'));
+/** Host is the client's to send: malformed (`[`), other hosts, ports out of range, nothing at all. */
+const hostHeader = fc.option(
+  fc.oneof(headerValue, fc.constantFrom('[', '[::1', ']', 'a b', 'evil.example', 'evil.example:99999', 'x:abc', '%zz', '@', 'localhost:3000/path?q')),
+  { nil: undefined },
+);
 const headers = fc.record({
   auth: fc.constantFrom('admin', 'operator', 'none', 'garbage'),
   contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', undefined),
+  host: hostHeader,
   extra: fc.array(fc.tuple(fc.constantFrom('prefer', 'idempotency-key', 'accept-language', 'x-request-id', 'content-encoding'), headerValue), { maxLength: 4 }),
 });
 
@@ -132,6 +143,7 @@ test('random and malformed requests to every endpoint: never a 5xx, and a reject
       if (h.auth === 'garbage') raw.push(['authorization', 'Bearer \u00ff'.replace('\u00ff', 'x'.repeat(600))]);
       if (h.contentType && payload) raw.push(['content-type', h.contentType]);
       if (payload) raw.push(['content-length', String(payload.length)]);
+      if (h.host !== undefined) raw.push(['host', h.host]);
       raw.push(...h.extra);
       const before = await snapshot();
       const response = await send(baseUrl, method, path(pathId()), raw, payload);

@@ -355,6 +355,13 @@ describe('400 validation_error', () => {
     }
   });
 
+  test('next and previous are relative links (path and query), so no Host header reaches them', async () => {
+    const response = await call('GET', `${claimable}?page=2&page_size=1`, { token: operatorA.token });
+    expect(response.status).toBe(200);
+    expect(response.body.previous).toBe(`${claimable}?page=1&page_size=1`);
+    expect(response.body.next === null || response.body.next === `${claimable}?page=3&page_size=1`).toBe(true);
+  });
+
   test('page_size=100 and page=1 are fine', async () => {
     const response = await call('GET', `${claimable}?page=1&page_size=100`, { token: operatorA.token });
     expect(response.status).toBe(200);
@@ -559,6 +566,26 @@ describe('admin API', () => {
     expect(second.body).toEqual({ id, name: 'Welding & Cutting' });
   });
 
+  test('PUT operator: created with defaults; on update an omitted optional field keeps its value, null clears max_active_tasks', async () => {
+    const id = factories.nextId();
+    const put = (body: Record<string, unknown>) =>
+      call('PUT', `/api/admin/operators/${id}`, { token: ADMIN_TOKEN, body: { username: `sync${id}`, department_ids: [d1.id], ...body } });
+    const created = await put({});
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id, first_name: '', last_name: '', active: true, max_active_tasks: null });
+
+    const full = { first_name: 'Wei', last_name: 'Li', active: false, max_active_tasks: 3 };
+    expect((await put(full)).body).toMatchObject(full);
+    // A sync that sends only the required fields reactivates no one and clears no limit or name.
+    const sparse = await put({});
+    expect(sparse.status).toBe(200);
+    expect(sparse.body).toMatchObject({ ...full, department_ids: [d1.id] });
+    expect(await env.db('operators').where({ id }).first()).toMatchObject(full);
+
+    const cleared = await put({ max_active_tasks: null, active: true });
+    expect(cleared.body).toMatchObject({ first_name: 'Wei', last_name: 'Li', active: true, max_active_tasks: null });
+  });
+
   test('PUT operator with a department that does not exist → 400 validation_error', async () => {
     const id = factories.nextId();
     const response = await call('PUT', `/api/admin/operators/${id}`, {
@@ -643,6 +670,33 @@ describe('admin API', () => {
       expect(task.status).toBe(200);
       expect(task.body).toMatchObject({ id, work_content: `Bulk ${id}`, assigned_department: { id: d1.id } });
     }
+  });
+
+  test('PUT /api/admin/tasks bulk, in any id order: an omitted assigned_operator_id keeps the assignee, null clears it, a value sets it', async () => {
+    const [kept, cleared, set, added] = [await factories.newTask({ departmentId: d1.id }), await factories.newTask({ departmentId: d1.id }), await factories.newTask({ departmentId: d1.id }), { id: factories.nextId() }];
+    await env.db('work_order_tasks').whereIn('id', [kept.id, cleared.id]).update({ assigned_operator_id: operatorA.id });
+    const row = (id: number, assignee: Record<string, unknown>) => ({
+      id,
+      work_order: { id: kept.workOrderId, order_number: 'WO-resynced' },
+      work_content: `Resynced ${id}`,
+      status: 'in_progress',
+      assigned_department_id: d1.id,
+      ...assignee,
+    });
+    const response = await call('PUT', '/api/admin/tasks', {
+      token: ADMIN_TOKEN,
+      body: [row(added.id, {}), row(set.id, { assigned_operator_id: operatorB.id }), row(cleared.id, { assigned_operator_id: null }), row(kept.id, {})],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ count: 4, created: 1, updated: 3 });
+    const stored = await env.db('work_order_tasks').whereIn('id', [kept.id, cleared.id, set.id, added.id]).orderBy('id');
+    expect(stored.map((task) => [Number(task.id), task.assigned_operator_id === null ? null : Number(task.assigned_operator_id), task.status, task.work_content])).toEqual([
+      [kept.id, operatorA.id, 'in_progress', `Resynced ${kept.id}`],
+      [cleared.id, null, 'in_progress', `Resynced ${cleared.id}`],
+      [set.id, operatorB.id, 'in_progress', `Resynced ${set.id}`],
+      [added.id, null, 'in_progress', `Resynced ${added.id}`],
+    ]);
+    expect(Number(stored[0].work_order_id)).toBe(kept.workOrderId);
   });
 
   test('PUT /api/admin/tasks bulk with duplicate ids or an empty array → 400', async () => {

@@ -86,7 +86,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'test' });
   const db = makeDb(url, { max: 4 });
   const api = await makeApiDeps(config, logger);
-  await tokensRepo.ensureBootstrapAdminToken(db, ADMIN_TOKEN);
+  await tokensRepo.syncBootstrapAdminToken(db, ADMIN_TOKEN);
   await api.queues.enforceSerialization();
   const server: Server = await new Promise((resolve) => {
     const listening = makeApp(api).listen(0, '127.0.0.1', () => resolve(listening));

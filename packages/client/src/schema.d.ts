@@ -384,7 +384,9 @@ export interface components {
             count: number;
             page: number;
             page_size: number;
+            /** @description The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page. */
             next: string | null;
+            /** @description The previous page as a relative link (path and query); null on the first page. */
             previous: string | null;
             results: components["schemas"]["Task"][];
             claimable_count: number;
@@ -450,7 +452,9 @@ export interface components {
             count: number;
             page: number;
             page_size: number;
+            /** @description The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page. */
             next: string | null;
+            /** @description The previous page as a relative link (path and query); null on the first page. */
             previous: string | null;
             results: components["schemas"]["Notification"][];
         };
@@ -471,7 +475,7 @@ export interface components {
             first_name: string;
             last_name: string;
         };
-        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. */
+        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. On update an omitted optional field keeps its current value; a new operator is active, with no name and no limit of its own. */
         OperatorUpsert: {
             username: string;
             first_name?: string;
@@ -692,7 +696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); or `service_unavailable`: PostgreSQL or Redis is unreachable. Retry after `Retry-After` seconds. */
+            /** @description `claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying */

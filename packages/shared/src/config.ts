@@ -30,8 +30,12 @@ export const configSchema = z.object({
   CLAIM_PARTITIONS: positiveInt.max(1024).default(16),
   MAX_ACTIVE_TASKS: positiveInt.default(10),
   CLAIM_DISPATCH: z.enum(['queue', 'inline']).default('queue'),
-  /** Any length is accepted (a demo may use a short one); production should use a long random value. */
-  ADMIN_TOKEN: z.string().max(512).optional(),
+  /** Tokens are checked by hash, so only a short, guessable one could be found by trying: 32 characters at least. */
+  ADMIN_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (a short admin token can be guessed); make one with: openssl rand -hex 32')
+    .max(512)
+    .optional(),
   LOG_LEVEL: logLevel.default('info'),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(50).default(8),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),

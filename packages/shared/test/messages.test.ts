@@ -112,6 +112,11 @@ describe('renderMessage', () => {
     }
   });
 
+  test('a failed claim says to submit again with a new Idempotency-Key (a replay of its key answers the same failed claim)', () => {
+    expect(renderMessage('claim_failed', {}, 'en')).toMatch(/submit .*again with a new Idempotency-Key/);
+    expect(renderMessage('claim_failed', {}, 'zh')).toMatch(/新的 Idempotency-Key.*重新提交/);
+  });
+
   test.each(['claim_succeeded', 'claim_already_yours', 'claim_queued', 'claim_failed'] as const)(
     'status message %s renders in both languages without placeholders',
     (key) => {

@@ -9,7 +9,8 @@ runProcess('api', async () => {
   await ensureDatabase(config.DATABASE_URL);
   const deps = await makeApiDeps(config, logger);
   await migrateLatest(deps.db);
-  if (config.ADMIN_TOKEN) await tokensRepo.ensureBootstrapAdminToken(deps.db, config.ADMIN_TOKEN);
+  const bootstrap = await tokensRepo.syncBootstrapAdminToken(deps.db, config.ADMIN_TOKEN);
+  if (bootstrap.created || bootstrap.revoked) logger.info('bootstrap admin token follows ADMIN_TOKEN', { ...bootstrap, adminTokenSet: Boolean(config.ADMIN_TOKEN) });
   await deps.queues.enforceSerialization().catch((error: Error) => logger.warn('could not set global concurrency yet', { error: error.message }));
 
   const server: Server = makeApp(deps).listen(config.PORT, () => {

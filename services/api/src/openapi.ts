@@ -156,7 +156,7 @@ function apiRoutes(): RouteConfig[] {
         404: problem(404, '`task_not_found`: no task with this id at submission.'),
         503: problem(
           503,
-          '`claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); or `service_unavailable`: PostgreSQL or Redis is unreachable. Retry after `Retry-After` seconds.',
+          '`claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds.',
         ),
       },
     },

@@ -15,7 +15,11 @@ export const operatorUpsert = z
     max_active_tasks: z.number().int().min(0).max(100_000).nullable().optional(),
   })
   .strict()
-  .meta({ id: 'OperatorUpsert', description: '`department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS.' });
+  .meta({
+    id: 'OperatorUpsert',
+    description:
+      '`department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. On update an omitted optional field keeps its current value; a new operator is active, with no name and no limit of its own.',
+  });
 
 export const operatorResource = z
   .object({

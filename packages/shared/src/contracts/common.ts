@@ -60,8 +60,8 @@ export const pagedResponse = <T extends z.ZodType>(item: T) =>
     count: z.number().int(),
     page: z.number().int(),
     page_size: z.number().int(),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
+    next: z.string().nullable().meta({ description: 'The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page.' }),
+    previous: z.string().nullable().meta({ description: 'The previous page as a relative link (path and query); null on the first page.' }),
     results: z.array(item),
   });
 

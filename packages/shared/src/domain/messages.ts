@@ -54,8 +54,9 @@ const MESSAGES = {
     zh: '认领请求已排队，稍后给出结果',
   },
   claim_failed: {
-    en: 'The claim could not be applied after repeated attempts; please submit it again.',
-    zh: '认领请求多次重试后仍未能处理，请重新提交',
+    // Final: a replay of this request's Idempotency-Key answers this same failed claim, so only a new key submits again.
+    en: 'The claim could not be applied after repeated attempts; please submit it again with a new Idempotency-Key.',
+    zh: '认领请求多次重试后仍未能处理，请使用新的 Idempotency-Key 重新提交',
   },
   notification_title: {
     en: 'Task claimed: {work_content}',

@@ -9,10 +9,16 @@ export const DEFAULT_PAGE_SIZE = 20;
 
 export const pageWindow = ({ page, pageSize }: PageRequest) => ({ offset: (page - 1) * pageSize, limit: pageSize });
 
+/**
+ * Relative (path and query): the Host header is the client's to send, so an absolute link would echo
+ * any value into the answer (and a malformed one made `new URL` throw).
+ */
 function pageUrl(req: Request, page: number): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
-  url.searchParams.set('page', String(page));
-  return url.toString();
+  const queryAt = req.originalUrl.indexOf('?');
+  const path = queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1));
+  query.set('page', String(page));
+  return `${path}?${query}`;
 }
 
 /** The paginated envelope shared by every list: {count, page, page_size, next, previous, results}. */

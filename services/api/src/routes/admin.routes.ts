@@ -45,8 +45,15 @@ export function adminRouter(deps: ApiDeps): Router {
   router.put('/admin/tasks/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
     const body = parseInput(taskUpsert, req.body, 'body');
-    const existing = await deps.db.transaction((trx) => tasksRepo.upsertTasks(trx, [{ id, ...body }]));
-    res.status(createdOrOk(!existing.has(id))).json(presentTask((await tasksRepo.findTaskView(deps.db, id))!));
+    // The answer is read in the writing transaction, whose row lock holds off a concurrent DELETE until
+    // commit: the upsert answers with the task as written, and a delete waiting on it runs after.
+    // (Read after commit, such a delete made the row vanish in between.)
+    const { created, task } = await deps.db.transaction(async (trx) => {
+      const existing = await tasksRepo.upsertTasks(trx, [{ id, ...body }]);
+      return { created: !existing.has(id), task: await tasksRepo.findTaskView(trx, id) };
+    });
+    if (!task) throw new Error(`task ${id} is missing inside the transaction that wrote it`);
+    res.status(createdOrOk(created)).json(presentTask(task));
   });
 
   router.put('/admin/tasks', async (req, res) => {

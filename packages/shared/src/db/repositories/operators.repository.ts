@@ -47,18 +47,24 @@ export async function memberships(db: Knex, operatorIds: number[], departmentIds
   return new Set(rows.map((row) => `${row.operator_id}:${row.department_id}`));
 }
 
-/** Returns true when the operator was created. */
+const OPTIONAL_FIELDS = ['first_name', 'last_name', 'active', 'max_active_tasks'] as const;
+
+/**
+ * Returns true when the operator was created. On update an omitted optional field keeps its value (a
+ * sync that leaves out `active` must not reactivate an operator, nor one without `max_active_tasks`
+ * clear its limit); `max_active_tasks: null` clears it. A new operator takes the column defaults.
+ */
 export async function upsertOperator(trx: Knex.Transaction, operator: OperatorUpsert): Promise<boolean> {
   const existed = Boolean(await trx('operators').where({ id: operator.id }).forUpdate().first('id'));
-  const row = {
-    id: operator.id,
-    username: operator.username,
-    first_name: operator.first_name ?? '',
-    last_name: operator.last_name ?? '',
-    active: operator.active ?? true,
-    max_active_tasks: operator.max_active_tasks ?? null,
-  };
-  await trx('operators').insert(row).onConflict('id').merge({ ...row, updated_at: trx.fn.now() });
+  const given = OPTIONAL_FIELDS.filter((field) => operator[field] !== undefined);
+  const row = { id: operator.id, username: operator.username, ...Object.fromEntries(given.map((field) => [field, operator[field]])) };
+  await trx('operators')
+    .insert(row)
+    .onConflict('id')
+    .merge({
+      ...Object.fromEntries(['username', ...given].map((column) => [column, trx.raw('??', [`excluded.${column}`])])),
+      updated_at: trx.fn.now(),
+    });
   await trx('operator_departments').where({ operator_id: operator.id }).delete();
   if (operator.department_ids.length) {
     await trx('operator_departments').insert(

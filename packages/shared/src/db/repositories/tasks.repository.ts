@@ -117,40 +117,56 @@ export async function pageClaimableTasks(
   return { count: Number(count), results };
 }
 
+const taskColumns = (task: TaskUpsert) => ({
+  id: task.id,
+  work_order_id: task.work_order.id,
+  work_content: task.work_content,
+  status: task.status,
+  assigned_department_id: task.assigned_department_id,
+  assigned_operator_id: task.assigned_operator_id ?? null,
+});
+
+/**
+ * Returns the ids that existed before. Every row is written in ascending id order, as the claim worker
+ * locks tasks: work orders first (one statement, sorted), then the new tasks (one sorted INSERT), then
+ * the existing ones, locked in id order before the UPDATE changes them. Written in request order, a bulk
+ * upsert of [5, 2] and a claim batch deciding tasks 2 and 5 could each hold one row the other waits for.
+ */
 export async function upsertTasks(trx: Knex.Transaction, tasks: TaskUpsert[]): Promise<Set<number>> {
-  const workOrders = new Map(tasks.map((task) => [task.work_order.id, task.work_order]));
+  const sorted = [...tasks].sort((a, b) => a.id - b.id);
+  const workOrders = new Map(sorted.map((task) => [task.work_order.id, task.work_order]));
   await trx('work_orders')
-    .insert([...workOrders.values()].map((w) => ({ id: w.id, order_number: w.order_number })))
+    .insert([...workOrders.values()].sort((a, b) => a.id - b.id).map((w) => ({ id: w.id, order_number: w.order_number })))
     .onConflict('id')
     .merge({ order_number: trx.raw('excluded.order_number'), updated_at: trx.fn.now() });
-  const existing = await trx('work_order_tasks').whereIn('id', tasks.map((task) => task.id)).pluck('id');
-  // An omitted assigned_operator_id keeps the current assignee (a sync must not undo claims); null clears it.
-  const withAssignee = tasks.filter((task) => task.assigned_operator_id !== undefined);
-  const withoutAssignee = tasks.filter((task) => task.assigned_operator_id === undefined);
-  if (withAssignee.length) await upsertTaskRows(trx, withAssignee, true);
-  if (withoutAssignee.length) await upsertTaskRows(trx, withoutAssignee, false);
-  return new Set(existing.map(Number));
+  const inserted: { id: number | string }[] = await trx('work_order_tasks')
+    .insert(sorted.map(taskColumns))
+    .onConflict('id')
+    .ignore()
+    .returning('id');
+  const created = new Set(inserted.map((row) => Number(row.id)));
+  const existing = sorted.filter((task) => !created.has(task.id));
+  if (existing.length) await updateTaskRows(trx, existing);
+  return new Set(existing.map((task) => task.id));
 }
 
-async function upsertTaskRows(trx: Knex.Transaction, tasks: TaskUpsert[], setAssignee: boolean): Promise<void> {
-  const merged = ['work_order_id', 'work_content', 'status', 'assigned_department_id'];
-  if (setAssignee) merged.push('assigned_operator_id');
-  await trx('work_order_tasks')
-    .insert(
-      tasks.map((task) => ({
-        id: task.id,
-        work_order_id: task.work_order.id,
-        work_content: task.work_content,
-        status: task.status,
-        assigned_department_id: task.assigned_department_id,
-        assigned_operator_id: task.assigned_operator_id ?? null,
-      })),
-    )
-    .onConflict('id')
-    .merge({
-      ...Object.fromEntries(merged.map((column) => [column, trx.raw('??', [`excluded.${column}`])])),
-      updated_at: trx.fn.now(),
-    });
+/** Existing rows, sorted by id: locked in that order first, so the UPDATE (whose row order the planner picks) takes no new lock. */
+async function updateTaskRows(trx: Knex.Transaction, tasks: TaskUpsert[]): Promise<void> {
+  await trx('work_order_tasks').whereIn('id', tasks.map((task) => task.id)).orderBy('id').forNoKeyUpdate().select('id');
+  // An omitted assigned_operator_id keeps the current assignee (a sync must not undo claims); null clears it.
+  await trx.raw(
+    `UPDATE work_order_tasks AS t SET
+       work_order_id = v.work_order_id, work_content = v.work_content, status = v.status,
+       assigned_department_id = v.assigned_department_id,
+       assigned_operator_id = CASE WHEN v.keep_assignee THEN t.assigned_operator_id ELSE v.assigned_operator_id END,
+       updated_at = now()
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, work_order_id bigint, work_content text, status text,
+       assigned_department_id bigint, assigned_operator_id bigint, keep_assignee boolean)
+     WHERE t.id = v.id`,
+    [
+      JSON.stringify(tasks.map((task) => ({ ...taskColumns(task), keep_assignee: task.assigned_operator_id === undefined }))),
+    ],
+  );
 }
 
 export async function deleteTask(db: Knex, taskId: number): Promise<boolean> {

@@ -63,16 +63,23 @@ export async function revokeToken(db: Knex, tokenId: number): Promise<boolean> {
   return (await db('api_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
 }
 
-/** The admin token from ADMIN_TOKEN: kept as one row whose hash follows the variable across restarts. */
-export async function ensureBootstrapAdminToken(db: Knex, token: string): Promise<void> {
-  await db.transaction(async (trx) => {
+/**
+ * Brings the bootstrap admin token in line with ADMIN_TOKEN, at every start: only the current value
+ * may be valid. A value seen before is not made valid again, so revoking it lasts across restarts; a
+ * new value makes a new token; the tokens of other values, and all of them when ADMIN_TOKEN is unset,
+ * are revoked.
+ */
+export async function syncBootstrapAdminToken(db: Knex, token: string | undefined): Promise<{ created: boolean; revoked: number }> {
+  return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [BOOTSTRAP_ADMIN_TOKEN_NAME]);
-    const existing = await trx('api_tokens').where({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME }).first('id');
-    if (existing) {
-      await trx('api_tokens').where({ id: existing.id }).update({ token_hash: hashToken(token), revoked_at: null });
-    } else {
-      await trx('api_tokens').insert({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME, token_hash: hashToken(token) });
-    }
+    const hash = token === undefined ? undefined : hashToken(token);
+    const revoked = await trx('api_tokens')
+      .where({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME })
+      .whereNull('revoked_at')
+      .modify((others) => (hash === undefined ? others : others.whereNot({ token_hash: hash })))
+      .update({ revoked_at: trx.fn.now() });
+    if (hash === undefined || (await trx('api_tokens').where({ token_hash: hash }).first('id'))) return { created: false, revoked };
+    await trx('api_tokens').insert({ kind: 'admin', name: BOOTSTRAP_ADMIN_TOKEN_NAME, token_hash: hash });
+    return { created: true, revoked };
   });
 }
-
