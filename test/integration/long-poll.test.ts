@@ -56,3 +56,36 @@ test(`${WAITERS} concurrent long-polls wake within a second of their decisions, 
   // waking costs a bounded number of reads per claim, not one per second of waiting
   expect(queries).toBeLessThanOrEqual(WAITERS * 3);
 });
+
+describe('with MAX_WAITS_PER_TOKEN=2 (and no worker: nothing gets decided)', () => {
+  let capped: TestEnv;
+  beforeAll(async () => {
+    capped = await makeTestEnv({ MAX_WAITS_PER_TOKEN: '2' });
+  });
+  afterAll(() => capped.close());
+
+  test("a token's third held wait is answered at once with the claim as it stands, without Preference-Applied; another token's wait is still held", async () => {
+    const department = await capped.factories.newDepartment();
+    const busy = await capped.factories.newOperator({ departmentIds: [department.id] });
+    const task = await capped.factories.newTask({ departmentId: department.id });
+    const accepted = await capped.factories.claim(busy.token, task.id, {}, { prefer: 'respond-async' });
+    expect(accepted.status).toBe(202);
+    const poll = (token: string) => capped.http('GET', `/api/claims/${accepted.body.claim_id}`, { token, headers: { prefer: 'wait=3' } });
+    const held = [poll(busy.token), poll(busy.token)];
+    await eventually(async () => (capped.api.waiters.count() === 2 ? true : undefined), 5_000, 'two held waits');
+
+    const started = Date.now();
+    const third = await poll(busy.token);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(third.status).toBe(200);
+    expect(third.body.status).toBe('queued');
+    expect(third.headers.get('preference-applied')).toBeNull();
+
+    // The cap is per token: another token's wait is held (an admin sees every claim).
+    const adminStarted = Date.now();
+    const admin = await capped.http('GET', `/api/claims/${accepted.body.claim_id}`, { token: ADMIN_TOKEN, headers: { prefer: 'wait=2' } });
+    expect(Date.now() - adminStarted).toBeGreaterThanOrEqual(1_900);
+    expect(admin.body.status).toBe('queued');
+    for (const response of await Promise.all(held)) expect(response.body.status).toBe('queued');
+  });
+});

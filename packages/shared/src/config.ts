@@ -45,6 +45,8 @@ export const configSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Per token; high by default because one integration may submit for a whole shift at once. */
   RATE_LIMIT_PER_MINUTE: positiveInt.default(6000),
+  /** Requests of one token an API process holds waiting (`Prefer: wait`) at once; past it a wait is answered at once. */
+  MAX_WAITS_PER_TOKEN: positiveInt.default(1000),
   /** Claims left `queued` this long are enqueued again by the reconciler. */
   RECONCILE_AFTER_MS: positiveInt.default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt.default(5_000),

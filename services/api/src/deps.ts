@@ -18,6 +18,7 @@ import {
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
+import { makeWaitSlots, type WaitSlots } from './claims/wait-slots';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
@@ -31,6 +32,8 @@ export interface ApiDeps {
   /** inline dispatch decides claims here, so it enqueues their webhooks too */
   webhooks: WebhookQueue;
   waiters: ClaimWaiters;
+  /** MAX_WAITS_PER_TOKEN: the waits each token may hold in this process */
+  waitSlots: WaitSlots;
   metrics: ApiMetrics;
   /** stores claims (group commit) and, in queue mode, wakes their partitions */
   acceptor: ClaimAcceptor;
@@ -95,6 +98,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     queues,
     webhooks,
     waiters,
+    waitSlots: makeWaitSlots(config.MAX_WAITS_PER_TOKEN),
     metrics,
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
     reads: makeBatchedReads(db),

@@ -16,13 +16,16 @@ export interface ClaimSubmission {
   onCancel?: (cancel: () => void) => void;
 }
 
+/** A claim as answered: decided, or as it stands; `waitRefused` when its token held too many waits to wait. */
+export type Answer = DecidedClaim & { waitRefused?: true };
+
 /** What became of a submission; services/api/src/http/claim-outcomes.ts turns each into HTTP. */
 export type SubmitOutcome =
   /**
    * Stored, or the original claim of a replayed Idempotency-Key, as it stands when answered.
    * `accepted`: a queued submission that did not wait, answered as accepted whatever its status.
    */
-  | { kind: 'answered'; decided: DecidedClaim; accepted: boolean; replayed: boolean }
+  | { kind: 'answered'; decided: Answer; accepted: boolean; replayed: boolean }
   | { kind: 'task_not_found'; taskId: number }
   /** an integration token's claim of a task outside its departments (SPEC §4 Scope) */
   | { kind: 'forbidden'; detail: string }
@@ -79,7 +82,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     const original = submission.idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, submission.idempotencyKey) : undefined;
     if (!original) return { kind: 'task_not_found', taskId: submission.taskId };
     if (!isSameRequest(original, fingerprint as string)) return { kind: 'idempotency_conflict', claimId: original.id };
-    return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { onCancel: submission.onCancel }), accepted, replayed: true };
+    return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
   const claim = result.row;
   deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
@@ -87,24 +90,30 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
   // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
-  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
+  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
 }
 
 /**
  * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
  * carries the decided rows. A claim read before the wait was registered (`fresh` unset, and its
  * decision not heard) is read again once it is, since it may have been decided in between; a wait
- * that runs out reads it once more, in case the event was missed.
+ * that runs out reads it once more, in case the event was missed. A token holding MAX_WAITS_PER_TOKEN
+ * waits in this process already is answered at once (`waitRefused`).
  */
 export async function waitForDecision(
   deps: ApiDeps,
   claim: ClaimRow,
   waitMs: number,
-  options: { fresh?: boolean; onCancel?: (cancel: () => void) => void } = {},
-): Promise<DecidedClaim> {
+  options: { holder: number; fresh?: boolean; onCancel?: (cancel: () => void) => void },
+): Promise<Answer> {
   if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return { claim };
   const wait = deps.waiters.waitFor(claim.id, waitMs);
   if (wait.heard) return wait.heard;
+  if (!deps.waitSlots.take(options.holder)) {
+    wait.cancel();
+    return { claim, waitRefused: true };
+  }
+  wait.decided.finally(() => deps.waitSlots.give(options.holder));
   options.onCancel?.(wait.cancel);
   if (!options.fresh) {
     const current = (await deps.reads.claim(claim.id)) as ClaimRow;

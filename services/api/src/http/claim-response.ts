@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { claimsRepo, presentClaim, renderMessage, type DecidedClaim, type Language, type TaskView } from '@taskclaim/shared';
-import type { SubmitOutcome } from '../claims/submit-claim';
+import { claimsRepo, presentClaim, renderMessage, type Language, type TaskView } from '@taskclaim/shared';
+import type { Answer, SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
 
 export interface ClaimResponseOptions {
@@ -15,12 +15,12 @@ export interface ClaimResponseOptions {
  * `as: 'accepted'` (a POST that did not wait): 202 with the claim as it stands.
  * `as: 'resource'` (GET /api/claims/{id}): always 200 with the claim resource.
  */
-export async function sendClaim(res: Response, decided: DecidedClaim, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
+export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
   const terminal = claimsRepo.isTerminal(claim.status);
   const task = terminal ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const resource = presentClaim(claim, options.language, task);
-  if (terminal && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
+  if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {
     res.status(200).json(resource);
     return;

@@ -54,8 +54,9 @@ export function claimsRouter(deps: ApiDeps): Router {
   router.get('/claims/:id', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
-    const claim = await findVisibleClaim(deps, callerOf(res), claimId);
-    const decided = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, { onCancel: cancelOnClose(res) });
+    const caller = callerOf(res);
+    const claim = await findVisibleClaim(deps, caller, claimId);
+    const decided = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, { holder: caller.id, onCancel: cancelOnClose(res) });
     await sendClaim(res, decided, 'resource', responseOptions(req, prefer.waitSeconds));
   });
 
