@@ -18,6 +18,7 @@ import {
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
+import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
 import { makeWaitSlots, type WaitSlots } from './claims/wait-slots';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   waiters: ClaimWaiters;
   /** MAX_WAITS_PER_TOKEN: the waits each token may hold in this process */
   waitSlots: WaitSlots;
+  /** claims this process stored lately: their long-polls need no read */
+  recentClaims: RecentClaims;
   metrics: ApiMetrics;
   /** stores claims (group commit) and, in queue mode, wakes their partitions */
   acceptor: ClaimAcceptor;
@@ -99,6 +102,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     webhooks,
     waiters,
     waitSlots: makeWaitSlots(config.MAX_WAITS_PER_TOKEN),
+    recentClaims: makeRecentClaims(),
     metrics,
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
     reads: makeBatchedReads(db),

@@ -85,6 +85,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
   const claim = result.row;
+  deps.recentClaims.remember(claim);
   deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).

@@ -18,8 +18,7 @@ export const CLAIM_BODY_LIMIT = '16kb';
 const canSee = (caller: Caller, claim: ClaimRow): boolean =>
   caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id);
 
-async function findVisibleClaim(deps: ApiDeps, caller: Caller, claimId: number): Promise<ClaimRow> {
-  const claim = await deps.reads.claim(claimId);
+function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefined): ClaimRow {
   if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
   return claim;
 }
@@ -55,14 +54,17 @@ export function claimsRouter(deps: ApiDeps): Router {
     const claimId = parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
     const caller = callerOf(res);
-    const claim = await findVisibleClaim(deps, caller, claimId);
-    const decided = await waitForDecision(deps, claim, prefer.waitSeconds * 1000, { holder: caller.id, onCancel: cancelOnClose(res) });
+    const waitMs = prefer.waitSeconds * 1000;
+    const stored = waitMs > 0 ? deps.recentClaims.stored(claimId) : undefined;
+    const claim = visibleClaim(caller, claimId, stored ?? (await deps.reads.claim(claimId)));
+    // A claim this process just stored needs no second read: a decision since then was heard, or will be.
+    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, fresh: stored !== undefined, onCancel: cancelOnClose(res) });
     await sendClaim(res, decided, 'resource', responseOptions(req, prefer.waitSeconds));
   });
 
   router.get('/claims/:id/deliveries', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');
-    await findVisibleClaim(deps, callerOf(res), claimId);
+    visibleClaim(callerOf(res), claimId, await deps.reads.claim(claimId));
     const deliveries = await webhooksRepo.listDeliveries(deps.db, claimId);
     res.status(200).json({ results: deliveries.map(presentDelivery) });
   });
