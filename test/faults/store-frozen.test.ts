@@ -7,7 +7,7 @@ import { expectInvariants, startSeededWorld, type Answer, type World } from './s
 const ANSWER_WITHIN_MS = 5_000;
 const FREEZE_MS = 15_000;
 
-type ProbeKind = 'healthz' | 'readyz' | 'task' | 'claim' | 'submit';
+type ProbeKind = 'healthz' | 'readyz' | 'task' | 'claim' | 'submit' | 'dashboard';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -17,10 +17,11 @@ afterEach(async () => {
 
 /**
  * Every 200 ms, one request of each kind, none waiting for the others (a hung request must not stop
- * the probing): the process is up, readiness, two reads that need only PostgreSQL, and a claim.
+ * the probing): the process is up, readiness, two reads that need only PostgreSQL, a claim, and the
+ * queue dashboard (which needs both).
  */
 function startProbes(w: World, claimId: number) {
-  const answers = new Map<ProbeKind, Answer[]>(['healthz', 'readyz', 'task', 'claim', 'submit'].map((kind) => [kind as ProbeKind, []]));
+  const answers = new Map<ProbeKind, Answer[]>(['healthz', 'readyz', 'task', 'claim', 'submit', 'dashboard'].map((kind) => [kind as ProbeKind, []]));
   const inFlight = new Set<Promise<void>>();
   let round = 0;
   const probe = (kind: ProbeKind, path: string, init: RequestInit = {}) => {
@@ -44,6 +45,7 @@ function startProbes(w: World, claimId: number) {
     probe('readyz', '/readyz');
     probe('task', `/api/workorder-tasks/${task.id}/`);
     probe('claim', `/api/claims/${claimId}`);
+    probe('dashboard', '/admin/queues/api/queues');
     probe('submit', `/api/workorder-tasks/${task.id}/claim/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', prefer: 'respond-async', 'idempotency-key': `probe-${round}` },
@@ -140,14 +142,16 @@ async function freezeMidBurst(store: 'postgres' | 'redis') {
 test('PostgreSQL frozen 15 s mid-burst: every request answered within 5 s (503 + Retry-After where it needs PostgreSQL), everything decided after', async () => {
   const { refusable } = await freezeMidBurst('postgres');
   // every /api request needs PostgreSQL (the token is checked there): while it is frozen, all are refused
-  for (const kind of ['readyz', 'task', 'claim', 'submit'] as const) {
+  for (const kind of ['readyz', 'task', 'claim', 'submit', 'dashboard'] as const) {
     expectNone(`of ${kind} were not 503 while frozen`, refusable(kind).filter((a) => a.status !== 503));
   }
 });
 
 test('Redis frozen 15 s mid-burst: requests that need only PostgreSQL still succeed, none waits for Redis, everything decided after', async () => {
   const { frozenProbe, refusable } = await freezeMidBurst('redis');
-  expectNone('of /readyz were not 503 while frozen', refusable('readyz').filter((a) => a.status !== 503));
+  for (const kind of ['readyz', 'dashboard'] as const) {
+    expectNone(`of ${kind} were not 503 while frozen`, refusable(kind).filter((a) => a.status !== 503));
+  }
   expectNone('of a task read were not 200', frozenProbe('task').filter((a) => a.status !== 200));
   expectNone('of a claim read were not 200', frozenProbe('claim').filter((a) => a.status !== 200));
   // a claim is stored in PostgreSQL and accepted; its partition is woken once Redis answers (the reconciler)
