@@ -79,6 +79,9 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
     WORKER_METRICS_PORT: '0',
     // two test files run at once, each with an API, workers and child processes: stay under max_connections
     DATABASE_POOL_MAX: '4',
+    // two suites share two cores: a statement of a loaded machine must not be cut short as if PostgreSQL had stopped
+    DATABASE_TIMEOUT_MS: '10000',
+    REDIS_TIMEOUT_MS: '10000',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ...overrides,
   };

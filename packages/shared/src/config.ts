@@ -20,7 +20,14 @@ export const configSchema = z.object({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/taskclaim'),
   /** PostgreSQL connections per process (API or worker): several processes share max_connections. */
   DATABASE_POOL_MAX: positiveInt.max(200).default(10),
+  /**
+   * How long a request waits for PostgreSQL: for a pool connection, for a new connection, and for the
+   * answer to each statement; past it the request is answered 503. Workers and migrations wait on.
+   */
+  DATABASE_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(2_000),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** How long a request waits for Redis (connect, and each command); BullMQ's blocking worker connections wait on. */
+  REDIS_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(2_000),
   /** `host:port,host:port,…`: a Redis Cluster's nodes (any few of them), used instead of REDIS_URL. */
   REDIS_CLUSTER_NODES: z
     .string()

@@ -14,6 +14,7 @@ const PG_UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
   '40001', // serialization_failure
   '40P01', // deadlock_detected
+  '57014', // query_canceled: statement_timeout (DATABASE_TIMEOUT_MS)
 ]);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 const MESSAGE_PATTERNS = [
@@ -23,6 +24,8 @@ const MESSAGE_PATTERNS = [
   /enableOfflineQueue/i,
   /Reached the max retries per request/i,
   /Knex: Timeout acquiring a connection/i,
+  /Command timed out/i, // ioredis' commandTimeout (REDIS_TIMEOUT_MS)
+  /^timeout expired$/, // pg's connectionTimeoutMillis (DATABASE_TIMEOUT_MS): no answer while connecting
   /the database system is (starting up|shutting down|in recovery mode)/i,
 ];
 
@@ -30,6 +33,6 @@ export function isInfrastructureError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (PG_UNAVAILABLE_CODES.has(code) || NETWORK_CODES.has(code))) return true;
-  if (error.name === 'KnexTimeoutError' || error.name === 'MaxRetriesPerRequestError') return true;
+  if (['KnexTimeoutError', 'MaxRetriesPerRequestError', 'DatabaseTimeoutError'].includes(error.name)) return true;
   return MESSAGE_PATTERNS.some((pattern) => pattern.test(error.message));
 }

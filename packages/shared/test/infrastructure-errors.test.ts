@@ -1,3 +1,4 @@
+import { DatabaseTimeoutError } from '../src/db/database';
 import { isInfrastructureError } from '../src/infrastructure-errors';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
@@ -45,6 +46,14 @@ describe('isInfrastructureError', () => {
 
     test('"Connection is closed." from ioredis', () => {
       expect(isInfrastructureError(new Error('Connection is closed.'))).toBe(true);
+    });
+
+    test('a time limit ran out (DATABASE_TIMEOUT_MS, REDIS_TIMEOUT_MS)', () => {
+      expect(isInfrastructureError(new DatabaseTimeoutError(2000))).toBe(true);
+      expect(isInfrastructureError(withCode('canceling statement due to statement timeout', '57014'))).toBe(true);
+      // pg's connectionTimeoutMillis, ioredis' commandTimeout
+      expect(isInfrastructureError(new Error('timeout expired'))).toBe(true);
+      expect(isInfrastructureError(new Error('Command timed out'))).toBe(true);
     });
 
     test('the database system is starting up', () => {

@@ -81,7 +81,7 @@ function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDe
 }
 
 export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDeps> {
-  const db = makeDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  const db = makeDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, timeoutMs: config.DATABASE_TIMEOUT_MS });
   const redis = makeRedis(config, 'request');
   const subscriber = makeRedis(config, 'blocking');
   for (const [name, connection] of [['redis', redis], ['redis-subscriber', subscriber]] as const) {

@@ -1,14 +1,13 @@
 import type { Server } from 'node:http';
-import { ensureDatabase, loadConfig, makeLogger, migrateLatest, runProcess, tokensRepo } from '@taskclaim/shared';
+import { loadConfig, makeLogger, prepareDatabase, runProcess, tokensRepo } from '@taskclaim/shared';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 
 runProcess('api', async () => {
   const config = loadConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
-  await ensureDatabase(config.DATABASE_URL);
+  await prepareDatabase(config.DATABASE_URL);
   const deps = await makeApiDeps(config, logger);
-  await migrateLatest(deps.db);
   const bootstrap = await tokensRepo.syncBootstrapAdminToken(deps.db, config.ADMIN_TOKEN);
   if (bootstrap.created || bootstrap.revoked) logger.info('bootstrap admin token follows ADMIN_TOKEN', { ...bootstrap, adminTokenSet: Boolean(config.ADMIN_TOKEN) });
   await deps.queues.enforceSerialization().catch((error: Error) => logger.warn('could not set global concurrency yet', { error: error.message }));

@@ -1,13 +1,10 @@
-import { ensureDatabase, loadConfig, makeDb, makeLogger, migrateLatest, runProcess } from '@taskclaim/shared';
+import { loadConfig, makeLogger, prepareDatabase, runProcess } from '@taskclaim/shared';
 import { startClaimWorkers } from './worker';
 
 runProcess('claim worker', async () => {
   const config = loadConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'claim-worker' });
-  await ensureDatabase(config.DATABASE_URL);
-  const migrator = makeDb(config.DATABASE_URL, { max: 1 });
-  await migrateLatest(migrator);
-  await migrator.destroy();
+  await prepareDatabase(config.DATABASE_URL);
 
   const claimWorkers = await startClaimWorkers(config, logger);
   // close() lets each partition worker finish the claim transaction it holds.

@@ -29,9 +29,19 @@ export interface BurstPlan {
 
 export const DEFAULT_BURST: BurstPlan = { claims: 2_000, operators: 200, departments: 10, tasks: 300, hotTasks: 10, concurrency: 48 };
 
+/** One HTTP exchange: when it started (epoch ms), how long until it was answered (or failed), and how. */
+export interface Answer {
+  startedAt: number;
+  ms: number;
+  status: number | 'network error';
+  retryAfter: string | null;
+}
+
 export interface Burst {
   accepted: number[];
   statuses: Map<string, number>;
+  /** every attempt of every claim, retries included */
+  answers: Answer[];
   done: Promise<void>;
   /** resolves once `count` claims were accepted */
   reached(count: number): Promise<void>;
@@ -149,11 +159,13 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
       });
       const accepted: number[] = [];
       const statuses = new Map<string, number>();
+      const answers: Answer[] = [];
       const watchers: { count: number; resolve: () => void }[] = [];
       // Like a real client: one Idempotency-Key per claim, retried on network errors and 503 for up to a minute.
       const submit = async (job: { taskId: number; operatorId: number }, key: string): Promise<string> => {
         const deadline = Date.now() + 60_000;
         for (;;) {
+          const startedAt = Date.now();
           try {
             const response = await fetch(`${baseUrl}/api/workorder-tasks/${job.taskId}/claim/`, {
               method: 'POST',
@@ -166,10 +178,12 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
               body: JSON.stringify({ operator_id: job.operatorId }),
             });
             const body = (await response.json()) as { claim_id?: number };
+            answers.push({ startedAt, ms: Date.now() - startedAt, status: response.status, retryAfter: response.headers.get('retry-after') });
             if (response.status === 202 && body.claim_id) accepted.push(body.claim_id);
             if (response.status !== 503 || Date.now() > deadline) return String(response.status);
             statuses.set('503 (retried)', (statuses.get('503 (retried)') ?? 0) + 1);
           } catch {
+            answers.push({ startedAt, ms: Date.now() - startedAt, status: 'network error', retryAfter: null });
             if (Date.now() > deadline) return 'network error';
             statuses.set('network error (retried)', (statuses.get('network error (retried)') ?? 0) + 1);
           }
@@ -189,6 +203,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
       return {
         accepted,
         statuses,
+        answers,
         done,
         reached: (count) => new Promise<void>((resolve) => (accepted.length >= count ? resolve() : watchers.push({ count, resolve }))),
       };

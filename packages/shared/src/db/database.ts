@@ -9,12 +9,61 @@ pg.types.setTypeParser(1016 as never, (value: string) => parseInt8Array(value).m
 
 export type Db = Knex;
 
-export function makeDb(databaseUrl: string, pool: { min?: number; max?: number } = {}): Db {
+/** A statement PostgreSQL did not answer within the request's time limit (DATABASE_TIMEOUT_MS). */
+export class DatabaseTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`PostgreSQL did not answer within ${timeoutMs} ms`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
+type PgConnection = pg.Client & { connection: { stream: { destroy(error: Error): void } } };
+type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void;
+
+/**
+ * A connection whose statement goes unanswered for `timeoutMs` (a frozen server, a half-open TCP
+ * connection) is closed, not just given up on: pg's own query_timeout would leave the statement on
+ * the wire, so the ROLLBACK knex sends next, and every later user of that pooled connection, would
+ * queue behind it and wait their own full timeout. Closed, they fail at once (an infrastructure
+ * error: 503 + Retry-After), knex marks the connection disposed, and the pool opens a fresh one.
+ * PostgreSQL rolls back whatever transaction it had open on it: a transaction commits or not at all.
+ */
+function closeWhenUnanswered(connection: PgConnection, timeoutMs: number): void {
+  // knex always calls query(config, callback)
+  const query = connection.query.bind(connection) as unknown as (config: pg.QueryConfig, callback: QueryCallback) => void;
+  (connection as unknown as { query: typeof query }).query = (config, callback) => {
+    const timer = setTimeout(() => connection.connection.stream.destroy(new DatabaseTimeoutError(timeoutMs)), timeoutMs);
+    query(config, (error, result) => {
+      clearTimeout(timer);
+      callback(error, result);
+    });
+  };
+}
+
+/**
+ * `timeoutMs` (DATABASE_TIMEOUT_MS, request-path pools) bounds every wait on PostgreSQL: for a pool
+ * connection, for a new connection, and for each statement's answer (the server's statement_timeout
+ * stops the work of a statement we stopped waiting for). Without it (workers, migrations) statements
+ * run as long as they take: a worker waits out an outage and carries on.
+ */
+export function makeDb(databaseUrl: string, options: { min?: number; max?: number; timeoutMs?: number } = {}): Db {
+  const { timeoutMs } = options;
   return knex({
     client: 'pg',
-    connection: databaseUrl,
-    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
-    acquireConnectionTimeout: 10_000,
+    connection: timeoutMs
+      ? { connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, keepAlive: true }
+      : databaseUrl,
+    pool: {
+      min: options.min ?? 0,
+      max: options.max ?? 10,
+      afterCreate: timeoutMs
+        ? (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => {
+            closeWhenUnanswered(connection, timeoutMs);
+            done(null, connection);
+          }
+        : undefined,
+    },
+    acquireConnectionTimeout: timeoutMs ?? 10_000,
   });
 }
 
@@ -60,4 +109,18 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
 
 export async function migrateLatest(db: Db): Promise<void> {
   await db.migrate.latest({ migrationSource });
+}
+
+/**
+ * A process's start: the database created if missing and migrated, through a connection of its own
+ * (migrations take as long as they take; a request pool's statements have DATABASE_TIMEOUT_MS).
+ */
+export async function prepareDatabase(databaseUrl: string): Promise<void> {
+  await ensureDatabase(databaseUrl);
+  const migrator = makeDb(databaseUrl, { max: 1 });
+  try {
+    await migrateLatest(migrator);
+  } finally {
+    await migrator.destroy();
+  }
 }

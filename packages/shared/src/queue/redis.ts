@@ -3,10 +3,11 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 /** A single Redis or a Redis Cluster: everything taskclaim asks of Redis works on both. */
 export type RedisClient = Redis | Cluster;
 
-/** Where Redis is: `REDIS_CLUSTER_NODES` (a Redis Cluster) when set, else `REDIS_URL`. */
+/** Where Redis is: `REDIS_CLUSTER_NODES` (a Redis Cluster) when set, else `REDIS_URL`; and how long a request waits for it. */
 export interface RedisTarget {
   REDIS_URL: string;
   REDIS_CLUSTER_NODES?: string;
+  REDIS_TIMEOUT_MS?: number;
 }
 
 /** `host:port,host:port,…` (IPv6 hosts in brackets: `[::1]:7000`) → the Cluster client's startup nodes. */
@@ -28,13 +29,16 @@ const retryStrategy = (times: number) => Math.min(times * 200, 2_000);
 
 /**
  * `blocking` connections (BullMQ workers, pub/sub subscribers) wait forever for Redis to come back;
- * request-path connections fail fast so the API can answer 503 instead of hanging.
+ * request-path connections fail fast so the API can answer 503 instead of hanging: no offline queue,
+ * one retry, and given the configuration, REDIS_TIMEOUT_MS for connecting and for each command's
+ * answer (a Redis that stopped answering leaves the connection `ready`, so only a timeout notices).
  * Given a URL, a single Redis; given the configuration, a Redis Cluster when REDIS_CLUSTER_NODES is set.
  */
 export function makeRedis(url: string, role: 'blocking' | 'request', options?: RedisOptions): Redis;
 export function makeRedis(target: RedisTarget, role: 'blocking' | 'request', options?: RedisOptions): RedisClient;
 export function makeRedis(target: string | RedisTarget, role: 'blocking' | 'request', options: RedisOptions = {}): RedisClient {
-  const perRequest = { maxRetriesPerRequest: role === 'blocking' ? null : 1 };
+  const timeoutMs = role === 'request' && typeof target !== 'string' ? target.REDIS_TIMEOUT_MS : undefined;
+  const perRequest = { maxRetriesPerRequest: role === 'blocking' ? null : 1, ...(timeoutMs && { commandTimeout: timeoutMs, connectTimeout: timeoutMs }) };
   if (typeof target !== 'string' && target.REDIS_CLUSTER_NODES) {
     return new Cluster(parseClusterNodes(target.REDIS_CLUSTER_NODES), {
       enableOfflineQueue: role === 'blocking',

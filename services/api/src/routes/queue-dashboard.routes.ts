@@ -1,6 +1,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { errorHandler as bullBoardErrorHandler } from '@bull-board/api/dist/handlers/error';
 import { ExpressAdapter } from '@bull-board/express';
+import { isInfrastructureError } from '@taskclaim/shared';
 import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../http/problem';
@@ -37,6 +39,12 @@ export function queueDashboardRouter(deps: ApiDeps): Router {
     queues: [...deps.queues.queues, deps.webhooks.queue].map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'taskclaim queues' } },
+  });
+  // bull-board answers what its routes throw with a 500; a Redis that does not answer (REDIS_TIMEOUT_MS) goes on to
+  // the problem handler, like everywhere else: 503 + Retry-After.
+  serverAdapter.setErrorHandler((error) => {
+    if (isInfrastructureError(error)) throw error;
+    return bullBoardErrorHandler(error);
   });
   const router = Router();
   router.use(QUEUE_DASHBOARD_PATH, adminOnly(deps), serverAdapter.getRouter());
