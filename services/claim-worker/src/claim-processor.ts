@@ -4,17 +4,42 @@ import {
   claimsRepo,
   failClaim,
   isInfrastructureError,
+  type ApplyClaimResult,
   type ApplyScope,
   type ClaimJobData,
   type Config,
   type Db,
   type Logger,
   type ReportDecisions,
+  type ReportedClaim,
 } from '@taskclaim/shared';
 
+/** What the processor asks of PostgreSQL. */
+export interface ClaimStore {
+  /** one decision transaction */
+  apply(scope: ApplyScope): Promise<ApplyClaimResult>;
+  /** the claim ends `failed` (undefined when something decided it meanwhile) */
+  fail(claimId: number, reason: string): Promise<ReportedClaim | undefined>;
+  /** a partition's oldest queued claims, not locked */
+  queuedClaimIds(scope: { partition: number; limit: number }): Promise<number[]>;
+}
+
+export function makeClaimStore(config: Config, db: Db): ClaimStore {
+  const delay = config.FAULT_CLAIM_TX_DELAY_MS;
+  const applyDeps = {
+    db,
+    defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS,
+    afterLocks: delay ? () => new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined,
+  };
+  return {
+    apply: (scope) => applyClaim(applyDeps, scope),
+    fail: (claimId, reason) => failClaim(db, claimId, reason),
+    queuedClaimIds: (scope) => claimsRepo.oldestQueuedClaimIdsOfPartition(db, scope),
+  };
+}
+
 export interface ClaimProcessorDeps {
-  config: Config;
-  db: Db;
+  store: ClaimStore;
   logger: Logger;
   report: ReportDecisions;
 }
@@ -76,31 +101,24 @@ export function makePartitionDrainer(drain: (partitions: number[]) => Promise<bo
  * Rule rejections are outcomes, never errors.
  */
 export function makeClaimProcessor(deps: ClaimProcessorDeps) {
-  const delay = deps.config.FAULT_CLAIM_TX_DELAY_MS;
-  const applyDeps = {
-    db: deps.db,
-    defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS,
-    afterLocks: delay ? () => new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined,
-  };
-
   /** One transaction, then (after commit) its report. */
   const decide = async (scope: ApplyScope): Promise<boolean> => {
     const started = performance.now();
-    const { decided, full } = await applyClaim(applyDeps, scope);
+    const { decided, full } = await deps.store.apply(scope);
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
     return full;
   };
   const drainer = makePartitionDrainer((partitions) => decide({ partitions, limit: CLAIM_BATCH_SIZE }));
 
   const fail = async (claimId: number, error: unknown) => {
-    const failed = await failClaim(deps.db, claimId, messageOf(error));
+    const failed = await deps.store.fail(claimId, messageOf(error));
     if (failed) await deps.report([failed], { durationMs: 0 });
   };
 
   /** The batch that threw, again one claim at a time: only the claims that cannot be decided alone fail. */
   const isolate = async (scope: { partition: number; limit: number }, log: Logger, error: unknown): Promise<boolean> => {
     log.error('claim batch failed; deciding its claims one at a time', { error: messageOf(error) });
-    const claimIds = await claimsRepo.oldestQueuedClaimIdsOfPartition(deps.db, scope);
+    const claimIds = await deps.store.queuedClaimIds(scope);
     for (const claimId of claimIds) {
       try {
         await decide({ claimIds: [claimId] });

@@ -14,7 +14,7 @@ import {
   type Config,
   type Logger,
 } from '@taskclaim/shared';
-import { makeClaimProcessor } from './claim-processor';
+import { makeClaimProcessor, makeClaimStore } from './claim-processor';
 import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
 import { startReconciler, type Reconciler } from './reconciler';
 import { startWebhookDispatcher } from './webhook-dispatcher';
@@ -55,7 +55,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
 
   const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
-  const processor = makeClaimProcessor({ config, db, logger, report });
+  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report });
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
