@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import { claimsRepo, presentClaim, renderMessage, type Language, type TaskView } from '@taskclaim/shared';
 import type { Answer, SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
+import { sendJson } from './send-json';
 
 export interface ClaimResponseOptions {
   language: Language;
@@ -22,17 +23,18 @@ export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 
   const resource = presentClaim(claim, options.language, task);
   if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {
-    res.status(200).json(resource);
+    sendJson(res, 200, resource);
     return;
   }
   switch (as === 'accepted' ? 'queued' : claim.status) {
     case 'queued':
     case 'processing':
-      res.status(202).location(`/api/claims/${claim.id}`).setHeader('Retry-After', '1');
-      res.json(resource);
+      res.setHeader('Location', `/api/claims/${claim.id}`);
+      res.setHeader('Retry-After', '1');
+      sendJson(res, 202, resource);
       return;
     case 'succeeded':
-      res.status(200).json(resource);
+      sendJson(res, 200, resource);
       return;
     case 'rejected':
       sendProblem(res, new HttpProblem(400, claim.code as string, resource.detail, { claim_id: claim.id, claim: resource }));

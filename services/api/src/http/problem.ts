@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { REJECTION_CODES, isInfrastructureError, type Logger } from '@taskclaim/shared';
+import { sendJson } from './send-json';
 
 const TITLES: Record<string, string> = {
   ...Object.fromEntries(REJECTION_CODES.map((code) => [code, 'Claim rejected'])),
@@ -42,19 +43,15 @@ export const validationProblem = (detail: string, errors: FieldError[] = []): Ht
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: `https://taskclaim.dev/problems/${problem.code}`,
-        title: TITLES[problem.code] ?? problem.code.replace(/_/g, ' '),
-        status: problem.status,
-        detail: problem.detail,
-        code: problem.code,
-        ...problem.extra,
-      }),
-    );
+  const body = {
+    type: `https://taskclaim.dev/problems/${problem.code}`,
+    title: TITLES[problem.code] ?? problem.code.replace(/_/g, ' '),
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    ...problem.extra,
+  };
+  sendJson(res, problem.status, body, 'application/problem+json; charset=utf-8');
 }
 
 export const notFoundHandler: RequestHandler = (req) => {
