@@ -42,6 +42,8 @@ export interface ClaimProcessorDeps {
   store: ClaimStore;
   logger: Logger;
   report: ReportDecisions;
+  /** called just before each drain of these partitions (claims stored from then on wake them anew) */
+  draining(partitions: number[]): Promise<void>;
 }
 
 /**
@@ -108,7 +110,11 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
     return full;
   };
-  const drainer = makePartitionDrainer((partitions) => decide({ partitions, limit: CLAIM_BATCH_SIZE }));
+  const drainer = makePartitionDrainer(async (partitions) => {
+    // If Redis cannot be told, drain anyway: a marker left set only delays later claims until it expires.
+    await deps.draining(partitions).catch((error: Error) => deps.logger.warn('could not clear the wake-up markers', { partitions, error: error.message }));
+    return decide({ partitions, limit: CLAIM_BATCH_SIZE });
+  });
 
   const fail = async (claimId: number, error: unknown) => {
     const failed = await deps.store.fail(claimId, messageOf(error));

@@ -55,7 +55,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
 
   const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
-  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report });
+  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, draining: (partitions) => queues.draining(partitions) });
   const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,

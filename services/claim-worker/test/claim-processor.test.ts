@@ -31,7 +31,7 @@ function fakeStore(script: (scope: ApplyScope) => { ids: number[]; full?: boolea
 
 const run = (store: ClaimStore, attemptsMade = 0) => {
   const reported: number[][] = [];
-  const processor = makeClaimProcessor({ store, logger, report: async (claims) => void reported.push(claims.map((c) => c.claim.id)) });
+  const processor = makeClaimProcessor({ store, logger, draining: async () => undefined, report: async (claims) => void reported.push(claims.map((c) => c.claim.id)) });
   return { done: processor(job(attemptsMade)), reported };
 };
 
@@ -70,8 +70,20 @@ test("once its attempts are spent, the job's own claims end failed (the others s
 
 test('partitions drained at the same time share one transaction', async () => {
   const { store, applied } = fakeStore((scope) => ({ ids: 'partitions' in scope ? scope.partitions : [] }));
-  const processor = makeClaimProcessor({ store, logger, report: async () => undefined });
+  const processor = makeClaimProcessor({ store, logger, draining: async () => undefined, report: async () => undefined });
   const other = { ...job(0), data: { partition: 9, claimIds: [3] } } as Job<ClaimJobData>;
   await Promise.all([processor(job(0)), processor(other)]);
   expect(applied).toEqual([{ partitions: [4, 9], limit: CLAIM_BATCH_SIZE }]);
+});
+
+test("each drain first clears its partitions' wake-up markers, so a claim stored during the drain wakes them again", async () => {
+  const steps: string[] = [];
+  let round = 0;
+  const { store } = fakeStore(() => {
+    steps.push('drain');
+    return ++round === 1 ? { ids: [1], full: true } : { ids: [] };
+  });
+  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, draining: async (partitions) => void steps.push(`clear ${partitions}`) });
+  await processor(job(0));
+  expect(steps).toEqual(['clear 4', 'drain', 'clear 4', 'drain']);
 });

@@ -41,6 +41,13 @@ export const claimJobId = (claimId: number): string => `claim-${claimId}`;
  */
 const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
 
+/**
+ * Most claims need no job at all: while a partition's wake-up is pending — its marker set, and no
+ * job has begun a drain since (a job deletes the marker just before each drain) — a claim stored
+ * now will be seen by that drain, so its process adds nothing. One SET instead of a BullMQ script.
+ */
+const WAKE_MARKER_MS = 30_000;
+
 export function claimJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
@@ -54,8 +61,14 @@ export function claimJobOptions(attempts: number): JobsOptions {
 
 export interface ClaimQueues {
   readonly queues: readonly Queue<ClaimJobData>[];
-  /** wakes the partitions of these claims, one job per partition */
-  enqueue(claims: QueuedClaim[]): Promise<void>;
+  /**
+   * Wakes the partitions of these claims, one job per partition — unless a wake-up of the partition
+   * is pending already (its marker is set and no job has started draining since), which will see
+   * them. `force` adds regardless (the reconciler: a marker may outlive the process that set it).
+   */
+  enqueue(claims: QueuedClaim[], options?: { force?: boolean }): Promise<void>;
+  /** A job is about to drain these partitions: claims stored from now on need a wake-up of their own. */
+  draining(partitions: number[]): Promise<void>;
   /** Global concurrency 1 on every partition: one claim per partition at a time, however many workers run. */
   enforceSerialization(): Promise<void>;
   close(): Promise<void>;
@@ -70,9 +83,10 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
       new Queue<ClaimJobData>(claimQueueName(partition), { connection: options.connection, prefix: queuePrefix(options.prefix, partition, cluster) }),
   );
   const jobOptions = claimJobOptions(options.attempts);
+  const wakeKey = (partition: number) => `${queuePrefix(options.prefix, partition, cluster)}:${claimQueueName(partition)}:wake`;
   return {
     queues,
-    async enqueue(claims) {
+    async enqueue(claims, { force = false } = {}) {
       const byPartition = new Map<number, number[]>();
       for (const claim of claims) {
         const partition = partitionOf(claim.taskId, options.partitions);
@@ -80,12 +94,17 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
         if (claimIds) claimIds.push(claim.claimId);
         else byPartition.set(partition, [claim.claimId]);
       }
-      // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op.
       await Promise.all(
-        [...byPartition].map(([partition, claimIds]) =>
-          queues[partition].add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) }),
-        ),
+        [...byPartition].map(async ([partition, claimIds]) => {
+          // The marker expires, so one left by a process that died before adding its job heals by itself.
+          if (!force && (await options.connection.set(wakeKey(partition), '1', 'PX', WAKE_MARKER_MS, 'NX')) === null) return;
+          // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op.
+          await queues[partition].add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) });
+        }),
       );
+    },
+    async draining(partitions) {
+      await Promise.all(partitions.map((partition) => options.connection.del(wakeKey(partition))));
     },
     async enforceSerialization() {
       await Promise.all(queues.map((queue) => queue.setGlobalConcurrency(1)));
