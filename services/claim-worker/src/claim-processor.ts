@@ -139,6 +139,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
   return async (job: Job<ClaimJobData>): Promise<void> => {
     const scope = { partition: job.data.partition, limit: CLAIM_BATCH_SIZE };
     const log = deps.logger.child({ partition: scope.partition, jobId: job.id, claimIds: job.data.claimIds, attempt: job.attemptsMade + 1 });
+    log.info('claim job draining its partition');
     try {
       for (let full = true; full; ) {
         try {

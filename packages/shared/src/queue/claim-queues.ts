@@ -48,6 +48,9 @@ const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
  */
 const WAKE_MARKER_MS = 30_000;
 
+export const wakeMarkerKey = (prefix: string, partition: number, cluster: boolean): string =>
+  `${queuePrefix(prefix, partition, cluster)}:${claimQueueName(partition)}:wake`;
+
 export function claimJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
@@ -83,7 +86,7 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
       new Queue<ClaimJobData>(claimQueueName(partition), { connection: options.connection, prefix: queuePrefix(options.prefix, partition, cluster) }),
   );
   const jobOptions = claimJobOptions(options.attempts);
-  const wakeKey = (partition: number) => `${queuePrefix(options.prefix, partition, cluster)}:${claimQueueName(partition)}:wake`;
+  const wakeKey = (partition: number) => wakeMarkerKey(options.prefix, partition, cluster);
   return {
     queues,
     async enqueue(claims, { force = false } = {}) {

@@ -1,0 +1,44 @@
+import { partitionOf, wakeMarkerKey } from '@taskclaim/shared';
+import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await makeTestEnv();
+  await env.startWorker();
+});
+afterAll(() => env.close());
+
+/**
+ * The window the wake-up marker opens: an API process that set a partition's marker and died before
+ * adding its job leaves the marker behind, and other processes' claims of that partition then add no
+ * job. They must still be decided: the reconciler (every RECONCILE_INTERVAL_MS, for claims queued
+ * RECONCILE_AFTER_MS) adds a job regardless of the marker.
+ */
+test("claims of a partition whose wake-up marker was left by a dead process are decided by the reconciler's wake-up", async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
+  await env.api.redis.set(wakeMarkerKey(env.config.QUEUE_PREFIX, partition, false), '1', 'PX', 60_000);
+
+  const accepted = await env.factories.claim(operator.token, task.id, {}, { prefer: 'respond-async' });
+  expect(accepted.status).toBe(202);
+  const started = Date.now();
+  const decided = await eventually(async () => {
+    const claim = await env.db('claim_requests').where({ id: accepted.body.claim_id }).first();
+    return claim.status === 'queued' ? undefined : claim;
+  }, 20_000, 'the claim to be decided');
+  expect(decided.status).toBe('succeeded');
+  // RECONCILE_AFTER_MS 2 s + RECONCILE_INTERVAL_MS 1 s in the test environment, with room for a loaded machine
+  expect(Date.now() - started).toBeLessThan(10_000);
+});
+
+test('a claim of a partition with no marker wakes it at once', async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  const started = Date.now();
+  const answer = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
+  expect(answer.body.status).toBe('succeeded');
+  expect(Date.now() - started).toBeLessThan(1_500);
+});
