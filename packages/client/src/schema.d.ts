@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`, `not_assignee`, `task_not_releasable`.
          */
         post: operations["claimTask"];
         delete?: never;
@@ -366,6 +366,8 @@ export interface components {
         /** @description `assigned_operator` and `task` (the task as it is now) are shown once the claim is decided. */
         Claim: {
             claim_id: number;
+            /** @enum {string} */
+            action: "claim" | "release";
             task_id: number;
             operator_id: number;
             /** @enum {string} */
@@ -398,7 +400,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached";
+            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable";
             errors?: {
                 path: string;
                 message: string;
@@ -438,7 +440,7 @@ export interface components {
         Notification: {
             id: number;
             /** @enum {string} */
-            type: "task_assigned";
+            type: "task_assigned" | "task_released";
             title: string;
             content: string;
             priority: string;

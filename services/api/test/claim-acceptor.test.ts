@@ -2,6 +2,7 @@ import type { claimsRepo, Db } from '@taskclaim/shared';
 import { makeClaimAcceptor } from '../src/claims/claim-acceptor';
 
 const claim = (taskId: number): claimsRepo.NewClaim => ({
+  action: 'claim',
   task_id: taskId,
   operator_id: 1,
   token_id: 1,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { decideClaim, type ClaimDecision } from '../domain/decide-claim';
+import { decideRelease } from '../domain/decide-release';
 import * as claims from '../db/repositories/claims.repository';
 import * as notifications from '../db/repositories/notifications.repository';
 import * as operators from '../db/repositories/operators.repository';
@@ -36,14 +37,14 @@ export interface ApplyClaimDeps {
  */
 export type ApplyScope = { partitions: number[]; limit: number } | { claimIds: number[] };
 
-/** The task view after this transaction's assignment, built from rows already locked. */
-function assignedView(task: tasks.TaskView, operator: operators.OperatorRow, updatedAt: Date): tasks.TaskView {
+/** The task view after this transaction's (un)assignment, built from rows already locked. */
+function assignedView(task: tasks.TaskView, operator: operators.OperatorRow | undefined, updatedAt: Date): tasks.TaskView {
   return {
     ...task,
-    assigned_operator_id: operator.id,
-    operator_username: operator.username,
-    operator_first_name: operator.first_name,
-    operator_last_name: operator.last_name,
+    assigned_operator_id: operator?.id ?? null,
+    operator_username: operator?.username ?? null,
+    operator_first_name: operator?.first_name ?? null,
+    operator_last_name: operator?.last_name ?? null,
     updated_at: updatedAt,
   };
 }
@@ -57,10 +58,11 @@ export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promi
 }
 
 /**
- * Decides claims whose rows the transaction has locked, in accept (id) order, and writes the
- * outcomes. Further locks, each set in ascending id order so concurrent transactions never deadlock:
- * the task rows, then the operator rows (the capacity check must see every concurrent claim of an
- * operator on other tasks).
+ * Decides claim requests (claims and releases) whose rows the transaction has locked, in accept (id)
+ * order, each seeing the task as the requests before it left it, and writes the outcomes. Further
+ * locks, each set in ascending id order so concurrent transactions never deadlock: the task rows,
+ * then the operator rows (the capacity check must see every concurrent claim of an operator on
+ * other tasks).
  */
 export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaimReport[]> {
   if (batch.length === 0) return [];
@@ -76,33 +78,40 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
     task.id,
     task.assigned_operator_id ? { id: task.assigned_operator_id, username: task.operator_username ?? '' } : null,
   ]));
-  const newAssignments = new Map<number, number>();
-  const newNotifications: notifications.TaskAssignedNotification[] = [];
+  /** task id → its assignee once this transaction commits (null: released) */
+  const newAssignments = new Map<number, number | null>();
+  const newNotifications: notifications.NewNotification[] = [];
   const decisions: { claimId: number; decision: ClaimDecision }[] = [];
   for (const queued of batch) {
     const operator = lockedOperators.get(queued.operator_id);
     if (!operator) throw new Error(`operator ${queued.operator_id} of claim ${queued.id} is missing`);
     const task = lockedTasks.get(queued.task_id);
-    const decision = decideClaim({
-      operator,
-      taskId: queued.task_id,
-      task: task
-        ? {
-            id: task.id,
-            status: task.status,
-            assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
-            assignedOperator: assignees.get(task.id) ?? null,
-          }
-        : null,
-      operatorIsMemberOfTaskDepartment: memberships.has(`${operator.id}:${task?.assigned_department_id}`),
-      activeTaskCount: activeCounts.get(operator.id) ?? 0,
-      limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks,
-    });
+    const assignee = task ? (assignees.get(task.id) ?? null) : null;
+    const release = queued.action === 'release';
+    const decision = release
+      ? decideRelease({ operator, taskId: queued.task_id, task: task ? { id: task.id, status: task.status, assignedOperator: assignee } : null })
+      : decideClaim({
+          operator,
+          taskId: queued.task_id,
+          task: task
+            ? {
+                id: task.id,
+                status: task.status,
+                assignedDepartment: task.assigned_department_id ? { id: task.assigned_department_id, name: task.department_name ?? '' } : null,
+                assignedOperator: assignee,
+              }
+            : null,
+          operatorIsMemberOfTaskDepartment: memberships.has(`${operator.id}:${task?.assigned_department_id}`),
+          activeTaskCount: activeCounts.get(operator.id) ?? 0,
+          limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks,
+        });
     if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) {
-      assignees.set(task.id, { id: operator.id, username: operator.username });
-      activeCounts.set(operator.id, (activeCounts.get(operator.id) ?? 0) + 1);
-      newAssignments.set(task.id, operator.id);
+      // A release gives back a pending task, which counted towards the operator's limit.
+      assignees.set(task.id, release ? null : { id: operator.id, username: operator.username });
+      activeCounts.set(operator.id, (activeCounts.get(operator.id) ?? 0) + (release ? -1 : 1));
+      newAssignments.set(task.id, release ? null : operator.id);
       newNotifications.push({
+        type: release ? 'task_released' : 'task_assigned',
         operatorId: operator.id,
         claimId: queued.id,
         taskId: task.id,
@@ -114,9 +123,10 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   }
   const updatedAt = await tasks.assignOperators(trx, newAssignments);
   for (const [taskId, operatorId] of newAssignments) {
-    lockedTasks.set(taskId, assignedView(lockedTasks.get(taskId) as tasks.TaskView, lockedOperators.get(operatorId) as operators.OperatorRow, updatedAt.get(taskId) as Date));
+    const operator = operatorId === null ? undefined : lockedOperators.get(operatorId);
+    lockedTasks.set(taskId, assignedView(lockedTasks.get(taskId) as tasks.TaskView, operator, updatedAt.get(taskId) as Date));
   }
-  await notifications.insertTaskAssigned(trx, newNotifications);
+  await notifications.insertNotifications(trx, newNotifications);
   const rows = await claims.recordDecisions(trx, decisions);
 
   const decided: DecidedClaimReport[] = [];

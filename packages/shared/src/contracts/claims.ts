@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLAIM_STATUSES } from '../db/repositories/claims.repository';
+import { CLAIM_ACTIONS, CLAIM_STATUSES } from '../db/repositories/claims.repository';
 import { REJECTION_CODES } from '../domain/decide-claim';
 import { id, problemSchema, storable, unicodeMax } from './common';
 import { operatorSummary, taskResource } from './tasks';
@@ -17,6 +17,7 @@ export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 export const claimResource = z
   .object({
     claim_id: z.number().int(),
+    action: z.enum(CLAIM_ACTIONS),
     task_id: z.number().int(),
     operator_id: z.number().int(),
     status: z.enum(CLAIM_STATUSES),

@@ -19,6 +19,9 @@ export const REJECTION_CODES = [
   'not_in_department',
   'already_claimed',
   'capacity_reached',
+  // releases (decide-release.ts)
+  'not_assignee',
+  'task_not_releasable',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -43,7 +46,7 @@ export type ClaimDecision =
   | { outcome: 'succeeded'; alreadyClaimed: boolean }
   | { outcome: 'rejected'; code: RejectionCode; params: ClaimParams };
 
-const reject = (code: RejectionCode, params: ClaimParams = {}): ClaimDecision => ({ outcome: 'rejected', code, params });
+export const reject = (code: RejectionCode, params: ClaimParams = {}): ClaimDecision => ({ outcome: 'rejected', code, params });
 
 const STATUS_REJECTIONS: Partial<Record<TaskStatus, RejectionCode>> = {
   draft: 'task_draft',

@@ -1,8 +1,10 @@
-import { claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
 
 export interface ClaimSubmission {
+  /** a claim request of any action goes the same way: stored, queued to its task's partition, waited for */
+  action: ClaimAction;
   caller: TokenRow;
   taskId: number;
   operatorId: number;
@@ -46,7 +48,7 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
 }
 
 /**
- * A claim request, from a parsed and authenticated submission to its answer: the scope and callback
+ * A claim request (a claim or a release), from a parsed and authenticated submission to its answer: the scope and callback
  * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it
  * in the same transaction),
  * Idempotency-Key replays, and waiting for the decision up to `waitMs`.
@@ -65,7 +67,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   }
   const dispatch = deps.config.CLAIM_DISPATCH;
   if (dispatch === 'queue' && deps.redis.status !== 'ready') return { kind: 'store_unavailable' };
-  const request = { task_id: submission.taskId, operator_id: submission.operatorId, notes: submission.notes, callback_url: callbackUrl };
+  const request = { action: submission.action, task_id: submission.taskId, operator_id: submission.operatorId, notes: submission.notes, callback_url: callbackUrl };
   const fingerprint = submission.idempotencyKey ? requestFingerprint(request) : null;
   const accepted = dispatch === 'queue' && submission.waitMs === 0;
 
@@ -85,7 +87,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
   const claim = result.row;
-  deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
+  deps.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };

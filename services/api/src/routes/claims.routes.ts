@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { claimRequestBody, pathId, presentDelivery, webhooksRepo, type ClaimRow } from '@taskclaim/shared';
+import { claimRequestBody, pathId, presentDelivery, webhooksRepo, type ClaimAction, type ClaimRow } from '@taskclaim/shared';
 import { submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';
@@ -31,13 +31,15 @@ export function claimsRouter(deps: ApiDeps): Router {
   const router = Router();
   const responseOptions = (req: Request, waitSeconds: number): ClaimResponseOptions => ({ language: languageOf(req), waitSeconds, loadTaskView: deps.reads.taskView });
 
-  router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), async (req, res) => {
+  /** A claim and a release are submitted the same way; only what the worker decides differs. */
+  const submitRoute = (action: ClaimAction) => async (req: Request, res: Response) => {
     const taskId = parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
     const body = parseInput(claimRequestBody, req.body ?? {}, 'body');
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     const caller = callerOf(res);
     const outcome = await submitClaim(deps, {
+      action,
       caller,
       taskId,
       operatorId: await resolveActingOperator(deps.db, caller, body.operator_id, 'body'),
@@ -49,7 +51,9 @@ export function claimsRouter(deps: ApiDeps): Router {
       onCancel: cancelOnClose(res),
     });
     await sendSubmitOutcome(res, outcome, responseOptions(req, prefer.waitSeconds));
-  });
+  };
+  router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('claim'));
+  router.post('/workorder-tasks/:id/release/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('release'));
 
   router.get('/claims/:id', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');

@@ -4,10 +4,14 @@ import { partitionOf } from '../../queue/claim-queues';
 
 export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+/** What a claim request asks for (SPEC §4): claim a given task, or release one. */
+export const CLAIM_ACTIONS = ['claim', 'release'] as const;
+export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
 
 export interface ClaimRow {
   id: number;
+  action: ClaimAction;
   task_id: number;
   operator_id: number;
   token_id: number | null;
@@ -27,6 +31,7 @@ export interface ClaimRow {
 }
 
 export interface NewClaim {
+  action: ClaimAction;
   task_id: number;
   operator_id: number;
   token_id: number;
@@ -63,9 +68,9 @@ export async function insertClaims(trx: Knex.Transaction, newClaims: NewClaim[])
   const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
   const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
   const { rows }: { rows: ClaimRow[] } = await trx.raw(
-    `INSERT INTO claim_requests (id, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
-     SELECT i.id, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
-     FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
+    `INSERT INTO claim_requests (id, action, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
+     SELECT i.id, i.action, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
+     FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, action text, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
        request_id text, idempotency_key text, request_fingerprint text, partition int)
      WHERE EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
      ORDER BY i.id

@@ -60,14 +60,15 @@ export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): P
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** task id → its new assignee, in one statement; returns each task's new updated_at. */
-export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number>): Promise<Map<number, Date>> {
+/** task id → its new assignee (null: none), in one statement; returns each task's new updated_at. */
+export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number | null>): Promise<Map<number, Date>> {
   if (assignments.size === 0) return new Map();
   const { rows }: { rows: { id: number; updated_at: Date }[] } = await trx.raw(
     `UPDATE work_order_tasks AS t SET assigned_operator_id = v.operator_id, updated_at = now()
      FROM unnest(?::bigint[], ?::bigint[]) AS v(id, operator_id) WHERE t.id = v.id
      RETURNING t.id, t.updated_at`,
-    [[...assignments.keys()], [...assignments.values()]],
+    // pg sends a null element as SQL NULL; knex's binding types know no null array elements
+    [[...assignments.keys()], [...assignments.values()] as number[]],
   );
   return new Map(rows.map((row) => [row.id, row.updated_at]));
 }
