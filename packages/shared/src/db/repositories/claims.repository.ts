@@ -98,6 +98,22 @@ export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | u
   return db<ClaimRow>('claim_requests').where({ id: claimId }).first();
 }
 
+/** A task's claim requests in accept order, one page of them; `operatorId`: only that operator's. */
+export async function pageClaimsOfTask(
+  db: Knex,
+  taskId: number,
+  page: { offset: number; limit: number },
+  operatorId?: number,
+): Promise<{ count: number; results: ClaimRow[] }> {
+  const ofTask = () => {
+    const query = db<ClaimRow>('claim_requests').where({ task_id: taskId });
+    return operatorId === undefined ? query : query.where({ operator_id: operatorId });
+  };
+  const [{ count }] = await ofTask().count({ count: '*' });
+  const results = await ofTask().orderBy('id').offset(page.offset).limit(page.limit);
+  return { count: Number(count), results };
+}
+
 /**
  * Every queued claim of these tasks, locked in accept order (inline dispatch decides them with the
  * claims it just stored: the transaction holds the tasks' accept locks, so no other claim of them
