@@ -4,7 +4,7 @@
  * partition queues spread over the masters by their hash-tagged prefixes.
  */
 import { Redis, type Cluster } from 'ioredis';
-import { claimEventsChannel, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import { claimEventsChannel, claimPartitions, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';
 import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 test('the API and the workers talk to the cluster, and /readyz pings it', async () => {
   expect(env.api.redis.isCluster).toBe(true);
-  expect(env.api.queues.queues.map((queue) => queue.opts.prefix)).toEqual(Array.from({ length: PARTITIONS }, (_, p) => `{taskclaim-${p}}`));
+  expect(env.api.queues.queues.map((queue) => queue.opts.prefix)).toEqual([...Array.from({ length: PARTITIONS }, (_, p) => `{taskclaim-${p}}`), '{taskclaim-next}']);
   expect(env.api.webhooks.queue.opts.prefix).toBe('{taskclaim-webhooks}');
   const ready = await env.http('GET', '/readyz');
   expect(ready.status).toBe(200);
@@ -40,7 +40,7 @@ test('the queue dashboard and the worker\'s queue-depth metrics read every queue
   const dashboard = await fetch(`${env.baseUrl}/admin/queues/api/queues?activeQueue=claims-0&page=1&jobsPerPage=10`, { headers: admin });
   expect(dashboard.status).toBe(200);
   const names = ((await dashboard.json()) as { queues: { name: string }[] }).queues.map((queue) => queue.name).sort();
-  expect(names).toEqual([...Array.from({ length: PARTITIONS }, (_, p) => claimQueueName(p)), WEBHOOK_QUEUE_NAME].sort());
+  expect(names).toEqual([...claimPartitions(PARTITIONS).map(claimQueueName), WEBHOOK_QUEUE_NAME].sort());
   const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
   expect(metrics.status).toBe(200);
   const body = await metrics.text();
@@ -102,7 +102,7 @@ test('the partition queues live on at least two masters, each queue wholly on on
     await cluster.ping();
     const masters = cluster.nodes('master');
     expect(masters).toHaveLength(3);
-    const queues = [...Array.from({ length: PARTITIONS }, (_, p) => [p, claimQueueName(p)] as const), [WEBHOOK_QUEUE_NAME, WEBHOOK_QUEUE_NAME] as const];
+    const queues = [...claimPartitions(PARTITIONS).map((p) => [p, claimQueueName(p)] as const), [WEBHOOK_QUEUE_NAME, WEBHOOK_QUEUE_NAME] as const];
     const placement = new Map<string, Set<string>>();
     for (const master of masters) {
       const address = `${master.options.host}:${master.options.port}`;

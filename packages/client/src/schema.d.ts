@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`, `not_assignee`, `task_not_releasable`.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`, `not_assignee`, `task_not_releasable`, `no_claimable_task`.
          */
         post: operations["claimTask"];
         delete?: never;
@@ -367,8 +367,9 @@ export interface components {
         Claim: {
             claim_id: number;
             /** @enum {string} */
-            action: "claim" | "release";
-            task_id: number;
+            action: "claim" | "claim_next" | "release";
+            /** @description null for a `claim_next` request until it is decided (and when it got no task) */
+            task_id: number | null;
             operator_id: number;
             /** @enum {string} */
             status: "queued" | "processing" | "succeeded" | "rejected" | "failed";
@@ -400,7 +401,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable";
+            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable" | "no_claimable_task";
             errors?: {
                 path: string;
                 message: string;

@@ -3,6 +3,7 @@ export * from './logger';
 export * from './contracts';
 export * from './domain/decide-claim';
 export * from './domain/decide-release';
+export * from './domain/decide-claim-next';
 export * from './domain/messages';
 export * from './domain/token-scope';
 export * from './db/database';

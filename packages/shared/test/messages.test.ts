@@ -1,4 +1,5 @@
 import { decideClaim, REJECTION_CODES, type ClaimDecision, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
+import { decideClaimNext } from '../src/domain/decide-claim-next';
 import { decideRelease, type ReleaseFacts } from '../src/domain/decide-release';
 import { LANGUAGES, renderMessage } from '../src/domain/messages';
 
@@ -27,6 +28,7 @@ const DECISION_FOR: Record<RejectionCode, () => ClaimDecision> = {
   capacity_reached: () => decideClaim({ ...base, activeTaskCount: 10, limit: 10 }),
   not_assignee: () => decideRelease({ ...release, task: { ...release.task!, assignedOperator: { id: 8, username: 'zhang.san' } } }),
   task_not_releasable: () => decideRelease({ ...release, task: { ...release.task!, status: 'in_progress' } }),
+  no_claimable_task: () => decideClaimNext({ operator: base.operator, activeTaskCount: 0, limit: 10, picked: false }),
 };
 
 function paramsFor(code: RejectionCode): ClaimParams {

@@ -62,7 +62,11 @@ function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDe
   if (config.CLAIM_DISPATCH === 'inline') {
     const deps = { defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
     return {
-      decide: async (trx, stored) => decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, [...new Set(stored.map((row) => row.task_id))])),
+      decide: async (trx, stored) => {
+        const taskIds = [...new Set(stored.flatMap((row) => row.task_id ?? []))];
+        const claimNext = stored.flatMap((row) => (row.task_id === null ? row.id : []));
+        return decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
+      },
       afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
     };
   }

@@ -14,11 +14,17 @@ export const claimRequestBody = z
   .meta({ id: 'ClaimRequest' });
 export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 
+export const claimNextRequestBody = claimRequestBody
+  .extend({ department_id: id.optional().meta({ description: 'pick only from this department (one of the operator’s)' }) })
+  .strict()
+  .meta({ id: 'ClaimNextRequest' });
+export type ClaimNextRequestBody = z.infer<typeof claimNextRequestBody>;
+
 export const claimResource = z
   .object({
     claim_id: z.number().int(),
     action: z.enum(CLAIM_ACTIONS),
-    task_id: z.number().int(),
+    task_id: z.number().int().nullable().meta({ description: 'null for a `claim_next` request until it is decided (and when it got no task)' }),
     operator_id: z.number().int(),
     status: z.enum(CLAIM_STATUSES),
     code: z.string().nullable(),

@@ -2,7 +2,7 @@
  * The release rules of SPEC §4 ("Release and claim-next"), as one pure function of rows already
  * loaded (and locked) by the caller, checked in order; the first rule that applies decides.
  */
-import { reject, type ClaimDecision, type TaskStatus } from './decide-claim';
+import { inactiveRejection, reject, type ClaimDecision, type TaskStatus } from './decide-claim';
 
 export interface ReleaseFacts {
   operator: { id: number; username: string; active: boolean };
@@ -13,7 +13,8 @@ export interface ReleaseFacts {
 
 export function decideRelease(facts: ReleaseFacts): ClaimDecision {
   const { operator, task } = facts;
-  if (!operator.active) return reject('operator_inactive', { username: operator.username });
+  const inactive = inactiveRejection(operator);
+  if (inactive) return inactive;
   if (!task) return reject('task_not_found', { task_id: facts.taskId });
   // Without a username the message says the task is unassigned (claim.presenter.ts).
   if (task.assignedOperator?.id !== operator.id) return reject('not_assignee', task.assignedOperator ? { username: task.assignedOperator.username } : {});

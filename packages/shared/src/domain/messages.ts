@@ -54,6 +54,10 @@ const MESSAGES = {
     en: 'Work on this task has started or it is closed, so it can no longer be released.',
     zh: '该任务已开始或已关闭，无法释放',
   },
+  no_claimable_task: {
+    en: 'There is no task left to claim in your departments right now.',
+    zh: '您所在的部门目前没有可认领的任务',
+  },
   claim_succeeded: {
     en: 'Task claimed successfully.',
     zh: '任务认领成功',

@@ -1,12 +1,15 @@
-import { claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, isInScope, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
 
 export interface ClaimSubmission {
-  /** a claim request of any action goes the same way: stored, queued to its task's partition, waited for */
+  /** a claim request of any action goes the same way: stored, queued to its partition, waited for */
   action: ClaimAction;
   caller: TokenRow;
-  taskId: number;
+  /** null for claim-next: the worker picks the task */
+  taskId: number | null;
+  /** claim-next only: the departments it may pick from (null: all of the operator's) */
+  departmentIds: number[] | null;
   operatorId: number;
   notes: string;
   callbackUrl: string | null;
@@ -59,7 +62,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     if (caller.kind === 'operator') return { kind: 'callback_not_allowed' };
     if (!callbackHostAllowed(caller, callbackUrl)) return { kind: 'callback_host_not_allowed' };
   }
-  if (scopeDepartments(caller)) {
+  if (submission.taskId !== null && scopeDepartments(caller)) {
     const task = await deps.reads.taskView(submission.taskId);
     if (task && !isInScope(caller, task.assigned_department_id)) {
       return { kind: 'forbidden', detail: `Task ${task.id} is not in a department of this integration token.` };
@@ -67,7 +70,14 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   }
   const dispatch = deps.config.CLAIM_DISPATCH;
   if (dispatch === 'queue' && deps.redis.status !== 'ready') return { kind: 'store_unavailable' };
-  const request = { action: submission.action, task_id: submission.taskId, operator_id: submission.operatorId, notes: submission.notes, callback_url: callbackUrl };
+  const request = {
+    action: submission.action,
+    task_id: submission.taskId,
+    department_ids: submission.departmentIds,
+    operator_id: submission.operatorId,
+    notes: submission.notes,
+    callback_url: callbackUrl,
+  };
   const fingerprint = submission.idempotencyKey ? requestFingerprint(request) : null;
   const accepted = dispatch === 'queue' && submission.waitMs === 0;
 
@@ -77,12 +87,13 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     request_id: submission.requestId,
     idempotency_key: submission.idempotencyKey,
     request_fingerprint: fingerprint,
-    partition: partitionOf(submission.taskId, deps.config.CLAIM_PARTITIONS),
+    partition: partitionOfRequest(submission.taskId, deps.config.CLAIM_PARTITIONS),
   });
   if (!result.stored) {
     // The task is gone or the key was used: only a replay (even of a claim made before the task was deleted) is answered.
+    // A claim-next request has no task to be gone, so only its key can have been used.
     const original = submission.idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, submission.idempotencyKey) : undefined;
-    if (!original) return { kind: 'task_not_found', taskId: submission.taskId };
+    if (!original) return { kind: 'task_not_found', taskId: submission.taskId as number };
     if (!isSameRequest(original, fingerprint as string)) return { kind: 'idempotency_conflict', claimId: original.id };
     return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
