@@ -166,7 +166,7 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
     const task = claim.task_id === null ? undefined : lockedTasks.get(claim.task_id);
     // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
     const webhook = claim.callback_url ? await recordClaimEvent(trx, claim, task) : undefined;
-    decided.push({ claim, task, decision: decisions[index].decision, webhook });
+    decided.push({ claim, task, username: lockedOperators.get(claim.operator_id)?.username, decision: decisions[index].decision, webhook });
   }
   return decided;
 }
