@@ -1,4 +1,5 @@
-/** A GET /api/events stream read over fetch, as a browser's EventSource would: every event and comment it received. */
+/** A GET /api/events stream read over fetch with the SDK's parser: every event it received, and its comments. */
+import { parseEventStream } from '@taskclaim/client';
 
 export interface ReceivedEvent {
   event: string;
@@ -26,22 +27,10 @@ export async function openEventStream(baseUrl: string, token: string): Promise<L
   const listeners = new Set<() => void>();
   const ended = (async () => {
     if (!response.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.includes(':')) fields[line.slice(0, line.indexOf(':'))] = line.slice(line.indexOf(':') + 1).trimStart();
-          }
-          if (fields.event) events.push({ event: fields.event, id: fields.id, data: JSON.parse(fields.data) });
-          for (const listener of listeners) listener();
-        }
+      for await (const received of parseEventStream(response.body as unknown as AsyncIterable<Uint8Array>, (comment) => comments.push(comment))) {
+        events.push({ event: received.event, id: received.id, data: JSON.parse(received.data) });
+        for (const listener of listeners) listener();
       }
     } catch {
       // aborted by close()
