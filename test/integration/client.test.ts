@@ -228,3 +228,53 @@ test('waitForClaim backs off on 429 and 503, honouring Retry-After', async () =>
   expect(calls[2] - calls[1]).toBeGreaterThanOrEqual(950);
   expect(Date.now() - started).toBeLessThan(10_000);
 });
+
+describe('release, claim-next, history and live events', () => {
+  test('claimNext gets the oldest task, releaseTask gives it back, getTaskHistory lists both, and rejections throw ClaimRejectedError', async () => {
+    const { departmentId, operators, taskIds } = await arrange({ operators: 2, tasks: 2 });
+    const [me, other] = operators;
+    const picked = await me.client.claimNext({ wait: 20, departmentId, notes: 'next one' });
+    expect(picked).toMatchObject({ action: 'claim_next', status: 'succeeded', task_id: taskIds[0] });
+    await expect(other.client.releaseTask(taskIds[0], { wait: 20 })).rejects.toMatchObject({ name: 'ClaimRejectedError', code: 'not_assignee' });
+    const released = await me.client.releaseTask(taskIds[0], { wait: 20, idempotencyKey: 'sdk-release-1' });
+    expect(released).toMatchObject({ action: 'release', status: 'succeeded', assigned_operator: null });
+    const history = await admin.getTaskHistory(taskIds[0], { pageSize: 10 });
+    expect(history.results.map((claim) => [claim.action, claim.status])).toEqual([
+      ['claim_next', 'succeeded'],
+      ['release', 'rejected'],
+      ['release', 'succeeded'],
+    ]);
+    expect((await other.client.getTaskHistory(taskIds[0])).count).toBe(1);
+    const queued = await me.client.claimNext();
+    expect(queued).toMatchObject({ status: 'queued', task_id: null });
+    expect(await me.client.waitForClaim(queued.claim_id)).toMatchObject({ status: 'succeeded', task_id: taskIds[0] });
+    await expect(me.client.claimNext({ wait: 20, departmentId: departmentId + 1_000_000 })).rejects.toMatchObject({ status: 400, code: 'validation_error' });
+  });
+
+  test('subscribe yields typed live events until aborted, and throws TaskclaimApiError for a bad token', async () => {
+    const { operators, taskIds } = await arrange({ operators: 1, tasks: 1 });
+    const [me] = operators;
+    // a stream never ends, so it is read through the plain fetch (the conformance check reads whole bodies)
+    const live = createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token });
+    const controller = new AbortController();
+    const received: { event: string; id: string }[] = [];
+    const reading = (async () => {
+      for await (const event of live.subscribe({ signal: controller.signal })) {
+        received.push(event);
+        if (event.event === 'task.claimed') expect(event.data).toEqual({ task_id: taskIds[0], operator_id: me.id, username: `sdk${me.id}`, claim_id: expect.any(Number) });
+        if (event.event === 'claim.decided') {
+          expect(event.data.status).toBe('succeeded');
+          controller.abort();
+        }
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await me.client.claimTask(taskIds[0], { wait: 20 });
+    await reading;
+    expect(received.map((event) => event.event)).toEqual(['task.claimed', 'claim.decided']);
+    expect(received.every((event) => event.id.length > 0)).toBe(true);
+
+    const refused = createTaskclaimClient({ baseUrl: env.baseUrl, token: 'tc_not-a-token' }).subscribe();
+    await expect(refused.next()).rejects.toMatchObject({ name: 'TaskclaimApiError', status: 401, code: 'unauthorized' });
+  });
+});

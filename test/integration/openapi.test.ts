@@ -11,6 +11,10 @@ afterAll(() => env.close());
 /** Every endpoint of SPEC §4. */
 const SPEC_ENDPOINTS = [
   'post /api/workorder-tasks/{id}/claim/',
+  'post /api/workorder-tasks/{id}/release/',
+  'post /api/workorder-tasks/claim-next/',
+  'get /api/workorder-tasks/{id}/claims/',
+  'get /api/events',
   'get /api/claims/{claim_id}',
   'get /api/claims/{claim_id}/deliveries',
   'get /api/workorder-tasks/claimable/',
@@ -93,6 +97,7 @@ test('every documented operation is served, and answers a bare request with a do
   const check = makeResponseChecker(document);
   for (const { key } of operationsOf(document)) {
     if (key.startsWith('get /docs')) continue; // checked below
+    if (key === 'get /api/events') continue; // a stream never ends: checked below
     const [method, template] = key.split(' ');
     // Ids that do not exist, and no body: each answer is a documented outcome (404, 400, ...).
     const path = template.replace(/\{[^}]+\}/g, '987654');
@@ -116,6 +121,18 @@ test('the claim endpoint documents its headers, outcomes and error statuses', as
   expect(document.components.schemas.Task.properties.assigned_operator).toEqual({
     anyOf: [{ $ref: '#/components/schemas/OperatorSummary' }, { type: 'null' }],
   });
+});
+
+test('GET /api/events is documented as text/event-stream of LiveEvent, and answers so', async () => {
+  const document = await servedDocument();
+  const events: Operation = document.paths['/api/events'].get;
+  expect(Object.keys(events.responses['200'].content!)).toEqual(['text/event-stream']);
+  expect(document.components.schemas.LiveEvent).toBeDefined();
+  const controller = new AbortController();
+  const response = await fetch(`${env.baseUrl}/api/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  controller.abort();
 });
 
 test('GET /docs serves Swagger UI for this document, at /docs/', async () => {

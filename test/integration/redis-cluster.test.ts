@@ -1,10 +1,12 @@
 /**
  * The claim pipeline on a 3-master Redis Cluster of the test's own (REDIS_CLUSTER_NODES): every SPEC §3
- * rule, the two races, long-poll wake-ups over cluster pub/sub, the rate limiter, readiness, and the
- * partition queues spread over the masters by their hash-tagged prefixes.
+ * rule, the two races, long-poll wake-ups and live events over cluster pub/sub, claim-next and release,
+ * the rate limiter, readiness, and the partition queues (the claim-next one included) spread over the
+ * masters by their hash-tagged prefixes.
  */
 import { Redis, type Cluster } from 'ioredis';
-import { claimEventsChannel, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import { claimEventsChannel, claimPartitions, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import { openEventStream } from '../support/live-events';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';
 import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
@@ -28,7 +30,7 @@ afterAll(async () => {
 
 test('the API and the workers talk to the cluster, and /readyz pings it', async () => {
   expect(env.api.redis.isCluster).toBe(true);
-  expect(env.api.queues.queues.map((queue) => queue.opts.prefix)).toEqual(Array.from({ length: PARTITIONS }, (_, p) => `{taskclaim-${p}}`));
+  expect(env.api.queues.queues.map((queue) => queue.opts.prefix)).toEqual([...Array.from({ length: PARTITIONS }, (_, p) => `{taskclaim-${p}}`), '{taskclaim-next}']);
   expect(env.api.webhooks.queue.opts.prefix).toBe('{taskclaim-webhooks}');
   const ready = await env.http('GET', '/readyz');
   expect(ready.status).toBe(200);
@@ -40,7 +42,7 @@ test('the queue dashboard and the worker\'s queue-depth metrics read every queue
   const dashboard = await fetch(`${env.baseUrl}/admin/queues/api/queues?activeQueue=claims-0&page=1&jobsPerPage=10`, { headers: admin });
   expect(dashboard.status).toBe(200);
   const names = ((await dashboard.json()) as { queues: { name: string }[] }).queues.map((queue) => queue.name).sort();
-  expect(names).toEqual([...Array.from({ length: PARTITIONS }, (_, p) => claimQueueName(p)), WEBHOOK_QUEUE_NAME].sort());
+  expect(names).toEqual([...claimPartitions(PARTITIONS).map(claimQueueName), WEBHOOK_QUEUE_NAME].sort());
   const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
   expect(metrics.status).toBe(200);
   const body = await metrics.text();
@@ -80,6 +82,25 @@ test('a Prefer: wait long-poll is woken through cluster pub/sub when the worker 
   expect(response.body).toMatchObject({ claim_id: claimId, status: 'succeeded' });
 });
 
+test('claim-next and release are decided on the cluster, and a live event stream hears both through cluster pub/sub, in order', async () => {
+  const received = await openEventStream(env.baseUrl, ADMIN_TOKEN);
+  try {
+    const department = await env.factories.newDepartment();
+    const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+    const [oldest] = [await env.factories.newTask({ departmentId: department.id }), await env.factories.newTask({ departmentId: department.id })];
+    const wait = { prefer: 'wait=20' };
+    const next = await env.http('POST', '/api/workorder-tasks/claim-next/', { token: operator.token, body: {}, headers: wait });
+    expect(next.body).toMatchObject({ action: 'claim_next', status: 'succeeded', task_id: oldest.id });
+    const released = await env.http('POST', `/api/workorder-tasks/${oldest.id}/release/`, { token: operator.token, body: {}, headers: wait });
+    expect(released.body).toMatchObject({ action: 'release', status: 'succeeded' });
+    await received.next((event) => event.event === 'task.released' && event.data.claim_id === released.body.claim_id);
+    const ofTask = received.events.filter((event) => event.data.task_id === oldest.id).map((event) => `${event.event}:${event.data.claim_id}`);
+    expect(ofTask).toEqual([`task.claimed:${next.body.claim_id}`, `task.released:${released.body.claim_id}`]);
+  } finally {
+    received.close();
+  }
+});
+
 test('a decision published on any master wakes the waiter of an API subscribed through the cluster', async () => {
   for (const [index, port] of redisCluster.ports.entries()) {
     const claimId = 1_000_000_000 + index;
@@ -102,7 +123,7 @@ test('the partition queues live on at least two masters, each queue wholly on on
     await cluster.ping();
     const masters = cluster.nodes('master');
     expect(masters).toHaveLength(3);
-    const queues = [...Array.from({ length: PARTITIONS }, (_, p) => [p, claimQueueName(p)] as const), [WEBHOOK_QUEUE_NAME, WEBHOOK_QUEUE_NAME] as const];
+    const queues = [...claimPartitions(PARTITIONS).map((p) => [p, claimQueueName(p)] as const), [WEBHOOK_QUEUE_NAME, WEBHOOK_QUEUE_NAME] as const];
     const placement = new Map<string, Set<string>>();
     for (const master of masters) {
       const address = `${master.options.host}:${master.options.port}`;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import {
+  claimPartitions,
   dropDatabase,
   ensureDatabase,
   isRedisCluster,
@@ -163,7 +164,7 @@ async function deleteRedisKeys(config: Config): Promise<void> {
     const prefixes = new Set([
       config.QUEUE_PREFIX,
       queuePrefix(config.QUEUE_PREFIX, WEBHOOK_QUEUE_NAME, cluster),
-      ...Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => queuePrefix(config.QUEUE_PREFIX, partition, cluster)),
+      ...claimPartitions(config.CLAIM_PARTITIONS).map((partition) => queuePrefix(config.QUEUE_PREFIX, partition, cluster)),
     ]);
     for (const node of cluster ? redis.nodes('master') : [redis]) {
       for (const prefix of prefixes) {

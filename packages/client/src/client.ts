@@ -1,13 +1,16 @@
 import { ClaimRejectedError } from './errors/claim-rejected-error';
 import { ClaimWaitTimeoutError } from './errors/claim-wait-timeout-error';
 import { TaskclaimApiError } from './errors/taskclaim-api-error';
+import { parseEventStream } from './event-stream';
 import type {
   BulkTaskResult,
   BulkTaskUpsert,
   Claim,
+  ClaimHistoryPage,
   ClaimablePage,
   Department,
   DepartmentUpsert,
+  LiveEvent,
   MyTasks,
   NotificationPage,
   Operator,
@@ -41,6 +44,16 @@ export interface ClaimTaskOptions {
   operatorId?: number;
   /** integration and admin tokens: where the outcome is POSTed as a signed webhook */
   callbackUrl?: string;
+  signal?: AbortSignal;
+}
+
+export interface ClaimNextOptions extends ClaimTaskOptions {
+  /** pick only from this department (one of the operator's) */
+  departmentId?: number;
+}
+
+export interface SubscribeOptions {
+  /** ends the stream (the iteration then ends) */
   signal?: AbortSignal;
 }
 
@@ -102,6 +115,16 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
     return { status: response.status, body: body as T };
   }
 
+  /** Sends a claim request (claim, release, claim-next): its body and headers are the same. */
+  async function submit(path: string, claim: ClaimNextOptions): Promise<Claim> {
+    const body = { notes: claim.notes, operator_id: claim.operatorId, callback_url: claim.callbackUrl, department_id: claim.departmentId };
+    const headers = {
+      'idempotency-key': claim.idempotencyKey,
+      prefer: claim.wait === undefined ? undefined : `wait=${claim.wait}`,
+    };
+    return (await request<Claim>('POST', path, { body, headers, signal: claim.signal })).body;
+  }
+
   async function getClaim(claimId: number, claimOptions: { wait?: number; signal?: AbortSignal } = {}): Promise<Claim> {
     const wait = claimOptions.wait === undefined ? undefined : `wait=${claimOptions.wait}`;
     return (await request<Claim>('GET', `/api/claims/${claimId}`, { headers: { prefer: wait }, signal: claimOptions.signal })).body;
@@ -112,13 +135,50 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
      * Claims a task. Resolves with the claim: decided (200) when `wait` was given and the claim was decided
      * in time, else queued (202; follow it with `waitForClaim`). A rule rejection throws `ClaimRejectedError`.
      */
-    async claimTask(taskId: number, claim: ClaimTaskOptions = {}): Promise<Claim> {
-      const body = { notes: claim.notes, operator_id: claim.operatorId, callback_url: claim.callbackUrl };
-      const headers = {
-        'idempotency-key': claim.idempotencyKey,
-        prefer: claim.wait === undefined ? undefined : `wait=${claim.wait}`,
-      };
-      return (await request<Claim>('POST', `/api/workorder-tasks/${taskId}/claim/`, { body, headers, signal: claim.signal })).body;
+    claimTask(taskId: number, claim: ClaimTaskOptions = {}): Promise<Claim> {
+      return submit(`/api/workorder-tasks/${taskId}/claim/`, claim);
+    },
+
+    /**
+     * Gives a claimed, pending task back (`action: "release"`), decided in order with the task's claims.
+     * Answers as `claimTask` does; a rule rejection (`not_assignee`, `task_not_releasable`, …) throws `ClaimRejectedError`.
+     */
+    releaseTask(taskId: number, release: ClaimTaskOptions = {}): Promise<Claim> {
+      return submit(`/api/workorder-tasks/${taskId}/release/`, release);
+    },
+
+    /**
+     * Has the worker pick the oldest claimable task of the operator's departments (`action: "claim_next"`);
+     * `task_id` is null until decided. Answers as `claimTask` does (`no_claimable_task` and
+     * `capacity_reached` throw `ClaimRejectedError`).
+     */
+    claimNext(claim: ClaimNextOptions = {}): Promise<Claim> {
+      return submit('/api/workorder-tasks/claim-next/', claim);
+    },
+
+    /** A task's claim and release requests, oldest first (an operator token sees only its own). */
+    async getTaskHistory(taskId: number, page: Omit<PageOptions, 'operatorId'> = {}): Promise<ClaimHistoryPage> {
+      const query = { page: page.page, page_size: page.pageSize };
+      return (await request<ClaimHistoryPage>('GET', `/api/workorder-tasks/${taskId}/claims/`, { query, signal: page.signal })).body;
+    },
+
+    /**
+     * The live events of GET /api/events, typed, as they come: `task.claimed` and `task.released` of
+     * the caller's departments, `claim.decided` of its own requests. Ends when the server ends the
+     * stream (a restart, SIGTERM) or the signal aborts; events are not replayed, so after
+     * reconnecting list again. An error answer throws `TaskclaimApiError` before the first event.
+     */
+    async *subscribe(subscribeOptions: SubscribeOptions = {}): AsyncGenerator<LiveEvent> {
+      const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${options.token}` };
+      const response = await doFetch(new URL(`${baseUrl}/api/events`), { headers, signal: subscribeOptions.signal });
+      if (!response.ok || !response.body) throw toError(response, await readBody(response));
+      try {
+        for await (const received of parseEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
+          yield { event: received.event, id: received.id, data: JSON.parse(received.data) } as LiveEvent;
+        }
+      } catch (error) {
+        if (!subscribeOptions.signal?.aborted) throw error;
+      }
     },
 
     /** Reads a claim; with `wait` (seconds) the server holds the request until the claim is decided or `wait` passes. */

@@ -1,5 +1,7 @@
 export { createTaskclaimClient } from './client';
-export type { ClaimTaskOptions, PageOptions, TaskclaimClient, TaskclaimClientOptions, WaitForClaimOptions } from './client';
+export type { ClaimNextOptions, ClaimTaskOptions, PageOptions, SubscribeOptions, TaskclaimClient, TaskclaimClientOptions, WaitForClaimOptions } from './client';
+export { parseEventStream } from './event-stream';
+export type { ServerSentEvent } from './event-stream';
 export { TaskclaimApiError } from './errors/taskclaim-api-error';
 export type { FieldError, TaskclaimApiErrorDetails } from './errors/taskclaim-api-error';
 export { ClaimRejectedError } from './errors/claim-rejected-error';

@@ -12,9 +12,49 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. With `Prefer: wait=N` (N ≤ 30) the request is held until the claim is decided and answered with the outcome. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). `callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
          */
         post: operations["claimTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/{id}/release/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a claimed task back
+         * @description Stores a claim request with `action: "release"`, queued to the task's partition and decided in acceptance order with the task's claims: a claim accepted after it sees the task free. On success the task is unassigned and the operator gets one `task_released` notification. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `not_assignee`, `task_not_releasable`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         */
+        post: operations["releaseTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/claim-next/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Have the worker pick a task
+         * @description Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the oldest claimable task of its departments (only `department_id` if given; for an integration token only its departments) that no earlier queued claim is waiting for. Two claim-next requests never get the same task. A `department_id` not of the operator (or of the integration token) is 400 `validation_error`. Rule rejections (400) carry a `code`: `operator_inactive`, `capacity_reached`, `no_claimable_task`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         */
+        post: operations["claimNext"];
         delete?: never;
         options?: never;
         head?: never;
@@ -87,6 +127,46 @@ export interface paths {
          * @description An integration token sees (and counts in `active_count`) only the tasks of its departments.
          */
         get: operations["getMyTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/{id}/claims/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task's claim and release requests
+         * @description Oldest first. Admin tokens and integration tokens of the task's department see all of them (outside its departments the task is 404 for an integration token); an operator token sees only its own.
+         */
+        get: operations["getTaskHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events (Server-Sent Events)
+         * @description Held open. `event: task.claimed` and `event: task.released` for tasks of the caller's departments (admin: all); `event: claim.decided` (the claim resource, English) for the caller's own requests (an operator token: its operator's; integration and admin tokens: those the token submitted). Each event has an `id`; a comment line comes at least every 25 s. Within one stream a task's events come in decision order. Events are not replayed after a reconnect: list again.
+         */
+        get: operations["subscribeEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -366,7 +446,10 @@ export interface components {
         /** @description `assigned_operator` and `task` (the task as it is now) are shown once the claim is decided. */
         Claim: {
             claim_id: number;
-            task_id: number;
+            /** @enum {string} */
+            action: "claim" | "claim_next" | "release";
+            /** @description null for a `claim_next` request until it is decided (and when it got no task) */
+            task_id: number | null;
             operator_id: number;
             /** @enum {string} */
             status: "queued" | "processing" | "succeeded" | "rejected" | "failed";
@@ -391,6 +474,25 @@ export interface components {
             results: components["schemas"]["Task"][];
             claimable_count: number;
         };
+        /** @description A task's claim and release requests, oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token. */
+        ClaimHistoryPage: {
+            count: number;
+            page: number;
+            page_size: number;
+            /** @description The next page as a relative link (path and query), e.g. `/api/notifications/?page=3`; null on the last page. */
+            next: string | null;
+            /** @description The previous page as a relative link (path and query); null on the first page. */
+            previous: string | null;
+            results: components["schemas"]["Claim"][];
+        };
+        ClaimNextRequest: {
+            notes?: string;
+            operator_id?: number;
+            /** Format: uri */
+            callback_url?: string;
+            /** @description pick only from this department (one of the operator’s) */
+            department_id?: number;
+        };
         /** @description The claim was decided and rejected by a claim rule; `code` names the rule. */
         ClaimRejection: {
             type: string;
@@ -398,7 +500,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached";
+            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable" | "no_claimable_task";
             errors?: {
                 path: string;
                 message: string;
@@ -429,6 +531,23 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        /** @description One Server-Sent Event of GET /api/events: `event:` names it, `id:` identifies it, `data:` is this JSON. `claim.decided` carries the claim resource (English) of one of the caller’s own requests. */
+        LiveEvent: {
+            /** @enum {string} */
+            event: "task.claimed";
+            id: string;
+            data: components["schemas"]["TaskClaimedEvent"];
+        } | {
+            /** @enum {string} */
+            event: "task.released";
+            id: string;
+            data: components["schemas"]["TaskReleasedEvent"];
+        } | {
+            /** @enum {string} */
+            event: "claim.decided";
+            id: string;
+            data: components["schemas"]["Claim"];
+        };
         /** @description The active tasks (pending and in_progress) assigned to the operator, and their limit. */
         MyTasks: {
             active_count: number;
@@ -438,7 +557,7 @@ export interface components {
         Notification: {
             id: number;
             /** @enum {string} */
-            type: "task_assigned";
+            type: "task_assigned" | "task_released";
             title: string;
             content: string;
             priority: string;
@@ -524,6 +643,19 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        /** @description `event: task.claimed` — a task of one of the caller’s departments was claimed (by a claim or a claim-next request). */
+        TaskClaimedEvent: {
+            task_id: number;
+            operator_id: number;
+            username: string;
+            claim_id: number;
+        };
+        /** @description `event: task.released` — a task of one of the caller’s departments was released by its assignee. */
+        TaskReleasedEvent: {
+            task_id: number;
+            operator_id: number;
+            claim_id: number;
+        };
         /** @description An omitted assigned_operator_id keeps the current assignee; null clears it. */
         TaskUpsert: {
             work_order: {
@@ -596,7 +728,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The claim succeeded in time (`Prefer: wait`), or was answered terminally (inline dispatch). */
+            /** @description Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch). */
             200: {
                 headers: {
                     /** @description `wait=N` when the request waited and was answered with the outcome */
@@ -620,7 +752,7 @@ export interface operations {
                     "application/json": components["schemas"]["Claim"];
                 };
             };
-            /** @description The claim was rejected by a claim rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
+            /** @description Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
             400: {
                 headers: {
                     /** @description `wait=N` when the request waited and was answered with the outcome */
@@ -696,7 +828,266 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    releaseTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                Prefer?: string;
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch). */
+            200: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Accepted and queued: poll or long-poll the claim at `Location`. */
+            202: {
+                headers: {
+                    /** @description /api/claims/{claim_id} */
+                    Location: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
+            400: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ClaimRejection"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `task_not_found`: no task with this id at submission. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the limit of the endpoint. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used by this token for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimNext: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                Prefer?: string;
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClaimNextRequest"];
+            };
+        };
+        responses: {
+            /** @description Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch). */
+            200: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Accepted and queued: poll or long-poll the claim at `Location`. */
+            202: {
+                headers: {
+                    /** @description /api/claims/{claim_id} */
+                    Location: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
+            400: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ClaimRejection"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the limit of the endpoint. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used by this token for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying */
@@ -978,6 +1369,154 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTaskHistory: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page (default 20) */
+                page_size?: number;
+            };
+            header?: {
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the task's requests, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimHistoryPage"];
+                };
+            };
+            /** @description `validation_error`: a bad path id, query, header or body (`errors` lists each field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `task_not_found`: no such task, or, for an integration token, a task outside its departments. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    subscribeEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of events; each `data:` line is the JSON of one `LiveEvent`'s `data`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["LiveEvent"];
                 };
             };
             /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */

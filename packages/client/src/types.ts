@@ -11,6 +11,9 @@ export type MyTasks = Schemas['MyTasks'];
 export type Notification = Schemas['Notification'];
 export type NotificationPage = Schemas['NotificationPage'];
 export type WebhookDeliveries = Schemas['WebhookDeliveries'];
+export type ClaimHistoryPage = Schemas['ClaimHistoryPage'];
+/** One event of `subscribe()` (GET /api/events): `task.claimed`, `task.released` or `claim.decided`, with its id and typed data. */
+export type LiveEvent = Schemas['LiveEvent'];
 export type Problem = Schemas['Problem'];
 export type ClaimRejection = Schemas['ClaimRejection'];
 /** SPEC §3: why a claim was rejected. */

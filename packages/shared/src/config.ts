@@ -54,6 +54,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(6000),
   /** Requests of one token an API process holds waiting (`Prefer: wait`) at once; past it a wait is answered at once. */
   MAX_WAITS_PER_TOKEN: positiveInt.default(1000),
+  /** How often an open GET /api/events stream gets a keep-alive comment (SPEC §4: at least every 25 s) and its scope is read again. */
+  EVENTS_KEEP_ALIVE_MS: positiveInt.max(25_000).default(15_000),
   /** Claims left `queued` this long are enqueued again by the reconciler. */
   RECONCILE_AFTER_MS: positiveInt.default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt.default(5_000),

@@ -1,4 +1,6 @@
-import { decideClaim, REJECTION_CODES, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
+import { decideClaim, REJECTION_CODES, type ClaimDecision, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
+import { decideClaimNext } from '../src/domain/decide-claim-next';
+import { decideRelease, type ReleaseFacts } from '../src/domain/decide-release';
 import { LANGUAGES, renderMessage } from '../src/domain/messages';
 
 const base: ClaimFacts = {
@@ -11,21 +13,26 @@ const base: ClaimFacts = {
 };
 const withTask = (task: Partial<NonNullable<ClaimFacts['task']>>): ClaimFacts => ({ ...base, task: { ...base.task!, ...task } });
 
-/** One set of facts per rejection code, so the params are exactly those decideClaim produces. */
-const FACTS_FOR: Record<RejectionCode, ClaimFacts> = {
-  operator_inactive: { ...base, operator: { ...base.operator, active: false } },
-  task_not_found: { ...base, task: null, taskId: 99 },
-  task_draft: withTask({ status: 'draft' }),
-  task_completed: withTask({ status: 'completed' }),
-  task_cancelled: withTask({ status: 'cancelled' }),
-  task_no_department: withTask({ assignedDepartment: null }),
-  not_in_department: { ...base, operatorIsMemberOfTaskDepartment: false },
-  already_claimed: withTask({ assignedOperator: { id: 8, username: 'zhang.san' } }),
-  capacity_reached: { ...base, activeTaskCount: 10, limit: 10 },
+const release: ReleaseFacts = { operator: base.operator, task: { id: 42, status: 'pending', assignedOperator: { id: 7, username: 'li.wei' } }, taskId: 42 };
+
+/** One decision per rejection code, so the params are exactly those the decision functions produce. */
+const DECISION_FOR: Record<RejectionCode, () => ClaimDecision> = {
+  operator_inactive: () => decideClaim({ ...base, operator: { ...base.operator, active: false } }),
+  task_not_found: () => decideClaim({ ...base, task: null, taskId: 99 }),
+  task_draft: () => decideClaim(withTask({ status: 'draft' })),
+  task_completed: () => decideClaim(withTask({ status: 'completed' })),
+  task_cancelled: () => decideClaim(withTask({ status: 'cancelled' })),
+  task_no_department: () => decideClaim(withTask({ assignedDepartment: null })),
+  not_in_department: () => decideClaim({ ...base, operatorIsMemberOfTaskDepartment: false }),
+  already_claimed: () => decideClaim(withTask({ assignedOperator: { id: 8, username: 'zhang.san' } })),
+  capacity_reached: () => decideClaim({ ...base, activeTaskCount: 10, limit: 10 }),
+  not_assignee: () => decideRelease({ ...release, task: { ...release.task!, assignedOperator: { id: 8, username: 'zhang.san' } } }),
+  task_not_releasable: () => decideRelease({ ...release, task: { ...release.task!, status: 'in_progress' } }),
+  no_claimable_task: () => decideClaimNext({ operator: base.operator, activeTaskCount: 0, limit: 10, picked: false }),
 };
 
 function paramsFor(code: RejectionCode): ClaimParams {
-  const decision = decideClaim(FACTS_FOR[code]);
+  const decision = DECISION_FOR[code]();
   if (decision.outcome !== 'rejected') throw new Error(`facts for ${code} did not reject`);
   expect(decision.code).toBe(code);
   return decision.params;
@@ -35,7 +42,7 @@ const CJK = /[\u4e00-\u9fff]/;
 
 describe('renderMessage', () => {
   test('the fixture covers every rejection code', () => {
-    expect(Object.keys(FACTS_FOR).sort()).toEqual([...REJECTION_CODES].sort());
+    expect(Object.keys(DECISION_FOR).sort()).toEqual([...REJECTION_CODES].sort());
   });
 
   test('supports exactly en and zh', () => {
@@ -96,6 +103,14 @@ describe('renderMessage', () => {
     for (const language of LANGUAGES) expect(renderMessage('operator_inactive', params, language)).toContain('li.wei');
   });
 
+  test('not_assignee names the current assignee; of an unassigned task it has its own sentence', () => {
+    const params = paramsFor('not_assignee');
+    for (const language of LANGUAGES) {
+      expect(renderMessage('not_assignee', params, language)).toContain('zhang.san');
+      expect(renderMessage('not_assignee_unassigned', {}, language)).not.toMatch(/\{\w+\}/);
+    }
+  });
+
   test('parameter values are inserted literally (no regex replacement patterns)', () => {
     const text = renderMessage('already_claimed', { username: '$& $1 {limit}' }, 'en');
     expect(text).toContain('$& $1 {limit}');
@@ -117,7 +132,7 @@ describe('renderMessage', () => {
     expect(renderMessage('claim_failed', {}, 'zh')).toMatch(/新的 Idempotency-Key.*重新提交/);
   });
 
-  test.each(['claim_succeeded', 'claim_already_yours', 'claim_queued', 'claim_failed'] as const)(
+  test.each(['claim_succeeded', 'claim_already_yours', 'claim_queued', 'claim_failed', 'release_succeeded', 'release_queued'] as const)(
     'status message %s renders in both languages without placeholders',
     (key) => {
       for (const language of LANGUAGES) {

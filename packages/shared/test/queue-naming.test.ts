@@ -1,4 +1,5 @@
-import { queuePrefix } from '../src/queue/queue-naming';
+import { claimPartitions, claimQueueName } from '../src/queue/claim-queues';
+import { CLAIM_NEXT_PARTITION, queuePrefix } from '../src/queue/queue-naming';
 import { parseClusterNodes } from '../src/queue/redis';
 
 describe('queuePrefix', () => {
@@ -13,6 +14,12 @@ describe('queuePrefix', () => {
     expect(queuePrefix('taskclaim', 'webhooks', true)).toBe('{taskclaim-webhooks}');
     const prefixes = new Set(Array.from({ length: 16 }, (_, p) => queuePrefix('taskclaim', p, true)));
     expect(prefixes.size).toBe(16);
+  });
+
+  test('the claim-next partition has a queue and a hash tag of its own, drained with the task partitions', () => {
+    expect(claimQueueName(CLAIM_NEXT_PARTITION)).toBe('claims-next');
+    expect(queuePrefix('taskclaim', CLAIM_NEXT_PARTITION, true)).toBe('{taskclaim-next}');
+    expect(claimPartitions(3)).toEqual([0, 1, 2, CLAIM_NEXT_PARTITION]);
   });
 
   test('braces inside QUEUE_PREFIX cannot end the hash tag early', () => {

@@ -9,6 +9,7 @@ import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
 import { consoleRouter } from './routes/console.routes';
 import { docsRouter } from './routes/docs.routes';
+import { eventsRouter } from './routes/events.routes';
 import { queueDashboardRouter } from './routes/queue-dashboard.routes';
 import { notificationsRouter } from './routes/notifications.routes';
 import { operationsRouter } from './routes/operations.routes';
@@ -35,7 +36,7 @@ export function makeApp(deps: ApiDeps): express.Express {
   app.use(deps.metrics.httpDurations);
   // The API first: a claim's requests pass no other router's layers.
   const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
-  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), adminRouter(deps));
+  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), eventsRouter(deps), adminRouter(deps));
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());

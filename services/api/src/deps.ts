@@ -20,6 +20,7 @@ import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
 import { makeWaitSlots, type WaitSlots } from './claims/wait-slots';
+import { makeEventStreams, type EventStreams } from './events/event-streams';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
@@ -44,6 +45,8 @@ export interface ApiDeps {
   rateLimiter: RateLimiter;
   /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
   reads: BatchedReads;
+  /** GET /api/events: the live event streams held by this process */
+  events: EventStreams;
   close(): Promise<void>;
 }
 
@@ -65,7 +68,11 @@ function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDe
   if (config.CLAIM_DISPATCH === 'inline') {
     const deps = { defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
     return {
-      decide: async (trx, stored) => decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, [...new Set(stored.map((row) => row.task_id))])),
+      decide: async (trx, stored) => {
+        const taskIds = [...new Set(stored.flatMap((row) => row.task_id ?? []))];
+        const claimNext = stored.flatMap((row) => (row.task_id === null ? row.id : []));
+        return decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
+      },
       afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
     };
   }
@@ -91,6 +98,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
+  const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS });
   const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
   return {
@@ -107,7 +115,9 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
     reads: makeBatchedReads(db),
     rateLimiter,
+    events,
     async close() {
+      events.close();
       rateLimiter.close();
       await waiters.close();
       await queues.close();

@@ -20,8 +20,10 @@ runProcess('api', async () => {
   return {
     logger,
     async shutdown() {
-      // Stop accepting; waiting requests are answered with the claim as it stands (202), then pools close.
+      // Stop accepting; waiting requests are answered with the claim as it stands (202), event streams
+      // end (their clients reconnect elsewhere and list again), then pools close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      deps.events.close();
       await deps.waiters.close();
       server.closeIdleConnections();
       await closed;

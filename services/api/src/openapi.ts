@@ -6,6 +6,8 @@ import {
   bulkTaskResult,
   bulkTaskUpsert,
   claimRejection,
+  claimHistoryPage,
+  claimNextRequestBody,
   claimRequestBody,
   claimResource,
   claimWebhookEvent,
@@ -15,12 +17,14 @@ import {
   health,
   idempotencyKeyHeader,
   listQuery,
+  liveEvent,
   myTasks,
   notificationPage,
   notificationResource,
   operatorResource,
   operatorSummary,
   operatorUpsert,
+  pageQuery,
   pathId,
   preferHeader,
   problemSchema,
@@ -53,8 +57,11 @@ const COMPONENTS: z.ZodType[] = [
   claimResource,
   claimRejection,
   claimRequestBody,
+  claimNextRequestBody,
+  claimHistoryPage,
   claimablePage,
   myTasks,
+  liveEvent,
   notificationResource,
   notificationPage,
   departmentUpsert,
@@ -118,48 +125,85 @@ const preferenceApplied = z.object({
   'Preference-Applied': z.string().optional().meta({ description: '`wait=N` when the request waited and was answered with the outcome' }),
 });
 
+/** Rule codes of an explicit claim (the rest belong to releases and claim-next). */
+const CLAIM_CODES = REJECTION_CODES.filter((code) => !['not_assignee', 'task_not_releasable', 'no_claimable_task'].includes(code));
+
+/**
+ * A claim request (claim, release, claim-next): the same headers, answers and error statuses; a
+ * claim-next request has no path id, hence no 404.
+ */
+function claimRequestRoute(route: { path: string; operationId: string; summary: string; description: string; body?: z.ZodType }): RouteConfig {
+  const ofTask = route.path.includes('{id}');
+  return {
+    method: 'post',
+    path: route.path,
+    operationId: route.operationId,
+    tags: ['claims'],
+    summary: route.summary,
+    description:
+      `${route.description} With \`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) the request is held until it is decided and answered with the outcome. ` +
+      '`callback_url` (integration and admin tokens) receives a signed webhook once it is decided.',
+    security: [{ [BEARER]: [] }],
+    request: {
+      ...(ofTask ? { params: idParams('id') } : {}),
+      headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional(), Prefer: preferHeader.optional() }).extend(acceptLanguage.shape),
+      body: jsonBody(route.body ?? claimRequestBody, false),
+    },
+    responses: {
+      200: json(claimResource, 'Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch).', preferenceApplied),
+      202: json(
+        claimResource,
+        'Accepted and queued: poll or long-poll the claim at `Location`.',
+        z.object({ Location: z.string().meta({ description: '/api/claims/{claim_id}' }) }).extend(retryAfter.shape),
+      ),
+      400: {
+        description: 'Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`).',
+        content: { 'application/problem+json': { schema: z.union([claimRejection, problemSchema]) } },
+        headers: preferenceApplied,
+      },
+      ...problems(...API_PROBLEMS, 403, 413, 415, 422),
+      ...(ofTask ? { 404: problem(404, '`task_not_found`: no task with this id at submission.') } : {}),
+      503: problem(
+        503,
+        '`claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds.',
+      ),
+    },
+  };
+}
+
 /** The /api operations of SPEC §4. */
 function apiRoutes(): RouteConfig[] {
   const security = [{ [BEARER]: [] }];
   return [
-    {
-      method: 'post',
+    claimRequestRoute({
       path: '/api/workorder-tasks/{id}/claim/',
       operationId: 'claimTask',
-      tags: ['claims'],
       summary: 'Claim a task',
       description:
         'Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. ' +
-        `With \`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) the request is held until the claim is decided and answered with the outcome. ` +
         'Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). ' +
-        '`callback_url` (integration and admin tokens) receives a signed webhook once the claim is decided. ' +
-        `Rule rejections (400) carry a \`code\`: ${REJECTION_CODES.map((code) => `\`${code}\``).join(', ')}.`,
-      security,
-      request: {
-        params: idParams('id'),
-        headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional(), Prefer: preferHeader.optional() }).extend(acceptLanguage.shape),
-        body: jsonBody(claimRequestBody, false),
-      },
-      responses: {
-        200: json(claimResource, 'The claim succeeded in time (`Prefer: wait`), or was answered terminally (inline dispatch).', preferenceApplied),
-        202: json(
-          claimResource,
-          'Accepted and queued: poll or long-poll the claim at `Location`.',
-          z.object({ Location: z.string().meta({ description: '/api/claims/{claim_id}' }) }).extend(retryAfter.shape),
-        ),
-        400: {
-          description: 'The claim was rejected by a claim rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`).',
-          content: { 'application/problem+json': { schema: z.union([claimRejection, problemSchema]) } },
-          headers: preferenceApplied,
-        },
-        ...problems(...API_PROBLEMS, 403, 413, 415, 422),
-        404: problem(404, '`task_not_found`: no task with this id at submission.'),
-        503: problem(
-          503,
-          '`claim_failed`: the claim could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds.',
-        ),
-      },
-    },
+        `Rule rejections (400) carry a \`code\`: ${CLAIM_CODES.map((code) => `\`${code}\``).join(', ')}.`,
+    }),
+    claimRequestRoute({
+      path: '/api/workorder-tasks/{id}/release/',
+      operationId: 'releaseTask',
+      summary: 'Give a claimed task back',
+      description:
+        'Stores a claim request with `action: "release"`, queued to the task\'s partition and decided in acceptance order with the task\'s claims: ' +
+        'a claim accepted after it sees the task free. On success the task is unassigned and the operator gets one `task_released` notification. ' +
+        'Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `not_assignee`, `task_not_releasable`.',
+    }),
+    claimRequestRoute({
+      path: '/api/workorder-tasks/claim-next/',
+      operationId: 'claimNext',
+      summary: 'Have the worker pick a task',
+      description:
+        'Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the oldest claimable task of its departments ' +
+        '(only `department_id` if given; for an integration token only its departments) that no earlier queued claim is waiting for. ' +
+        'Two claim-next requests never get the same task. A `department_id` not of the operator (or of the integration token) is 400 `validation_error`. ' +
+        'Rule rejections (400) carry a `code`: `operator_inactive`, `capacity_reached`, `no_claimable_task`.',
+      body: claimNextRequestBody,
+    }),
     {
       method: 'get',
       path: '/api/claims/{claim_id}',
@@ -209,6 +253,39 @@ function apiRoutes(): RouteConfig[] {
       security,
       request: { query: actingOperatorQuery },
       responses: { 200: json(myTasks, 'Active tasks and the limit.'), ...problems(...API_PROBLEMS, 400, 403) },
+    },
+    {
+      method: 'get',
+      path: '/api/workorder-tasks/{id}/claims/',
+      operationId: 'getTaskHistory',
+      tags: ['tasks'],
+      summary: "A task's claim and release requests",
+      description:
+        'Oldest first. Admin tokens and integration tokens of the task\'s department see all of them (outside its departments the task is 404 for an integration token); ' +
+        'an operator token sees only its own.',
+      security,
+      request: { params: idParams('id'), query: pageQuery, headers: acceptLanguage },
+      responses: {
+        200: json(claimHistoryPage, 'One page of the task\'s requests, oldest first.'),
+        ...problems(...API_PROBLEMS, 400, 403),
+        404: problem(404, '`task_not_found`: no such task, or, for an integration token, a task outside its departments.'),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/events',
+      operationId: 'subscribeEvents',
+      tags: ['events'],
+      summary: 'Live events (Server-Sent Events)',
+      description:
+        'Held open. `event: task.claimed` and `event: task.released` for tasks of the caller\'s departments (admin: all); `event: claim.decided` (the claim resource, English) ' +
+        'for the caller\'s own requests (an operator token: its operator\'s; integration and admin tokens: those the token submitted). Each event has an `id`; ' +
+        'a comment line comes at least every 25 s. Within one stream a task\'s events come in decision order. Events are not replayed after a reconnect: list again.',
+      security,
+      responses: {
+        200: { description: 'A stream of events; each `data:` line is the JSON of one `LiveEvent`\'s `data`.', content: { 'text/event-stream': { schema: liveEvent } } },
+        ...problems(...API_PROBLEMS, 403),
+      },
     },
     {
       method: 'get',
@@ -410,6 +487,7 @@ export function makeOpenApiDocument(): OpenApiDocument {
       { name: 'claims', description: 'Claim a task and follow the claim to its outcome.' },
       { name: 'tasks', description: 'Claimable and assigned tasks.' },
       { name: 'notifications', description: 'What the operator was told.' },
+      { name: 'events', description: 'Claims and releases as they are decided (Server-Sent Events).' },
       { name: 'admin', description: 'Idempotent upserts for syncing from other systems (admin tokens).' },
       { name: 'operations', description: 'No token needed.' },
     ],

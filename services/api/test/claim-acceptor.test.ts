@@ -2,7 +2,9 @@ import type { claimsRepo, Db } from '@taskclaim/shared';
 import { makeClaimAcceptor } from '../src/claims/claim-acceptor';
 
 const claim = (taskId: number): claimsRepo.NewClaim => ({
+  action: 'claim',
   task_id: taskId,
+  department_ids: null,
   operator_id: 1,
   token_id: 1,
   notes: '',

@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import {
+  claimPartitions,
   claimQueueName,
   WEBHOOK_QUEUE_NAME,
   makeClaimDecisionMetrics,
@@ -27,7 +28,7 @@ export interface ClaimWorkerProcess {
   close(): Promise<void>;
 }
 
-/** One BullMQ worker per partition queue, each with concurrency 1; the queues' global concurrency 1 spans processes. */
+/** One BullMQ worker per partition queue (the claim-next one included), each with concurrency 1; the queues' global concurrency 1 spans processes. */
 export async function startClaimWorkers(config: Config, logger: Logger): Promise<ClaimWorkerProcess> {
   const db = makeDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
   // A single Redis, or a Redis Cluster when REDIS_CLUSTER_NODES is set (each partition on its own hash tag).
@@ -56,7 +57,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
 
   const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
   const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, draining: (partitions) => queues.draining(partitions) });
-  const workers = Array.from({ length: config.CLAIM_PARTITIONS }, (_, partition) => {
+  const workers = claimPartitions(config.CLAIM_PARTITIONS).map((partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
       prefix: queuePrefix(config.QUEUE_PREFIX, partition, connection.isCluster),

@@ -12,7 +12,7 @@ export async function failClaim(db: Knex, claimId: number, reason: string): Prom
   return db.transaction(async (trx) => {
     const claim = await claims.markClaimFailed(trx, claimId, reason);
     if (!claim) return undefined;
-    const task = await tasks.findTaskView(trx, claim.task_id);
+    const task = claim.task_id === null ? undefined : await tasks.findTaskView(trx, claim.task_id);
     return { claim, task, webhook: await recordClaimEvent(trx, claim, task) };
   });
 }

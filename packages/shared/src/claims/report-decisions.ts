@@ -44,7 +44,7 @@ export function makeReportDecisions(deps: ReportDecisionsDeps) {
     await publishClaimsDecided(
       deps.publisher,
       deps.prefix,
-      claims.map(({ claim, task }) => ({ claim, task })),
+      claims.map(({ claim, task, username }) => ({ claim, task, username })),
     ).catch((error: Error) =>
       deps.logger.warn('could not publish decided claims; waiters will read them at their timeout', { claimIds: claims.map((c) => c.claim.id), error: error.message }),
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CLAIM_STATUSES } from '../db/repositories/claims.repository';
+import { CLAIM_ACTIONS, CLAIM_STATUSES } from '../db/repositories/claims.repository';
 import { REJECTION_CODES } from '../domain/decide-claim';
-import { id, problemSchema, storable, unicodeMax } from './common';
+import { id, pagedResponse, problemSchema, storable, unicodeMax } from './common';
 import { operatorSummary, taskResource } from './tasks';
 
 export const claimRequestBody = z
@@ -14,10 +14,17 @@ export const claimRequestBody = z
   .meta({ id: 'ClaimRequest' });
 export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 
+export const claimNextRequestBody = claimRequestBody
+  .extend({ department_id: id.optional().meta({ description: 'pick only from this department (one of the operator’s)' }) })
+  .strict()
+  .meta({ id: 'ClaimNextRequest' });
+export type ClaimNextRequestBody = z.infer<typeof claimNextRequestBody>;
+
 export const claimResource = z
   .object({
     claim_id: z.number().int(),
-    task_id: z.number().int(),
+    action: z.enum(CLAIM_ACTIONS),
+    task_id: z.number().int().nullable().meta({ description: 'null for a `claim_next` request until it is decided (and when it got no task)' }),
     operator_id: z.number().int(),
     status: z.enum(CLAIM_STATUSES),
     code: z.string().nullable(),
@@ -31,6 +38,12 @@ export const claimResource = z
   })
   .meta({ id: 'Claim', description: '`assigned_operator` and `task` (the task as it is now) are shown once the claim is decided.' });
 export type ClaimResource = z.infer<typeof claimResource>;
+
+export const claimHistoryPage = pagedResponse(claimResource).meta({
+  id: 'ClaimHistoryPage',
+  description: "A task's claim and release requests, oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token.",
+});
+export type ClaimHistoryPage = z.infer<typeof claimHistoryPage>;
 
 /** A claim decided against a rule of SPEC §3: a 400 problem that carries the claim. */
 export const claimRejection = problemSchema

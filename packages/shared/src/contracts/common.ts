@@ -35,6 +35,9 @@ export const paginationQuery = z
 /** `?page=&page_size=` of the lists, and `operator_id` for integration and admin tokens; other parameters are ignored. */
 export const listQuery = paginationQuery.extend({ operator_id: pathId.pipe(id).optional() }).strip();
 
+/** `?page=&page_size=` of a list that acts for no operator (a task's history); other parameters are ignored. */
+export const pageQuery = paginationQuery.strip();
+
 /** `?operator_id=` (integration and admin tokens); other parameters are ignored. */
 export const actingOperatorQuery = z.object({ operator_id: pathId.optional() }).strip();
 

@@ -5,3 +5,4 @@ export * from './notifications';
 export * from './admin';
 export * from './operations';
 export * from './webhooks';
+export * from './events';

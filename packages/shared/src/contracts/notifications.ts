@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NOTIFICATION_TYPES } from '../db/repositories/notifications.repository';
 import { pagedResponse } from './common';
 
 export const notificationResource = z
   .object({
     id: z.number().int(),
-    type: z.literal('task_assigned'),
+    type: z.enum(NOTIFICATION_TYPES),
     title: z.string(),
     content: z.string(),
     priority: z.string(),

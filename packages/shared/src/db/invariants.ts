@@ -20,19 +20,26 @@ export async function checkInvariants(
   db: Knex,
   options: { defaultLimit: number; firstComeFirstServed?: boolean },
 ): Promise<InvariantReport[]> {
-  const winners = `SELECT task_id, operator_id, id FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed`;
+  const winners = `SELECT task_id, operator_id, id FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed AND action <> 'release'`;
+  // Order-free: per task and operator, winning claims minus succeeded releases is 1 while the operator holds it, else 0.
+  const holdings = `SELECT task_id, operator_id,
+      count(*) FILTER (WHERE action <> 'release') - count(*) FILTER (WHERE action = 'release') AS holds
+    FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed GROUP BY task_id, operator_id`;
   const reports = [
     check(
-      'at most one winner per task',
-      db.raw(`SELECT task_id, count(*)::int AS winners FROM (${winners}) w GROUP BY task_id HAVING count(*) > 1`).then((r) => r.rows),
+      'at most one holder per task: a task is won again only after a release, and released only by its holder',
+      db
+        .raw(`SELECT task_id, json_object_agg(operator_id, holds) AS holds FROM (${holdings}) h GROUP BY task_id HAVING sum(holds) > 1 OR bool_or(holds NOT IN (0, 1))`)
+        .then((r) => r.rows),
     ),
     check(
-      "a winning claim matches the task's assigned operator",
+      'a task is held by the operator whose winning claim it has not released, a released one by nobody',
       db
         .raw(
-          `SELECT w.id AS claim_id, w.task_id, w.operator_id, t.assigned_operator_id
-           FROM (${winners}) w JOIN work_order_tasks t ON t.id = w.task_id
-           WHERE t.assigned_operator_id IS DISTINCT FROM w.operator_id`,
+          `SELECT h.task_id, h.holder, t.assigned_operator_id
+           FROM (SELECT task_id, max(operator_id) FILTER (WHERE holds = 1) AS holder FROM (${holdings}) h GROUP BY task_id) h
+           JOIN work_order_tasks t ON t.id = h.task_id
+           WHERE t.assigned_operator_id IS DISTINCT FROM h.holder`,
         )
         .then((r) => r.rows),
     ),
@@ -52,13 +59,14 @@ export async function checkInvariants(
       db('claim_requests').whereIn('status', ['queued', 'processing']).select('id', 'task_id', 'status', 'submitted_at').limit(10),
     ),
     check(
-      'exactly one notification per winning claim, none for others',
+      'exactly one notification per winning claim (task_assigned) and per succeeded release (task_released), none for others',
       db
         .raw(
-          `SELECT c.id AS claim_id, c.status, c.already_claimed, count(n.id)::int AS notifications
+          `SELECT c.id AS claim_id, c.action, c.status, c.already_claimed, count(n.id)::int AS notifications
            FROM claim_requests c LEFT JOIN notifications n ON n.claim_id = c.id
            GROUP BY c.id
-           HAVING count(n.id) <> CASE WHEN c.status = 'succeeded' AND NOT c.already_claimed THEN 1 ELSE 0 END`,
+           HAVING count(n.id) <> CASE WHEN c.status = 'succeeded' AND NOT c.already_claimed THEN 1 ELSE 0 END
+             OR bool_or(n.type <> CASE WHEN c.action = 'release' THEN 'task_released' ELSE 'task_assigned' END)`,
         )
         .then((r) => r.rows),
     ),
@@ -66,13 +74,14 @@ export async function checkInvariants(
   if (options.firstComeFirstServed) {
     reports.push(
       check(
-        'first come, first served: the winner of a contended task is its first claim',
+        'first come, first served: the winner of a contended task (never released) is its first claim',
         db
           .raw(
             `SELECT w.task_id, w.id AS winner, first.id AS first_claim
              FROM (${winners}) w
              JOIN LATERAL (SELECT id, status, code FROM claim_requests c WHERE c.task_id = w.task_id ORDER BY id LIMIT 1) first ON true
-             WHERE first.id <> w.id AND first.code = 'already_claimed'`,
+             WHERE first.id <> w.id AND first.code = 'already_claimed'
+               AND NOT EXISTS (SELECT 1 FROM claim_requests r WHERE r.task_id = w.task_id AND r.action = 'release' AND r.status = 'succeeded')`,
           )
           .then((r) => r.rows),
       ),

@@ -19,6 +19,11 @@ export const REJECTION_CODES = [
   'not_in_department',
   'already_claimed',
   'capacity_reached',
+  // releases (decide-release.ts)
+  'not_assignee',
+  'task_not_releasable',
+  // claim-next (decide-claim-next.ts)
+  'no_claimable_task',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -43,7 +48,7 @@ export type ClaimDecision =
   | { outcome: 'succeeded'; alreadyClaimed: boolean }
   | { outcome: 'rejected'; code: RejectionCode; params: ClaimParams };
 
-const reject = (code: RejectionCode, params: ClaimParams = {}): ClaimDecision => ({ outcome: 'rejected', code, params });
+export const reject = (code: RejectionCode, params: ClaimParams = {}): ClaimDecision => ({ outcome: 'rejected', code, params });
 
 const STATUS_REJECTIONS: Partial<Record<TaskStatus, RejectionCode>> = {
   draft: 'task_draft',
@@ -51,9 +56,18 @@ const STATUS_REJECTIONS: Partial<Record<TaskStatus, RejectionCode>> = {
   cancelled: 'task_cancelled',
 };
 
+/** Rule 0, shared by every action: a deactivated operator does nothing. */
+export const inactiveRejection = (operator: { username: string; active: boolean }): ClaimDecision | undefined =>
+  operator.active ? undefined : reject('operator_inactive', { username: operator.username });
+
+/** Rule 7, shared with claim-next: no more active tasks than the limit. */
+export const capacityRejection = (facts: { activeTaskCount: number; limit: number }): ClaimDecision | undefined =>
+  facts.activeTaskCount >= facts.limit ? reject('capacity_reached', { active_count: facts.activeTaskCount, limit: facts.limit }) : undefined;
+
 export function decideClaim(facts: ClaimFacts): ClaimDecision {
   const { operator, task } = facts;
-  if (!operator.active) return reject('operator_inactive', { username: operator.username });
+  const inactive = inactiveRejection(operator);
+  if (inactive) return inactive;
   if (!task) return reject('task_not_found', { task_id: facts.taskId });
   const statusRejection = STATUS_REJECTIONS[task.status];
   if (statusRejection) return reject(statusRejection, { task_id: task.id });
@@ -63,8 +77,5 @@ export function decideClaim(facts: ClaimFacts): ClaimDecision {
   }
   if (task.assignedOperator?.id === operator.id) return { outcome: 'succeeded', alreadyClaimed: true };
   if (task.assignedOperator) return reject('already_claimed', { username: task.assignedOperator.username });
-  if (facts.activeTaskCount >= facts.limit) {
-    return reject('capacity_reached', { active_count: facts.activeTaskCount, limit: facts.limit });
-  }
-  return { outcome: 'succeeded', alreadyClaimed: false };
+  return capacityRejection(facts) ?? { outcome: 'succeeded', alreadyClaimed: false };
 }

@@ -41,6 +41,23 @@ const MESSAGES = {
     en: 'You already have {active_count} active tasks and the limit is {limit}; finish one before claiming another.',
     zh: '您当前有 {active_count} 个进行中的任务，已达到上限 {limit} 个，请先完成部分任务后再认领',
   },
+  not_assignee: {
+    en: 'This task is assigned to {username}, not to you, so you cannot release it.',
+    zh: '该任务由 {username} 认领，您无法释放',
+  },
+  /** not_assignee of a task nobody holds */
+  not_assignee_unassigned: {
+    en: 'This task is not assigned to anyone, so there is nothing to release.',
+    zh: '该任务尚未被认领，无需释放',
+  },
+  task_not_releasable: {
+    en: 'Work on this task has started or it is closed, so it can no longer be released.',
+    zh: '该任务已开始或已关闭，无法释放',
+  },
+  no_claimable_task: {
+    en: 'There is no task left to claim in your departments right now.',
+    zh: '您所在的部门目前没有可认领的任务',
+  },
   claim_succeeded: {
     en: 'Task claimed successfully.',
     zh: '任务认领成功',
@@ -52,6 +69,14 @@ const MESSAGES = {
   claim_queued: {
     en: 'The claim is queued and will be decided shortly.',
     zh: '认领请求已排队，稍后给出结果',
+  },
+  release_succeeded: {
+    en: 'Task released.',
+    zh: '任务已释放',
+  },
+  release_queued: {
+    en: 'The release is queued and will be decided shortly.',
+    zh: '释放请求已排队，稍后给出结果',
   },
   claim_failed: {
     // Final: a replay of this request's Idempotency-Key answers this same failed claim, so only a new key submits again.
@@ -65,6 +90,14 @@ const MESSAGES = {
   notification_content: {
     en: 'You have claimed task "{work_content}". Work order: {order_number}.',
     zh: '您已成功认领任务 "{work_content}"。施工单：{order_number}',
+  },
+  release_notification_title: {
+    en: 'Task released: {work_content}',
+    zh: '任务已释放：{work_content}',
+  },
+  release_notification_content: {
+    en: 'You have released task "{work_content}". Work order: {order_number}.',
+    zh: '您已释放任务 "{work_content}"。施工单：{order_number}',
   },
   notification_notes: {
     en: ' Notes: {notes}',

@@ -9,11 +9,13 @@ import type { RedisClient } from './redis';
 export interface DecidedClaim {
   claim: ClaimRow;
   task?: TaskView;
+  /** the claim's operator, for the live events (the task may show someone else by the end of the transaction) */
+  username?: string;
 }
 
 /**
  * Deciding processes publish the claims they decided; API processes wake the requests waiting on
- * them (`Prefer: wait`) with the decided rows. A missed message only delays a waiter until its
+ * them (`Prefer: wait`) with the decided rows, and feed their live event streams (GET /api/events). A missed message only delays a waiter until its
  * timeout, when it reads the row. Plain (not sharded) pub/sub: a Redis Cluster broadcasts it to
  * every node, so a subscriber connected to any node hears a publish made on any other.
  */
@@ -38,7 +40,7 @@ export function parseClaimsDecided(message: string): DecidedClaim[] {
     if (typeof entry?.claim?.id !== 'number') return [];
     const claim = { ...entry.claim, submitted_at: toDate(entry.claim.submitted_at) as Date, completed_at: toDate(entry.claim.completed_at) };
     const task = entry.task && { ...entry.task, created_at: toDate(entry.task.created_at) as Date, updated_at: toDate(entry.task.updated_at) as Date };
-    return [{ claim, task }];
+    return [{ claim, task, username: entry.username }];
   });
 }
 
@@ -52,6 +54,8 @@ export interface ClaimWait {
 
 export interface ClaimWaiters {
   waitFor(claimId: number, timeoutMs: number): ClaimWait;
+  /** hears every published batch of decisions, in the order they arrive (the live event streams); returns the unsubscribe */
+  onDecided(listener: (decided: DecidedClaim[]) => void): () => void;
   /** requests waiting right now */
   count(): number;
   close(): Promise<void>;
@@ -70,11 +74,14 @@ const RECENT_FOR_MS = 10_000;
 export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, now: () => number = Date.now): Promise<ClaimWaiters> {
   const waiters = new Map<number, Set<(decided: DecidedClaim | undefined) => void>>();
   const recent = new Map<number, { decided: DecidedClaim; at: number }>();
+  const listeners = new Set<(decided: DecidedClaim[]) => void>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
     const at = now();
-    for (const decided of parseClaimsDecided(message)) {
+    const batch = parseClaimsDecided(message);
+    for (const listener of listeners) listener(batch);
+    for (const decided of batch) {
       recent.set(decided.claim.id, { decided, at });
       for (const wake of waiters.get(decided.claim.id) ?? []) wake(decided);
     }
@@ -103,6 +110,10 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, 
         set.add(finish);
       });
       return { decided, cancel: () => finish(undefined) };
+    },
+    onDecided(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     count() {
       let total = 0;

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import { queuePrefix } from './queue-naming';
+import { CLAIM_NEXT_PARTITION, queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
 /**
@@ -12,10 +12,10 @@ export interface ClaimJobData {
   claimIds: number[];
 }
 
-/** A stored claim to hand to its partition's queue. */
+/** A stored claim to hand to its partition's queue; a claim-next request has no task yet (null). */
 export interface QueuedClaim {
   claimId: number;
-  taskId: number;
+  taskId: number | null;
 }
 
 /** FNV-1a over the decimal id: stable across processes and languages, and spreads consecutive ids. */
@@ -28,7 +28,14 @@ export function partitionOf(taskId: number, partitions: number): number {
   return hash % partitions;
 }
 
-export const claimQueueName = (partition: number): string => `claims-${partition}`;
+/** The partition a stored request waits in: its task's, or, for a claim-next request, CLAIM_NEXT_PARTITION. */
+export const partitionOfRequest = (taskId: number | null, partitions: number): number =>
+  taskId === null ? CLAIM_NEXT_PARTITION : partitionOf(taskId, partitions);
+
+/** Every partition a worker drains: the task partitions, then the claim-next one. */
+export const claimPartitions = (partitions: number): number[] => [...Array.from({ length: partitions }, (_, partition) => partition), CLAIM_NEXT_PARTITION];
+
+export const claimQueueName = (partition: number): string => (partition === CLAIM_NEXT_PARTITION ? 'claims-next' : `claims-${partition}`);
 
 /** BullMQ refuses integer-like custom ids (they would clash with its own), hence the prefix. */
 export const claimJobId = (claimId: number): string => `claim-${claimId}`;
@@ -63,6 +70,7 @@ export function claimJobOptions(attempts: number): JobsOptions {
 }
 
 export interface ClaimQueues {
+  /** the task partitions' queues, then the claim-next queue */
   readonly queues: readonly Queue<ClaimJobData>[];
   /**
    * Wakes the partitions of these claims, one job per partition — unless a wake-up of the partition
@@ -80,29 +88,31 @@ export interface ClaimQueues {
 /** `prefix` is QUEUE_PREFIX; on a Redis Cluster connection each partition gets its own hash-tagged prefix (queue-naming.ts). */
 export function makeClaimQueues(options: { connection: RedisClient; prefix: string; partitions: number; attempts: number }): ClaimQueues {
   const cluster = options.connection.isCluster;
-  const queues = Array.from(
-    { length: options.partitions },
-    (_, partition) =>
+  const byPartition = new Map(
+    claimPartitions(options.partitions).map((partition) => [
+      partition,
       new Queue<ClaimJobData>(claimQueueName(partition), { connection: options.connection, prefix: queuePrefix(options.prefix, partition, cluster) }),
+    ]),
   );
+  const queues = [...byPartition.values()];
   const jobOptions = claimJobOptions(options.attempts);
   const wakeKey = (partition: number) => wakeMarkerKey(options.prefix, partition, cluster);
   return {
     queues,
     async enqueue(claims, { force = false } = {}) {
-      const byPartition = new Map<number, number[]>();
+      const claimIdsByPartition = new Map<number, number[]>();
       for (const claim of claims) {
-        const partition = partitionOf(claim.taskId, options.partitions);
-        const claimIds = byPartition.get(partition);
+        const partition = partitionOfRequest(claim.taskId, options.partitions);
+        const claimIds = claimIdsByPartition.get(partition);
         if (claimIds) claimIds.push(claim.claimId);
-        else byPartition.set(partition, [claim.claimId]);
+        else claimIdsByPartition.set(partition, [claim.claimId]);
       }
       await Promise.all(
-        [...byPartition].map(async ([partition, claimIds]) => {
+        [...claimIdsByPartition].map(async ([partition, claimIds]) => {
           // The marker expires, so one left by a process that died before adding its job heals by itself.
           if (!force && (await options.connection.set(wakeKey(partition), '1', 'PX', WAKE_MARKER_MS, 'NX')) === null) return;
           // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op.
-          await queues[partition].add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) });
+          await (byPartition.get(partition) as Queue<ClaimJobData>).add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) });
         }),
       );
     },

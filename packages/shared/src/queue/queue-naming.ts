@@ -9,5 +9,12 @@
  * Braces inside QUEUE_PREFIX are dropped there, since they would end the hash tag early.
  */
 export function queuePrefix(prefix: string, queue: number | 'webhooks', cluster: boolean): string {
-  return cluster ? `{${prefix.replace(/[{}]/g, '')}-${queue}}` : prefix;
+  return cluster ? `{${prefix.replace(/[{}]/g, '')}-${queue === CLAIM_NEXT_PARTITION ? 'next' : queue}}` : prefix;
 }
+
+/**
+ * The partition of claim-next requests: they have no task to hash until decided, so they wait in a
+ * partition of their own, whose queue (`claims-next`) has global concurrency 1 like every partition:
+ * claim-next requests are decided one batch at a time, in acceptance order.
+ */
+export const CLAIM_NEXT_PARTITION = -1;

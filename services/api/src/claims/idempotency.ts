@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { ClaimRow } from '@taskclaim/shared';
+import type { ClaimAction, ClaimRow } from '@taskclaim/shared';
 
-/** What makes two submissions "the same request": the task and the body as the server understood it. */
-export function requestFingerprint(request: { task_id: number; operator_id: number; notes: string; callback_url: string | null }): string {
+/**
+ * What makes two submissions "the same request": the action, the task and the body as the server
+ * understood it (for claim-next, the departments it may pick from). A claim's fingerprint leaves the
+ * action out, so the keys of claims stored before there were other actions still replay.
+ */
+export function requestFingerprint(request: {
+  action: ClaimAction;
+  task_id: number | null;
+  department_ids: number[] | null;
+  operator_id: number;
+  notes: string;
+  callback_url: string | null;
+}): string {
+  const fields = [request.task_id, request.operator_id, request.notes, request.callback_url];
   return createHash('sha256')
-    .update(JSON.stringify([request.task_id, request.operator_id, request.notes, request.callback_url]))
+    .update(JSON.stringify(request.action === 'claim' ? fields : [...fields, request.action, request.department_ids]))
     .digest('hex');
 }
 

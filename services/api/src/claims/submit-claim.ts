@@ -1,10 +1,15 @@
-import { claimsRepo, isInScope, partitionOf, scopeDepartments, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, isInScope, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
 
 export interface ClaimSubmission {
+  /** a claim request of any action goes the same way: stored, queued to its partition, waited for */
+  action: ClaimAction;
   caller: TokenRow;
-  taskId: number;
+  /** null for claim-next: the worker picks the task */
+  taskId: number | null;
+  /** claim-next only: the departments it may pick from (null: all of the operator's) */
+  departmentIds: number[] | null;
   operatorId: number;
   notes: string;
   callbackUrl: string | null;
@@ -46,7 +51,7 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
 }
 
 /**
- * A claim request, from a parsed and authenticated submission to its answer: the scope and callback
+ * A claim request (a claim or a release), from a parsed and authenticated submission to its answer: the scope and callback
  * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it
  * in the same transaction),
  * Idempotency-Key replays, and waiting for the decision up to `waitMs`.
@@ -57,7 +62,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     if (caller.kind === 'operator') return { kind: 'callback_not_allowed' };
     if (!callbackHostAllowed(caller, callbackUrl)) return { kind: 'callback_host_not_allowed' };
   }
-  if (scopeDepartments(caller)) {
+  if (submission.taskId !== null && scopeDepartments(caller)) {
     const task = await deps.reads.taskView(submission.taskId);
     if (task && !isInScope(caller, task.assigned_department_id)) {
       return { kind: 'forbidden', detail: `Task ${task.id} is not in a department of this integration token.` };
@@ -65,7 +70,14 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   }
   const dispatch = deps.config.CLAIM_DISPATCH;
   if (dispatch === 'queue' && deps.redis.status !== 'ready') return { kind: 'store_unavailable' };
-  const request = { task_id: submission.taskId, operator_id: submission.operatorId, notes: submission.notes, callback_url: callbackUrl };
+  const request = {
+    action: submission.action,
+    task_id: submission.taskId,
+    department_ids: submission.departmentIds,
+    operator_id: submission.operatorId,
+    notes: submission.notes,
+    callback_url: callbackUrl,
+  };
   const fingerprint = submission.idempotencyKey ? requestFingerprint(request) : null;
   const accepted = dispatch === 'queue' && submission.waitMs === 0;
 
@@ -75,18 +87,19 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     request_id: submission.requestId,
     idempotency_key: submission.idempotencyKey,
     request_fingerprint: fingerprint,
-    partition: partitionOf(submission.taskId, deps.config.CLAIM_PARTITIONS),
+    partition: partitionOfRequest(submission.taskId, deps.config.CLAIM_PARTITIONS),
   });
   if (!result.stored) {
     // The task is gone or the key was used: only a replay (even of a claim made before the task was deleted) is answered.
+    // A claim-next request has no task to be gone, so only its key can have been used.
     const original = submission.idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, submission.idempotencyKey) : undefined;
-    if (!original) return { kind: 'task_not_found', taskId: submission.taskId };
+    if (!original) return { kind: 'task_not_found', taskId: submission.taskId as number };
     if (!isSameRequest(original, fingerprint as string)) return { kind: 'idempotency_conflict', claimId: original.id };
     return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
   const claim = result.row;
   deps.recentClaims.remember(claim);
-  deps.logger.info('claim accepted', { claimId: claim.id, taskId: claim.task_id, requestId: claim.request_id, dispatch });
+  deps.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };

@@ -31,6 +31,20 @@ export async function resolveActingOperator(db: Db, caller: Caller, requested: n
   return requested;
 }
 
+/**
+ * The departments a claim-next request may pick from (null: all of the operator's): the given
+ * `department_id`, which must be one of the operator's and, for an integration token, one of its
+ * own; else an integration token's departments.
+ */
+export async function claimNextDepartments(db: Db, caller: Caller, operatorId: number, departmentId: number | undefined): Promise<number[] | null> {
+  const scope = scopeDepartments(caller);
+  if (departmentId === undefined) return scope ? [...scope] : null;
+  const outside = (why: string) => validationProblem(`department_id ${departmentId} is ${why}.`, [{ path: 'body.department_id', message: why }]);
+  if (!(await operatorsRepo.departmentIdsOf(db, operatorId)).includes(departmentId)) throw outside(`not a department of operator ${operatorId}`);
+  if (scope && !scope.includes(departmentId)) throw outside('not a department of this integration token');
+  return [departmentId];
+}
+
 /** The departments whose tasks the request may see for that operator: theirs, within the caller's scope. */
 export async function visibleDepartments(db: Db, caller: Caller, operatorId: number): Promise<number[]> {
   const departments = await operatorsRepo.departmentIdsOf(db, operatorId);

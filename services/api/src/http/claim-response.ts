@@ -19,7 +19,7 @@ export interface ClaimResponseOptions {
 export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
   const terminal = claimsRepo.isTerminal(claim.status);
-  const task = terminal ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
+  const task = terminal && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const resource = presentClaim(claim, options.language, task);
   if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {

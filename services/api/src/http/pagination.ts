@@ -7,6 +7,9 @@ export interface PageRequest {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** `?page=&page_size=` as parsed, with the defaults filled in. */
+export const pageRequestOf = (query: { page?: number; page_size?: number }): PageRequest => ({ page: query.page ?? 1, pageSize: query.page_size ?? DEFAULT_PAGE_SIZE });
+
 export const pageWindow = ({ page, pageSize }: PageRequest) => ({ offset: (page - 1) * pageSize, limit: pageSize });
 
 /**

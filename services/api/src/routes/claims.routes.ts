@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { claimRequestBody, pathId, presentDelivery, webhooksRepo, type ClaimRow } from '@taskclaim/shared';
+import { claimNextRequestBody, claimRequestBody, pathId, presentDelivery, webhooksRepo, type ClaimAction, type ClaimNextRequestBody, type ClaimRow } from '@taskclaim/shared';
 import { submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
-import { resolveActingOperator } from '../http/acting-operator';
+import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { sendClaim, sendSubmitOutcome, type ClaimResponseOptions } from '../http/claim-response';
 import { parseIdempotencyKey } from '../http/idempotency-key';
@@ -23,6 +23,9 @@ function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefin
   return claim;
 }
 
+/** The departments a claim-next request may pick from (null for a claim or release, or for all of the operator's). */
+type DepartmentsOf = (caller: Caller, operatorId: number, body: ClaimNextRequestBody) => Promise<number[] | null>;
+
 /** A wait ends early when its client goes away. */
 const cancelOnClose = (res: Response) => (cancel: () => void) => res.once('close', cancel);
 
@@ -30,16 +33,23 @@ export function claimsRouter(deps: ApiDeps): Router {
   const router = Router();
   const responseOptions = (req: Request, waitSeconds: number): ClaimResponseOptions => ({ language: languageOf(req), waitSeconds, loadTaskView: deps.reads.taskView });
 
-  router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), async (req, res) => {
-    const taskId = parseInput(pathId, req.params.id, 'path');
+  /**
+   * Claims, releases and claim-next requests are submitted the same way; they differ in their body
+   * and in what they target: the path's task, or (claim-next, no path id) the departments to pick from.
+   */
+  const submitRoute = (action: ClaimAction, schema: typeof claimRequestBody | typeof claimNextRequestBody, departmentsOf: DepartmentsOf) => async (req: Request, res: Response) => {
+    const taskId = req.params.id === undefined ? null : parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
-    const body = parseInput(claimRequestBody, req.body ?? {}, 'body');
+    const body: ClaimNextRequestBody = parseInput(schema, req.body ?? {}, 'body');
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     const caller = callerOf(res);
+    const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
     const outcome = await submitClaim(deps, {
+      action,
       caller,
       taskId,
-      operatorId: await resolveActingOperator(deps.db, caller, body.operator_id, 'body'),
+      departmentIds: await departmentsOf(caller, operatorId, body),
+      operatorId,
       notes: body.notes ?? '',
       callbackUrl: body.callback_url ?? null,
       idempotencyKey,
@@ -48,7 +58,16 @@ export function claimsRouter(deps: ApiDeps): Router {
       onCancel: cancelOnClose(res),
     });
     await sendSubmitOutcome(res, outcome, responseOptions(req, prefer.waitSeconds));
-  });
+  };
+  // A claim or a release targets the path's task.
+  const ofTheTask: DepartmentsOf = async () => null;
+  router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('claim', claimRequestBody, ofTheTask));
+  router.post('/workorder-tasks/:id/release/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('release', claimRequestBody, ofTheTask));
+  router.post(
+    '/workorder-tasks/claim-next/',
+    jsonBody(CLAIM_BODY_LIMIT),
+    submitRoute('claim_next', claimNextRequestBody, (caller, operatorId, body) => claimNextDepartments(deps.db, caller, operatorId, body.department_id)),
+  );
 
   router.get('/claims/:id', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');

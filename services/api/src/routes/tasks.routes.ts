@@ -1,15 +1,23 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, isInScope, listQuery, pathId, presentTask, scopeDepartments, tasksRepo, operatorsRepo } from '@taskclaim/shared';
+import { actingOperatorQuery, claimsRepo, isInScope, listQuery, pageQuery, pathId, presentClaim, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
-import { callerOf } from '../http/auth';
-import { DEFAULT_PAGE_SIZE, pageEnvelope, pageWindow } from '../http/pagination';
+import { callerOf, type Caller } from '../http/auth';
+import { languageOf } from '../http/language';
+import { pageEnvelope, pageRequestOf, pageWindow } from '../http/pagination';
 import { HttpProblem } from '../http/problem';
 import { parseInput } from '../http/validate';
 
 export function parseListQuery(req: Request) {
   const query = parseInput(listQuery, req.query, 'query');
-  return { page: query.page ?? 1, pageSize: query.page_size ?? DEFAULT_PAGE_SIZE, operatorId: query.operator_id };
+  return { ...pageRequestOf(query), operatorId: query.operator_id };
+}
+
+/** Outside an integration's departments a task does not exist for it. */
+async function findVisibleTask(deps: ApiDeps, caller: Caller, taskId: number): Promise<TaskView> {
+  const task = await tasksRepo.findTaskView(deps.db, taskId);
+  if (!task || !isInScope(caller, task.assigned_department_id)) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+  return task;
 }
 
 export function tasksRouter(deps: ApiDeps): Router {
@@ -42,10 +50,19 @@ export function tasksRouter(deps: ApiDeps): Router {
 
   router.get('/workorder-tasks/:id/', async (req, res) => {
     const taskId = parseInput(pathId, req.params.id, 'path');
-    const task = await tasksRepo.findTaskView(deps.db, taskId);
-    // Outside an integration's departments a task does not exist for it.
-    if (!task || !isInScope(callerOf(res), task.assigned_department_id)) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
-    res.json(presentTask(task));
+    res.json(presentTask(await findVisibleTask(deps, callerOf(res), taskId)));
+  });
+
+  // The task's history: admins and integrations (of its department) see every request, an operator its own.
+  router.get('/workorder-tasks/:id/claims/', async (req, res) => {
+    const taskId = parseInput(pathId, req.params.id, 'path');
+    const page = pageRequestOf(parseInput(pageQuery, req.query, 'query'));
+    const caller = callerOf(res);
+    const task = await findVisibleTask(deps, caller, taskId);
+    const operatorId = caller.kind === 'operator' ? (caller.operator_id as number) : undefined;
+    const { count, results } = await claimsRepo.pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId);
+    const language = languageOf(req);
+    res.json(pageEnvelope(req, page, count, results.map((claim) => presentClaim(claim, language, task))));
   });
 
   return router;

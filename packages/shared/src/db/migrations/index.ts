@@ -4,6 +4,7 @@ import * as idempotencyKeys from './002_idempotency_keys';
 import * as webhookOutbox from './003_webhook_outbox';
 import * as claimPartition from './004_claim_partition';
 import * as webhookTokenDue from './005_webhook_token_due';
+import * as claimActions from './007_claim_actions';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '003_webhook_outbox': webhookOutbox,
   '004_claim_partition': claimPartition,
   '005_webhook_token_due': webhookTokenDue,
+  '007_claim_actions': claimActions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,16 +1,23 @@
 import type { Knex } from 'knex';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
-import { partitionOf } from '../../queue/claim-queues';
+import { partitionOfRequest } from '../../queue/claim-queues';
 
 export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+/** What a claim request asks for (SPEC §4): claim a given task, release one, or have the worker pick one. */
+export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release'] as const;
+export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
 
 export interface ClaimRow {
   id: number;
-  task_id: number;
+  action: ClaimAction;
+  /** null for a claim-next request until it is decided (and when it got no task) */
+  task_id: number | null;
   operator_id: number;
   token_id: number | null;
+  /** claim-next only: the departments it may pick from (null: all of the operator's) */
+  department_ids: number[] | null;
   status: ClaimStatus;
   code: string | null;
   params: ClaimParams;
@@ -27,7 +34,9 @@ export interface ClaimRow {
 }
 
 export interface NewClaim {
-  task_id: number;
+  action: ClaimAction;
+  task_id: number | null;
+  department_ids: number[] | null;
   operator_id: number;
   token_id: number;
   notes: string;
@@ -41,7 +50,7 @@ export interface NewClaim {
 export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
 
 /** Namespace of the advisory locks that order the claims of one task (the second key is the task id). */
-const ACCEPT_LOCK_NAMESPACE = 7_301;
+export const ACCEPT_LOCK_NAMESPACE = 7_301;
 
 /** What became of one claim given to insertClaims: stored, or not (its task does not exist, or its Idempotency-Key was used). */
 export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
@@ -52,10 +61,11 @@ export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
  * the advisory locks of their tasks (in task order, until commit), so the claims of one task become
  * visible in id order: a worker deciding claim N of a task always sees every earlier claim of that
  * task, which is what makes first come, first served exact across API processes. Each input gets
- * its id before the insert, so the stored rows are matched to their inputs by id.
+ * its id before the insert, so the stored rows are matched to their inputs by id. A claim-next
+ * request has no task to lock or to check.
  */
 export async function insertClaims(trx: Knex.Transaction, newClaims: NewClaim[]): Promise<InsertResult[]> {
-  const taskIds = [...new Set(newClaims.map((claim) => claim.task_id))].sort((a, b) => a - b);
+  const taskIds = [...new Set(newClaims.flatMap((claim) => claim.task_id ?? []))].sort((a, b) => a - b);
   await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
     ACCEPT_LOCK_NAMESPACE,
     taskIds,
@@ -63,11 +73,11 @@ export async function insertClaims(trx: Knex.Transaction, newClaims: NewClaim[])
   const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
   const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
   const { rows }: { rows: ClaimRow[] } = await trx.raw(
-    `INSERT INTO claim_requests (id, task_id, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
-     SELECT i.id, i.task_id, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
-     FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, task_id bigint, operator_id bigint, token_id int, notes text, callback_url text,
+    `INSERT INTO claim_requests (id, action, task_id, department_ids, operator_id, token_id, notes, callback_url, request_id, idempotency_key, request_fingerprint, partition)
+     SELECT i.id, i.action, i.task_id, i.department_ids, i.operator_id, i.token_id, i.notes, i.callback_url, i.request_id, i.idempotency_key, i.request_fingerprint, i.partition
+     FROM jsonb_to_recordset(?::jsonb) AS i(id bigint, action text, task_id bigint, department_ids bigint[], operator_id bigint, token_id int, notes text, callback_url text,
        request_id text, idempotency_key text, request_fingerprint text, partition int)
-     WHERE EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
+     WHERE i.task_id IS NULL OR EXISTS (SELECT 1 FROM work_order_tasks t WHERE t.id = i.task_id)
      ORDER BY i.id
      ON CONFLICT (token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
@@ -93,13 +103,33 @@ export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | u
   return db<ClaimRow>('claim_requests').where({ id: claimId }).first();
 }
 
+/** A task's claim requests in accept order, one page of them; `operatorId`: only that operator's. */
+export async function pageClaimsOfTask(
+  db: Knex,
+  taskId: number,
+  page: { offset: number; limit: number },
+  operatorId?: number,
+): Promise<{ count: number; results: ClaimRow[] }> {
+  const ofTask = () => {
+    const query = db<ClaimRow>('claim_requests').where({ task_id: taskId });
+    return operatorId === undefined ? query : query.where({ operator_id: operatorId });
+  };
+  const [{ count }] = await ofTask().count({ count: '*' });
+  const results = await ofTask().orderBy('id').offset(page.offset).limit(page.limit);
+  return { count: Number(count), results };
+}
+
 /**
- * Every queued claim of these tasks, locked in accept order (inline dispatch decides them with the
- * claims it just stored: the transaction holds the tasks' accept locks, so no other claim of them
- * is on its way).
+ * Every queued claim of these tasks, and these claims (claim-next requests just stored), locked in
+ * accept order (inline dispatch decides them with the claims it just stored: the transaction holds
+ * the tasks' accept locks, so no other claim of them is on its way).
  */
-export async function lockQueuedClaimsOfTasks(trx: Knex.Transaction, taskIds: number[]): Promise<ClaimRow[]> {
-  return trx<ClaimRow>('claim_requests').whereIn('task_id', taskIds).where({ status: 'queued' }).orderBy('id').forUpdate();
+export async function lockQueuedClaimsOfTasks(trx: Knex.Transaction, taskIds: number[], claimIds: number[] = []): Promise<ClaimRow[]> {
+  return trx<ClaimRow>('claim_requests')
+    .where({ status: 'queued' })
+    .where((query) => query.whereIn('task_id', taskIds).orWhereIn('id', claimIds))
+    .orderBy('id')
+    .forUpdate();
 }
 
 /**
@@ -122,14 +152,22 @@ export async function lockQueuedClaims(trx: Knex.Transaction, claimIds: number[]
   return trx<ClaimRow>('claim_requests').whereIn('id', claimIds).where({ status: 'queued' }).orderBy('id').forUpdate();
 }
 
+/** One claim's outcome; `taskId`, the task a claim-next request got. */
+export interface Decision {
+  claimId: number;
+  decision: ClaimDecision;
+  taskId?: number;
+}
+
 /**
  * Writes the outcomes of one transaction's claims in one statement; completed_at is when each was
  * decided, not when the batch began. Returns the decided rows, by id.
  */
-export async function recordDecisions(trx: Knex.Transaction, decisions: { claimId: number; decision: ClaimDecision }[]): Promise<Map<number, ClaimRow>> {
+export async function recordDecisions(trx: Knex.Transaction, decisions: Decision[]): Promise<Map<number, ClaimRow>> {
   if (decisions.length === 0) return new Map();
-  const rows = decisions.map(({ claimId, decision }) => ({
+  const rows = decisions.map(({ claimId, decision, taskId }) => ({
     id: claimId,
+    task_id: taskId ?? null,
     status: decision.outcome,
     code: decision.outcome === 'rejected' ? decision.code : null,
     params: decision.outcome === 'rejected' ? decision.params : {},
@@ -138,8 +176,8 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: { claimI
   const { rows: decided }: { rows: ClaimRow[] } = await trx.raw(
     `UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
-         attempts = c.attempts + 1, completed_at = clock_timestamp()
-     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status text, code text, params jsonb, already_claimed boolean)
+         task_id = coalesce(v.task_id, c.task_id), attempts = c.attempts + 1, completed_at = clock_timestamp()
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, status text, code text, params jsonb, already_claimed boolean)
      WHERE c.id = v.id
      RETURNING c.*`,
     [JSON.stringify(rows)],
@@ -165,12 +203,12 @@ export async function findQueuedClaimsOlderThan(db: Knex, ageMs: number, limit: 
     .limit(limit);
 }
 
-/** Queued claims whose partition is not the one their task maps to under `partitions` get that one. */
+/** Queued claims whose partition is not the one their task maps to under `partitions` get that one (claim-next requests keep theirs). */
 export async function repartitionQueuedClaims(db: Knex, claims: Pick<ClaimRow, 'id' | 'task_id' | 'partition'>[], partitions: number): Promise<void> {
-  const moved = claims.filter((claim) => claim.partition !== partitionOf(claim.task_id, partitions));
+  const moved = claims.filter((claim) => claim.partition !== partitionOfRequest(claim.task_id, partitions));
   if (moved.length === 0) return;
   await db.raw(
     `UPDATE claim_requests AS c SET partition = v.partition FROM unnest(?::bigint[], ?::int[]) AS v(id, partition) WHERE c.id = v.id AND c.status = 'queued'`,
-    [moved.map((claim) => claim.id), moved.map((claim) => partitionOf(claim.task_id, partitions))],
+    [moved.map((claim) => claim.id), moved.map((claim) => partitionOfRequest(claim.task_id, partitions))],
   );
 }

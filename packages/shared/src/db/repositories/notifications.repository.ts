@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 
+/** A successful claim notifies its operator of the assignment, a successful release of the release. */
+export const NOTIFICATION_TYPES = ['task_assigned', 'task_released'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
 export interface NotificationRow {
   id: number;
   operator_id: number;
-  type: 'task_assigned';
+  type: NotificationType;
   params: { work_content: string; order_number: string; notes: string };
   priority: string;
   task_id: number | null;
@@ -13,7 +17,8 @@ export interface NotificationRow {
   read_at: Date | null;
 }
 
-export interface TaskAssignedNotification {
+export interface NewNotification {
+  type: NotificationType;
   operatorId: number;
   claimId: number;
   taskId: number;
@@ -21,12 +26,12 @@ export interface TaskAssignedNotification {
   params: NotificationRow['params'];
 }
 
-export async function insertTaskAssigned(trx: Knex.Transaction, notifications: TaskAssignedNotification[]): Promise<void> {
+export async function insertNotifications(trx: Knex.Transaction, notifications: NewNotification[]): Promise<void> {
   if (notifications.length === 0) return;
   await trx('notifications').insert(
     notifications.map((n) => ({
       operator_id: n.operatorId,
-      type: 'task_assigned',
+      type: n.type,
       params: n.params,
       task_id: n.taskId,
       work_order_id: n.workOrderId,

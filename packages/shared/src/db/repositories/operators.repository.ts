@@ -37,6 +37,17 @@ export async function departmentIdsOf(db: Knex, operatorId: number): Promise<num
   return (await db('operator_departments').where({ operator_id: operatorId }).orderBy('department_id').pluck('department_id')).map(Number);
 }
 
+/** Each operator's departments, in one statement (an operator in none is missing). */
+export async function departmentIdsOfOperators(db: Knex, operatorIds: number[]): Promise<Map<number, number[]>> {
+  const rows: { operator_id: number; department_id: number }[] = await db('operator_departments')
+    .whereIn('operator_id', operatorIds)
+    .orderBy('department_id')
+    .select('operator_id', 'department_id');
+  const byOperator = new Map<number, number[]>();
+  for (const row of rows) byOperator.set(Number(row.operator_id), [...(byOperator.get(Number(row.operator_id)) ?? []), Number(row.department_id)]);
+  return byOperator;
+}
+
 /** Which (operator, department) pairs are memberships, as `${operatorId}:${departmentId}` keys. */
 export async function memberships(db: Knex, operatorIds: number[], departmentIds: number[]): Promise<Set<string>> {
   if (operatorIds.length === 0 || departmentIds.length === 0) return new Set();

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/decide-claim';
+import { ACCEPT_LOCK_NAMESPACE } from './claims.repository';
 
 export interface TaskRow {
   id: number;
@@ -60,14 +61,15 @@ export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): P
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** task id → its new assignee, in one statement; returns each task's new updated_at. */
-export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number>): Promise<Map<number, Date>> {
+/** task id → its new assignee (null: none), in one statement; returns each task's new updated_at. */
+export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number | null>): Promise<Map<number, Date>> {
   if (assignments.size === 0) return new Map();
   const { rows }: { rows: { id: number; updated_at: Date }[] } = await trx.raw(
     `UPDATE work_order_tasks AS t SET assigned_operator_id = v.operator_id, updated_at = now()
      FROM unnest(?::bigint[], ?::bigint[]) AS v(id, operator_id) WHERE t.id = v.id
      RETURNING t.id, t.updated_at`,
-    [[...assignments.keys()], [...assignments.values()]],
+    // pg sends a null element as SQL NULL; knex's binding types know no null array elements
+    [[...assignments.keys()], [...assignments.values()] as number[]],
   );
   return new Map(rows.map((row) => [row.id, row.updated_at]));
 }
@@ -92,11 +94,52 @@ export async function listActiveTasks(db: Knex, operatorId: number, departmentId
   return departmentIds ? query.whereIn('t.assigned_department_id', departmentIds) : query;
 }
 
-function claimableQuery(db: Knex, departmentIds: number[]) {
-  return db('work_order_tasks as t')
-    .whereIn('t.assigned_department_id', departmentIds)
-    .where('t.status', 'pending')
-    .whereNull('t.assigned_operator_id');
+/** Claimable (SPEC §4): pending and unassigned, of one of these departments; `t` is the task. */
+const whereClaimable = (query: Knex.QueryBuilder, departmentIds: number[]) =>
+  query.whereIn('t.assigned_department_id', departmentIds).where('t.status', 'pending').whereNull('t.assigned_operator_id');
+
+const claimableQuery = (db: Knex, departmentIds: number[]) => whereClaimable(db('work_order_tasks as t'), departmentIds);
+
+/** Whether a claim request of this task accepted before `claimId` is still waiting to be decided. */
+async function hasEarlierQueuedClaim(trx: Knex.Transaction, taskId: number, claimId: number): Promise<boolean> {
+  return Boolean(await trx('claim_requests').where({ task_id: taskId, status: 'queued' }).where('id', '<', claimId).first('id'));
+}
+
+/**
+ * The task claim-next request `claimId` gets, locked: the oldest claimable task of `departmentIds`
+ * (not in `taken`) that no claim accepted before it is waiting for — so it never takes a task over an
+ * earlier explicit claim. SKIP LOCKED passes over tasks another transaction is deciding or picking,
+ * so two claim-next requests never get the same task and this never waits on a row.
+ *
+ * A claim of the task with a smaller id may still be in an API's insert, not yet visible: ids are
+ * drawn under the task's accept lock (insertClaims), so taking that lock waits such an insert out,
+ * and the check is made again on what is committed then. Only tried (an insert holds it for
+ * milliseconds): a task whose lock is busy is passed over, so no lock is ever awaited here.
+ */
+export async function pickClaimableTask(
+  trx: Knex.Transaction,
+  request: { claimId: number; departmentIds: number[]; taken: number[] },
+): Promise<TaskView | undefined> {
+  if (request.departmentIds.length === 0) return undefined;
+  const passed = [...request.taken];
+  for (;;) {
+    const candidate: TaskView | undefined = await whereClaimable(taskViewQuery(trx), request.departmentIds)
+      .whereNotIn('t.id', passed)
+      .whereNotExists(
+        trx('claim_requests as c').whereRaw('c.task_id = t.id').where('c.status', 'queued').where('c.id', '<', request.claimId),
+      )
+      .orderBy([{ column: 't.created_at' }, { column: 't.id' }])
+      .first()
+      .forUpdate('t')
+      .skipLocked();
+    if (!candidate) return undefined;
+    const { rows }: { rows: { locked: boolean }[] } = await trx.raw(`SELECT pg_try_advisory_xact_lock(?, (?::bigint % 2147483647)::int) AS locked`, [
+      ACCEPT_LOCK_NAMESPACE,
+      candidate.id,
+    ]);
+    if (rows[0].locked && !(await hasEarlierQueuedClaim(trx, candidate.id, request.claimId))) return candidate;
+    passed.push(candidate.id);
+  }
 }
 
 export async function pageClaimableTasks(

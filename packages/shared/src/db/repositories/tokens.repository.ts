@@ -42,6 +42,18 @@ export async function findActiveTokensByHash(db: Knex, tokenHashes: string[]): P
   return new Map(rows.map((row) => [row.token_hash, row]));
 }
 
+/** Which of these tokens are still active: not revoked, and for operator tokens, of an active operator. */
+export async function findActiveTokenIds(db: Knex, tokenIds: number[]): Promise<Set<number>> {
+  if (tokenIds.length === 0) return new Set();
+  const ids: number[] = await db('api_tokens as k')
+    .leftJoin('operators as o', 'o.id', 'k.operator_id')
+    .whereIn('k.id', tokenIds)
+    .whereNull('k.revoked_at')
+    .where((query) => query.whereNot('k.kind', 'operator').orWhere('o.active', true))
+    .pluck('k.id');
+  return new Set(ids.map(Number));
+}
+
 export async function createToken(db: Knex, token: NewToken): Promise<{ row: TokenRow; token: string }> {
   const value = newSecret('tc_');
   const [row]: TokenRow[] = await db('api_tokens')
