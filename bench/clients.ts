@@ -14,7 +14,9 @@ export type ClientKind = (typeof CLIENTS)[number];
 
 /** One claim as its client saw it. Outcomes are what the client was told, never read from the database. */
 export interface ClientRecord {
+  /** for a claim-next, the task it got (0 while it has none) */
   taskId: number;
+  next?: boolean;
   operatorId: number;
   sentAt: number;
   /** the POST's (last) answer */
@@ -39,6 +41,8 @@ const RETRY_FOR_MS = 60_000;
 
 interface ClaimAnswer {
   status?: string;
+  /** a claim-next's task, once decided */
+  task_id?: number | null;
   code?: string;
   claim_id?: number;
   already_claimed?: boolean;
@@ -95,13 +99,19 @@ export interface ClientOptions {
   keyPrefix?: string;
 }
 
+/** A claim-next's record names the task it got (none until decided, or when it got none). */
+function learnTask(record: ClientRecord, claim: Pick<Claim, 'next'>, body: ClaimAnswer): void {
+  if (claim.next) record.taskId = body.task_id ?? 0;
+}
+
 /** The POST of claim `index`; the record says whether its outcome is known already. */
 export async function postClaim(client: RoundRobinClient, claim: Claim, index: number, options: ClientOptions, counters: ClientCounters): Promise<ClientRecord> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.tokens.get(claim.operatorId)}` };
   if (options.kind === 'wait') headers.prefer = WAIT;
   if (options.keyPrefix) headers['idempotency-key'] = `${options.keyPrefix}-${index}`;
-  const record: ClientRecord = { taskId: claim.taskId, operatorId: claim.operatorId, sentAt: wallNow(), postStatus: 'pending' };
-  const response = await withRetries(counters, 'POST', () => client.request('POST', `/api/workorder-tasks/${claim.taskId}/claim/`, headers, '{"notes":"shift start"}'));
+  const record: ClientRecord = { taskId: claim.next ? 0 : claim.taskId, next: claim.next, operatorId: claim.operatorId, sentAt: wallNow(), postStatus: 'pending' };
+  const path = claim.next ? '/api/workorder-tasks/claim-next/' : `/api/workorder-tasks/${claim.taskId}/claim/`;
+  const response = await withRetries(counters, 'POST', () => client.request('POST', path, headers, '{"notes":"shift start"}'));
   record.answeredAt = wallNow();
   if ('error' in response) {
     record.postStatus = record.outcome = response.error;
@@ -111,6 +121,7 @@ export async function postClaim(client: RoundRobinClient, claim: Claim, index: n
   record.postStatus = String(response.status);
   const body = parse(response.body);
   record.claimId = body.claim_id;
+  learnTask(record, claim, body);
   const outcome = outcomeOf(response.status, body);
   if (outcome !== undefined) {
     record.outcome = outcome;
@@ -140,6 +151,7 @@ export async function learnOutcome(client: RoundRobinClient, record: ClientRecor
     const outcome = outcomeOf(response.status, body);
     if (outcome !== undefined) {
       record.outcome = outcome;
+      learnTask(record, record, body);
       break;
     }
     counters.repolls += 1;

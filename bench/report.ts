@@ -75,6 +75,28 @@ function targetTable(report: BenchReport): string[] {
   return out;
 }
 
+/** Issue 13's question: how many lost races claim-next saves at shift start. */
+function claimNextTable(report: BenchReport): string[] {
+  const variants = report.runs.filter((run) => run.scenario === 'shift-start-next');
+  if (!variants.length) return [];
+  const lostShare = (run: RunResult) => ((run.outcomes.already_claimed ?? 0) / run.claims) * 100;
+  const out = [
+    '**Claim-next at shift start** (the same burst; in `shift-start-next` every other operator presses "Claim next" instead of claiming the task it aimed at)',
+    '',
+    '| server, client | shift-start: claims/s, `already_claimed` | shift-start-next: claims/s, `already_claimed` | shift-start-next: the other outcomes |',
+    '|---|---|---|---|',
+  ];
+  for (const run of variants) {
+    const plain = report.runs.find((r) => r.scenario === 'shift-start' && r.mode === run.mode && r.client === run.client);
+    const next = `${counts(Object.fromEntries(Object.entries(run.outcomes).filter(([key]) => key !== 'already_claimed')))}`;
+    out.push(
+      `| ${runLabel(run)} | ${plain ? `${fixed(plain.claimsPerSecond)}, ${fixed(lostShare(plain), 1)} %` : '—'} | ${fixed(run.claimsPerSecond)}, ${fixed(lostShare(run), 1)} % | ${next} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
 export function markdownReport(report: BenchReport): string {
   const { machine, options } = report;
   const out: string[] = [];
@@ -110,6 +132,8 @@ export function markdownReport(report: BenchReport): string {
     out.push('¹ waiting room: the POSTs went in with the queues paused; end-to-end counts from resuming the queues, claims/s too.');
     out.push('');
   }
+
+  out.push(...claimNextTable(report));
 
   out.push('**Outcomes (as the clients were told) and HTTP statuses**');
   out.push('');

@@ -1,7 +1,7 @@
 import type { RoundRobinClient } from './http';
 import { runWithInflight } from './http';
 
-export const SCENARIOS = ['uniform', 'shift-start', 'capacity-storm', 'waiting-room'] as const;
+export const SCENARIOS = ['uniform', 'shift-start', 'shift-start-next', 'capacity-storm', 'waiting-room'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {
@@ -60,6 +60,8 @@ export interface Task {
 export interface Claim {
   taskId: number;
   operatorId: number;
+  /** POST claim-next instead (the worker picks the task); taskId is then only where the operator would have aimed */
+  next?: boolean;
 }
 
 export interface Plan {
@@ -124,19 +126,23 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         claims,
       };
     }
-    case 'shift-start': {
+    case 'shift-start':
+    case 'shift-start-next': {
       const { operators, tasks } = shopFloor(sizes);
       const byDepartment = operatorsByDepartment(operators);
       const hot = tasks.slice(0, sizes.hotTasks);
       const cold = tasks.slice(sizes.hotTasks);
       const everyNth = Math.round(1 / sizes.hotShare);
+      const withNext = scenario === 'shift-start-next';
       const claims = Array.from({ length: sizes.claims }, (_, i) => {
         const task = i % everyNth === 0 ? hot[pick(hot.length)] : cold[pick(cold.length)];
-        return { taskId: task.id, operatorId: colleagueOf(task, byDepartment).id };
+        const operatorId = colleagueOf(task, byDepartment).id;
+        // the same burst; in the -next variant every other operator presses "Claim next" instead
+        return withNext && operatorId % 2 === 1 ? { taskId: task.id, operatorId, next: true } : { taskId: task.id, operatorId };
       });
       return {
         ...base,
-        description: `as uniform, but ${Math.round(sizes.hotShare * 100)}% of the claims on ${sizes.hotTasks} hot tasks`,
+        description: `as uniform, but ${Math.round(sizes.hotShare * 100)}% of the claims on ${sizes.hotTasks} hot tasks${withNext ? '; half the operators (odd ids) use claim-next' : ''}`,
         operators,
         tasks,
         claims,

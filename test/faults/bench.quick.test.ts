@@ -40,7 +40,7 @@ describe('npm run bench -- --quick', () => {
     expect(report.runs.map(label).sort()).toEqual(
       ['capacity-storm', 'shift-start', 'uniform']
         .flatMap((scenario) => ['inline', 'queue/async', 'queue/wait', 'seed-sync'].map((server) => `${scenario}/${server}`))
-        .concat('waiting-room/queue/async')
+        .concat(['shift-start-next/inline', 'shift-start-next/queue/async', 'shift-start-next/queue/wait', 'waiting-room/queue/async'])
         .sort(),
     );
     for (const run of report.runs) {
