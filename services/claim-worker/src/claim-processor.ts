@@ -76,12 +76,7 @@ export function makePartitionDrainer(drain: (partitions: number[]) => Promise<bo
  * Rule rejections are outcomes, never errors.
  */
 export function makeClaimProcessor(deps: ClaimProcessorDeps) {
-  const delay = deps.config.FAULT_CLAIM_TX_DELAY_MS;
-  const applyDeps = {
-    db: deps.db,
-    defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS,
-    afterLocks: delay ? () => new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined,
-  };
+  const applyDeps = { db: deps.db, defaultMaxActiveTasks: deps.config.MAX_ACTIVE_TASKS };
 
   /** One transaction, then (after commit) its report. */
   const decide = async (scope: ApplyScope): Promise<boolean> => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   checkInvariants,
   dropDatabase,
@@ -25,6 +26,23 @@ export interface BurstPlan {
   tasks: number;
   hotTasks: number;
   concurrency: number;
+}
+
+/** The faults fault-hooks.mjs injects into a process it is preloaded into. */
+export interface Faults {
+  /** the process SIGKILLs itself once the transaction storing its Nth claim commits, before the claims are enqueued */
+  killApiAfterStoredClaims?: number;
+  /** each claim transaction is held this long once it holds its locks */
+  claimTxDelayMs?: number;
+}
+
+/** The environment that preloads fault-hooks.mjs into a process (and, through npm, into the node it execs). */
+export function faultEnv(faults: Faults): NodeJS.ProcessEnv {
+  return {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${pathToFileURL(path.join(__dirname, 'fault-hooks.mjs')).href}`].filter(Boolean).join(' '),
+    ...(faults.killApiAfterStoredClaims === undefined ? {} : { FAULT_KILL_API_AFTER_STORED_CLAIMS: String(faults.killApiAfterStoredClaims) }),
+    ...(faults.claimTxDelayMs === undefined ? {} : { FAULT_CLAIM_TX_DELAY_MS: String(faults.claimTxDelayMs) }),
+  };
 }
 
 export const DEFAULT_BURST: BurstPlan = { claims: 2_000, operators: 200, departments: 10, tasks: 300, hotTasks: 10, concurrency: 48 };

@@ -24,8 +24,6 @@ export interface ApplyClaimResult {
 export interface ApplyClaimDeps {
   db: Knex;
   defaultMaxActiveTasks: number;
-  /** runs inside the transaction once every lock is held (the fault tests stretch it) */
-  afterLocks?: () => Promise<void>;
 }
 
 /**
@@ -70,7 +68,6 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   const departmentIds = [...new Set([...lockedTasks.values()].flatMap((task) => task.assigned_department_id ?? []))];
   const memberships = await operators.memberships(trx, operatorIds, departmentIds);
   const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
-  await deps.afterLocks?.();
 
   const assignees = new Map([...lockedTasks.values()].map((task) => [
     task.id,
