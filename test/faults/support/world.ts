@@ -216,7 +216,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
     async allTerminal(timeoutMs = 90_000): Promise<number> {
       const started = Date.now();
       await until(
-        async () => Number((await world.db()('claim_requests').whereIn('status', ['queued', 'processing']).count({ n: '*' }))[0].n) === 0,
+        async () => Number((await world.db()('claim_requests').where('status', 'queued').count({ n: '*' }))[0].n) === 0,
         'every claim to be decided',
         timeoutMs,
       );

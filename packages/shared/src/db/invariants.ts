@@ -49,7 +49,7 @@ export async function checkInvariants(
     ),
     check(
       'every accepted claim is terminal',
-      db('claim_requests').whereIn('status', ['queued', 'processing']).select('id', 'task_id', 'status', 'submitted_at').limit(10),
+      db('claim_requests').where('status', 'queued').select('id', 'task_id', 'status', 'submitted_at').limit(10),
     ),
     check(
       'exactly one notification per winning claim, none for others',

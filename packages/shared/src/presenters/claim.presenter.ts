@@ -8,7 +8,6 @@ import { presentTask } from './task.presenter';
 function messageKeyOf(claim: ClaimRow): MessageKey {
   switch (claim.status) {
     case 'queued':
-    case 'processing':
       return 'claim_queued';
     case 'succeeded':
       return claim.already_claimed ? 'claim_already_yours' : 'claim_succeeded';

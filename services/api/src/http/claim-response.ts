@@ -27,7 +27,6 @@ export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 
   }
   switch (as === 'accepted' ? 'queued' : claim.status) {
     case 'queued':
-    case 'processing':
       res.status(202).location(`/api/claims/${claim.id}`).setHeader('Retry-After', '1');
       res.json(resource);
       return;

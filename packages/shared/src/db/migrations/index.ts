@@ -4,6 +4,7 @@ import * as idempotencyKeys from './002_idempotency_keys';
 import * as webhookOutbox from './003_webhook_outbox';
 import * as claimPartition from './004_claim_partition';
 import * as webhookTokenDue from './005_webhook_token_due';
+import * as claimStatusWithoutProcessing from './006_claim_status_without_processing';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '003_webhook_outbox': webhookOutbox,
   '004_claim_partition': claimPartition,
   '005_webhook_token_due': webhookTokenDue,
+  '006_claim_status_without_processing': claimStatusWithoutProcessing,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import { partitionOf } from '../../queue/claim-queues';
 
-export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
+export const CLAIM_STATUSES = ['queued', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
 
