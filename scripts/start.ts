@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureDatabase, isEmptyDatabase, loadConfig, makeDb, migrateLatest, seedDemo, type DemoSeed } from '@taskclaim/shared';
+import { ensureDatabase, loadConfig, makeDb, migrateLatest } from '@taskclaim/shared';
+import { isEmptyDatabase, seedDemo, type DemoSeed } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
 
