@@ -73,15 +73,3 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return Object.freeze(result.data);
 }
-
-let cached: Config | undefined;
-
-export function loadConfig(): Config {
-  cached ??= parseConfig();
-  return cached;
-}
-
-/** Tests change the environment between cases; this drops the parsed copy. */
-export function resetConfig(): void {
-  cached = undefined;
-}

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { ensureDatabase, loadConfig, makeLogger, migrateLatest, runProcess, tokensRepo } from '@taskclaim/shared';
+import { ensureDatabase, makeLogger, migrateLatest, parseConfig, runProcess, tokensRepo } from '@taskclaim/shared';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 
 runProcess('api', async () => {
-  const config = loadConfig();
+  const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
   await ensureDatabase(config.DATABASE_URL);
   const deps = await makeApiDeps(config, logger);

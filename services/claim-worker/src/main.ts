@@ -1,8 +1,8 @@
-import { ensureDatabase, loadConfig, makeDb, makeLogger, migrateLatest, runProcess } from '@taskclaim/shared';
+import { ensureDatabase, makeDb, makeLogger, migrateLatest, parseConfig, runProcess } from '@taskclaim/shared';
 import { startClaimWorkers } from './worker';
 
 runProcess('claim worker', async () => {
-  const config = loadConfig();
+  const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'claim-worker' });
   await ensureDatabase(config.DATABASE_URL);
   const migrator = makeDb(config.DATABASE_URL, { max: 1 });

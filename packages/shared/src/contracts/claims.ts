@@ -12,7 +12,6 @@ export const claimRequestBody = z
   })
   .strict()
   .meta({ id: 'ClaimRequest' });
-export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 
 export const claimResource = z
   .object({

@@ -18,7 +18,7 @@ function messageKeyOf(claim: ClaimRow): MessageKey {
   }
 }
 
-export function claimDetail(claim: Pick<ClaimRow, 'status' | 'already_claimed' | 'code' | 'params'>, language: Language): string {
+function claimDetail(claim: Pick<ClaimRow, 'status' | 'already_claimed' | 'code' | 'params'>, language: Language): string {
   return renderMessage(messageKeyOf(claim as ClaimRow), claim.params as ClaimParams, language);
 }
 
