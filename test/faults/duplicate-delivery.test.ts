@@ -1,5 +1,5 @@
 import { reportFigures } from './support/report';
-import { until } from './support/services';
+import { until } from '../../harness/processes';
 import { LOCK_MS, expectInvariants, faultEnv, startWorld, type World } from './support/world';
 
 let world: World;

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { reportFigures } from './support/report';
-import { until } from './support/services';
+import { until } from '../../harness/processes';
 import { expectInvariants, faultEnv, startWorld, type World } from './support/world';
 
 /**

@@ -28,6 +28,5 @@ export * from './presenters/claim.presenter';
 export * from './presenters/notification.presenter';
 export * from './presenters/webhook.presenter';
 export * from './infrastructure-errors';
-export * from './db/invariants';
 export * from './metrics';
 export * from './process-lifecycle';

@@ -1,19 +1,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  checkInvariants,
-  dropDatabase,
-  ensureDatabase,
-  makeDb,
-  makeRedis,
-  partitionOf,
-  type Db,
-  type InvariantReport,
-} from '@taskclaim/shared';
+import { dropDatabase, ensureDatabase, makeDb, makeRedis, partitionOf, type Db } from '@taskclaim/shared';
+import { checkInvariants, type InvariantReport } from '../../../harness/invariants';
+import { freePort, spawnTs, until, type Process } from '../../../harness/processes';
+import { startPrivatePostgres, startPrivateRedis } from '../../../harness/services';
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from '../../support/databases';
 import { expectInvariants } from '../../support/invariants';
 import { ADMIN_TOKEN } from '../../support/test-env';
-import { freePort, spawnTs, startPrivatePostgres, startPrivateRedis, until, type Process } from './services';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const PARTITIONS = 16;

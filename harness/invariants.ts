@@ -13,7 +13,7 @@ const check = async (name: string, rows: Promise<unknown[]>): Promise<InvariantR
 };
 
 /**
- * SPEC §6, read from the database after a burst: used by the fault tests and the benchmark.
+ * SPEC §6, read from the database after a burst: used by the fault and multi-process tests and the benchmark.
  * `defaultLimit` is MAX_ACTIVE_TASKS; `firstComeFirstServed` only holds without infrastructure faults.
  */
 export async function checkInvariants(

@@ -2,9 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, spawnTs, until, type Process } from '../../support/processes';
+import { freePort, until } from './processes';
 
-/** A Redis of the test's own (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
+/** A Redis of its own for a fault test or a bench run (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
 export async function startPrivateRedis(): Promise<{ url: string; port: number; flushAll(): void; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -58,5 +58,3 @@ export async function startPrivatePostgres(): Promise<{ url: string; restart(): 
     },
   };
 }
-
-export { freePort, spawnTs, until, type Process };
