@@ -1,4 +1,5 @@
-import type { Db, InvariantReport } from '@taskclaim/shared';
+import type { Db } from '@taskclaim/shared';
+import type { InvariantReport } from '../harness/invariants';
 import type { ClientRecord } from './clients';
 
 const report = (name: string, violations: unknown[]): InvariantReport => ({ name, ok: violations.length === 0, violations: violations.slice(0, 10) });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { configSchema, dropDatabase, ensureDatabase, makeDb, migrateLatest, parseConfig } from '@taskclaim/shared';
-import { startPrivateRedis } from '../test/faults/support/services';
+import { startPrivateRedis } from '../harness/services';
 import { parseRedisInfo } from './meter';
 import { parseOptions } from './options';
 import { ROOT } from './processes';

@@ -140,13 +140,6 @@ export async function otherDatabaseBackends(monitor: pg.Client, database: string
   return rows.map((row: { pid: number }) => Number(row.pid));
 }
 
-export async function connectionHeadroom(monitor: pg.Client): Promise<number> {
-  const { rows } = await monitor.query(
-    `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - count(*)::int AS free FROM pg_stat_activity WHERE backend_type = 'client backend'`,
-  );
-  return Number(rows[0].free);
-}
-
 /** Parses `INFO <section>` into key → value. */
 export function parseRedisInfo(info: string): Record<string, string> {
   const values: Record<string, string> = {};

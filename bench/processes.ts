@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, until } from '../test/support/processes';
+import { freePort, until } from '../harness/processes';
 import type { ProbeSnapshot } from './probe';
 
 export const ROOT = path.resolve(__dirname, '..');

@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureDatabase, isEmptyDatabase, loadConfig, makeDb, migrateLatest, seedDemo, type DemoSeed } from '@taskclaim/shared';
+import { ensureDatabase, makeDb, migrateLatest, parseConfig } from '@taskclaim/shared';
+import { isEmptyDatabase, seedDemo, type DemoSeed } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
 
@@ -59,7 +60,7 @@ Then claim the same task as ${second.username} to see already_claimed.
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = parseConfig();
   await ensureDatabase(config.DATABASE_URL);
   const db = makeDb(config.DATABASE_URL, { max: 2 });
   let demo: DemoSeed | undefined;

@@ -1,12 +1,12 @@
 import { reportFigures } from './support/report';
-import { expectInvariants, startWorld, type World } from './support/world';
+import { expectInvariants, faultEnv, startWorld, type World } from './support/world';
 
 let world: World;
 afterAll(() => world?.close());
 
 test('the API killed between storing a claim and enqueueing it: the reconciler finishes the claim', async () => {
   world = await startWorld();
-  const dying = await world.startApi({ FAULT_KILL_API_AFTER_STORED_CLAIMS: '900' });
+  const dying = await world.startApi(faultEnv({ killApiAfterStoredClaims: 900 }));
   await world.startWorker();
   await world.startWorker();
   await world.seed();

@@ -1,6 +1,6 @@
 import { reportFigures } from './support/report';
-import { until } from './support/services';
-import { LOCK_MS, expectInvariants, startWorld, type World } from './support/world';
+import { until } from '../../harness/processes';
+import { LOCK_MS, expectInvariants, faultEnv, startWorld, type World } from './support/world';
 
 let world: World;
 afterAll(() => world?.close());
@@ -9,7 +9,7 @@ test('a job whose lock expires inside its transaction runs in a second worker at
   world = await startWorld();
   await world.startApi();
   // This worker holds every claim transaction longer than the lock lives and never renews it in time...
-  const slow = await world.startWorker({ FAULT_CLAIM_TX_DELAY_MS: String(3 * LOCK_MS) });
+  const slow = await world.startWorker(faultEnv({ claimTxDelayMs: 3 * LOCK_MS }));
   await world.seed({ claims: 200, operators: 40, departments: 4, tasks: 40, hotTasks: 4, concurrency: 16 });
   const burst = world.burst({ claims: 200, operators: 40, departments: 4, tasks: 40, hotTasks: 4, concurrency: 16 });
   await burst.reached(50);

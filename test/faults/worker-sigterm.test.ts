@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { reportFigures } from './support/report';
-import { until } from './support/services';
-import { expectInvariants, startWorld, type World } from './support/world';
+import { until } from '../../harness/processes';
+import { expectInvariants, faultEnv, startWorld, type World } from './support/world';
 
 /**
  * `docker stop`, like any process manager, sends SIGTERM to the command it started, and only to it:
@@ -51,7 +51,7 @@ test('SIGTERM to the `npm run start:worker` process: the worker finishes the cla
   await world.seed(plan);
 
   // Every claim transaction is held TX_DELAY_MS after its locks are taken, so SIGTERM lands inside one.
-  const npm = spawn('npm', ['run', 'start:worker'], { cwd: ROOT, env: { ...world.env, FAULT_CLAIM_TX_DELAY_MS: String(TX_DELAY_MS) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['run', 'start:worker'], { cwd: ROOT, env: { ...world.env, ...faultEnv({ claimTxDelayMs: TX_DELAY_MS }) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,7 +3,7 @@
  * PostgreSQL and one plain Redis: the races, fired at both APIs, keep their outcomes and every SPEC §6
  * invariant, because per-task serialization comes from BullMQ's global concurrency, which spans processes.
  */
-import { checkInvariants } from '@taskclaim/shared';
+import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { makeTestEnv, type SpawnedApi, type SpawnedWorker, type TestEnv } from '../support/test-env';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { makeHttp, type Http } from '../support/http';
-import { freePort, spawnTs, until } from '../support/processes';
+import { freePort, spawnTs, until } from '../../harness/processes';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
 /** `npm start` (scripts/start.ts) on an empty database: it seeds the demo and prints what to try it with. */

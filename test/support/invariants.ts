@@ -1,4 +1,4 @@
-import type { InvariantReport } from '@taskclaim/shared';
+import type { InvariantReport } from '../../harness/invariants';
 
 /** Fails with the offending rows when any SPEC §6 invariant (checkInvariants) does not hold. */
 export function expectInvariants(reports: InvariantReport[]): void {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { freePort, until } from './processes';
+import { freePort, until } from '../../harness/processes';
 
 const run = promisify(execFile);
 

@@ -23,7 +23,7 @@ import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
 import { makeFactories, type Factories } from './factories';
 import { makeHttp, type Http } from './http';
-import { freePort, spawnTs, until } from './processes';
+import { freePort, spawnTs, until } from '../../harness/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';

@@ -138,7 +138,7 @@ async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDep
 
 function record(entry: ClaimEntry, claim: Claim, lang: Lang): void {
   entry.claimId = claim.claim_id;
-  entry.state = claim.status === 'processing' ? 'queued' : claim.status;
+  entry.state = claim.status;
   entry.code = claim.code ?? undefined;
   entry.detail = claim.detail;
   entry.detailLang = lang;

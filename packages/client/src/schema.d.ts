@@ -452,7 +452,7 @@ export interface components {
             task_id: number | null;
             operator_id: number;
             /** @enum {string} */
-            status: "queued" | "processing" | "succeeded" | "rejected" | "failed";
+            status: "queued" | "succeeded" | "rejected" | "failed";
             code: string | null;
             detail: string;
             already_claimed: boolean;

@@ -62,10 +62,6 @@ export const configSchema = z.object({
   /** How long a worker's job lock lives without renewal: a killed worker's partition resumes after about this long. */
   CLAIM_LOCK_MS: positiveInt.min(1000).default(5_000),
   CLAIM_ATTEMPTS: positiveInt.max(100).default(12),
-  /** Test-only fault switch: the API kills itself right after storing its Nth claim, before enqueueing it. */
-  FAULT_KILL_API_AFTER_STORED_CLAIMS: positiveInt.optional(),
-  /** Test-only fault switch: the worker holds each claim transaction this long after taking its locks. */
-  FAULT_CLAIM_TX_DELAY_MS: positiveInt.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -85,16 +81,4 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return Object.freeze(result.data);
-}
-
-let cached: Config | undefined;
-
-export function loadConfig(): Config {
-  cached ??= parseConfig();
-  return cached;
-}
-
-/** Tests change the environment between cases; this drops the parsed copy. */
-export function resetConfig(): void {
-  cached = undefined;
 }

@@ -30,7 +30,5 @@ export * from './presenters/claim.presenter';
 export * from './presenters/notification.presenter';
 export * from './presenters/webhook.presenter';
 export * from './infrastructure-errors';
-export * from './db/demo-seed';
-export * from './db/invariants';
 export * from './metrics';
 export * from './process-lifecycle';

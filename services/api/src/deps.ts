@@ -50,15 +50,6 @@ export interface ApiDeps {
   close(): Promise<void>;
 }
 
-/** The test-only fault switch: the API dies between storing its Nth claim and enqueueing it. */
-function makeFaultSwitch(config: Config): () => void {
-  const killAfter = config.FAULT_KILL_API_AFTER_STORED_CLAIMS;
-  let stored = 0;
-  return () => {
-    if (killAfter !== undefined && ++stored >= killAfter) process.kill(process.pid, 'SIGKILL');
-  };
-}
-
 /**
  * Queue dispatch: a committed batch wakes its partitions at once; if Redis refuses, the rows are
  * accepted anyway and the reconciler enqueues them. Inline dispatch: the batch's claims (and any
@@ -76,10 +67,8 @@ function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDe
       afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
     };
   }
-  const faultSwitch = makeFaultSwitch(config);
   return {
     afterCommit: async (rows) => {
-      rows.forEach(faultSwitch);
       await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
         logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
       );

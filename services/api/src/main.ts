@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { loadConfig, makeLogger, prepareDatabase, runProcess, tokensRepo } from '@taskclaim/shared';
+import { makeLogger, parseConfig, prepareDatabase, runProcess, tokensRepo } from '@taskclaim/shared';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 
 runProcess('api', async () => {
-  const config = loadConfig();
+  const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
   await prepareDatabase(config.DATABASE_URL);
   const deps = await makeApiDeps(config, logger);

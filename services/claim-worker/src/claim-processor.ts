@@ -25,12 +25,7 @@ export interface ClaimStore {
 }
 
 export function makeClaimStore(config: Config, db: Db): ClaimStore {
-  const delay = config.FAULT_CLAIM_TX_DELAY_MS;
-  const applyDeps = {
-    db,
-    defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS,
-    afterLocks: delay ? () => new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined,
-  };
+  const applyDeps = { db, defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
   return {
     apply: (scope) => applyClaim(applyDeps, scope),
     fail: (claimId, reason) => failClaim(db, claimId, reason),

@@ -1,8 +1,8 @@
-import { loadConfig, makeLogger, prepareDatabase, runProcess } from '@taskclaim/shared';
+import { makeLogger, parseConfig, prepareDatabase, runProcess } from '@taskclaim/shared';
 import { startClaimWorkers } from './worker';
 
 runProcess('claim worker', async () => {
-  const config = loadConfig();
+  const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'claim-worker' });
   await prepareDatabase(config.DATABASE_URL);
 

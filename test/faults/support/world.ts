@@ -1,18 +1,12 @@
 import path from 'node:path';
-import {
-  checkInvariants,
-  dropDatabase,
-  ensureDatabase,
-  makeDb,
-  makeRedis,
-  partitionOf,
-  type Db,
-  type InvariantReport,
-} from '@taskclaim/shared';
+import { pathToFileURL } from 'node:url';
+import { dropDatabase, ensureDatabase, makeDb, makeRedis, partitionOf, type Db } from '@taskclaim/shared';
+import { checkInvariants, type InvariantReport } from '../../../harness/invariants';
+import { freePort, spawnTs, until, type Process } from '../../../harness/processes';
+import { startPrivatePostgres, startPrivateRedis } from '../../../harness/services';
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from '../../support/databases';
 import { expectInvariants } from '../../support/invariants';
 import { ADMIN_TOKEN } from '../../support/test-env';
-import { freePort, spawnTs, startPrivatePostgres, startPrivateRedis, until, type Process } from './services';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const PARTITIONS = 16;
@@ -25,6 +19,23 @@ export interface BurstPlan {
   tasks: number;
   hotTasks: number;
   concurrency: number;
+}
+
+/** The faults fault-hooks.mjs injects into a process it is preloaded into. */
+export interface Faults {
+  /** the process SIGKILLs itself once the transaction storing its Nth claim commits, before the claims are enqueued */
+  killApiAfterStoredClaims?: number;
+  /** each claim transaction is held this long once it holds its locks */
+  claimTxDelayMs?: number;
+}
+
+/** The environment that preloads fault-hooks.mjs into a process (and, through npm, into the node it execs). */
+export function faultEnv(faults: Faults): NodeJS.ProcessEnv {
+  return {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${pathToFileURL(path.join(__dirname, 'fault-hooks.mjs')).href}`].filter(Boolean).join(' '),
+    ...(faults.killApiAfterStoredClaims === undefined ? {} : { FAULT_KILL_API_AFTER_STORED_CLAIMS: String(faults.killApiAfterStoredClaims) }),
+    ...(faults.claimTxDelayMs === undefined ? {} : { FAULT_CLAIM_TX_DELAY_MS: String(faults.claimTxDelayMs) }),
+  };
 }
 
 export const DEFAULT_BURST: BurstPlan = { claims: 2_000, operators: 200, departments: 10, tasks: 300, hotTasks: 10, concurrency: 48 };
@@ -213,7 +224,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
     async allTerminal(timeoutMs = 90_000): Promise<number> {
       const started = Date.now();
       await until(
-        async () => Number((await world.db()('claim_requests').whereIn('status', ['queued', 'processing']).count({ n: '*' }))[0].n) === 0,
+        async () => Number((await world.db()('claim_requests').where('status', 'queued').count({ n: '*' }))[0].n) === 0,
         'every claim to be decided',
         timeoutMs,
       );

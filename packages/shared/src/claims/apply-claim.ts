@@ -26,8 +26,6 @@ export interface ApplyClaimResult {
 export interface ApplyClaimDeps {
   db: Knex;
   defaultMaxActiveTasks: number;
-  /** runs inside the transaction once every lock is held (the fault tests stretch it) */
-  afterLocks?: () => Promise<void>;
 }
 
 /**
@@ -76,7 +74,6 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
   const nextOperatorIds = [...new Set(batch.flatMap((c) => (c.action === 'claim_next' ? c.operator_id : [])))];
   const departmentsOf = nextOperatorIds.length ? await operators.departmentIdsOfOperators(trx, nextOperatorIds) : new Map<number, number[]>();
-  await deps.afterLocks?.();
 
   const assignees = new Map([...lockedTasks.values()].map((task) => [
     task.id,

@@ -12,7 +12,6 @@ export const claimRequestBody = z
   })
   .strict()
   .meta({ id: 'ClaimRequest' });
-export type ClaimRequestBody = z.infer<typeof claimRequestBody>;
 
 export const claimNextRequestBody = claimRequestBody
   .extend({ department_id: id.optional().meta({ description: 'pick only from this department (one of the operator’s)' }) })

@@ -14,7 +14,7 @@ export const pathId = z
   .refine((value) => Number.isSafeInteger(value), 'must be at most 2^53 - 1')
   .meta({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
-export const paginationQuery = z
+const paginationQuery = z
   .object({
     page: z
       .string()
@@ -40,10 +40,6 @@ export const pageQuery = paginationQuery.strip();
 
 /** `?operator_id=` (integration and admin tokens); other parameters are ignored. */
 export const actingOperatorQuery = z.object({ operator_id: pathId.optional() }).strip();
-
-export const operatorIdQuery = z
-  .object({ operator_id: pathId.optional() })
-  .strict();
 
 export const problemSchema = z
   .object({

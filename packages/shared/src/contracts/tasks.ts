@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TASK_STATUSES } from '../domain/decide-claim';
 import { id, pagedResponse, text } from './common';
 
-export const taskStatus = z.enum(TASK_STATUSES);
+const taskStatus = z.enum(TASK_STATUSES);
 
 export const operatorSummary = z
   .object({
@@ -51,7 +51,6 @@ export const taskUpsert = z
   })
   .strict()
   .meta({ id: 'TaskUpsert', description: 'An omitted assigned_operator_id keeps the current assignee; null clears it.' });
-export type TaskUpsertBody = z.infer<typeof taskUpsert>;
 
 export const bulkTaskUpsert = z
   .array(taskUpsert.extend({ id }).strict())

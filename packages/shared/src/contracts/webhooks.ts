@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { claimResource } from './claims';
 
-export const WEBHOOK_EVENT_TYPES = ['claim.succeeded', 'claim.rejected', 'claim.failed'] as const;
+const WEBHOOK_EVENT_TYPES = ['claim.succeeded', 'claim.rejected', 'claim.failed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The body POSTed to a claim's callback_url, signed per Standard Webhooks. */
@@ -13,7 +13,7 @@ export const claimWebhookEvent = z.object({
 export type ClaimWebhookEvent = z.infer<typeof claimWebhookEvent>;
 
 /** One delivery attempt, as GET /api/claims/{claim_id}/deliveries lists it. */
-export const webhookDeliveryResource = z.object({
+const webhookDeliveryResource = z.object({
   webhook_id: z.string(),
   attempt: z.number().int(),
   attempted_at: z.string(),

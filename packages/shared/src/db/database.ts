@@ -74,7 +74,7 @@ function splitDatabaseUrl(databaseUrl: string): { name: string; maintenanceUrl: 
   return { name, maintenanceUrl: url.toString() };
 }
 
-export function quoteIdentifier(name: string): string {
+function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

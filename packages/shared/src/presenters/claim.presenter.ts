@@ -9,7 +9,6 @@ function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claim
   const release = claim.action === 'release';
   switch (claim.status) {
     case 'queued':
-    case 'processing':
       return release ? 'release_queued' : 'claim_queued';
     case 'succeeded':
       if (release) return 'release_succeeded';
@@ -22,7 +21,7 @@ function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claim
   }
 }
 
-export function claimDetail(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>, language: Language): string {
+function claimDetail(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>, language: Language): string {
   return renderMessage(messageKeyOf(claim), claim.params as ClaimParams, language);
 }
 

@@ -28,7 +28,7 @@ export async function publishClaimsDecided(redis: RedisClient, prefix: string, d
 const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
 /** A published message back into rows (JSON carries dates as strings); anything malformed is dropped. */
-export function parseClaimsDecided(message: string): DecidedClaim[] {
+function parseClaimsDecided(message: string): DecidedClaim[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);

@@ -22,7 +22,7 @@ export const webhookJobOf = (event: { id: number; claim_id: number; webhook_id: 
  * Job attempts cover infrastructure errors only (PostgreSQL unreachable while recording an attempt);
  * the receiver's failures are retried by the dispatcher on the Standard Webhooks schedule.
  */
-export const webhookJobOptions: JobsOptions = {
+const webhookJobOptions: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: true,

@@ -28,7 +28,6 @@ export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 
   }
   switch (as === 'accepted' ? 'queued' : claim.status) {
     case 'queued':
-    case 'processing':
       res.setHeader('Location', `/api/claims/${claim.id}`);
       res.setHeader('Retry-After', '1');
       sendJson(res, 202, resource);

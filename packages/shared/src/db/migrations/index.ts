@@ -4,6 +4,7 @@ import * as idempotencyKeys from './002_idempotency_keys';
 import * as webhookOutbox from './003_webhook_outbox';
 import * as claimPartition from './004_claim_partition';
 import * as webhookTokenDue from './005_webhook_token_due';
+import * as claimStatusWithoutProcessing from './006_claim_status_without_processing';
 import * as claimActions from './007_claim_actions';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '003_webhook_outbox': webhookOutbox,
   '004_claim_partition': claimPartition,
   '005_webhook_token_due': webhookTokenDue,
+  '006_claim_status_without_processing': claimStatusWithoutProcessing,
   '007_claim_actions': claimActions,
 };
 

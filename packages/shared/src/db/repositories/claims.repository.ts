@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import { partitionOfRequest } from '../../queue/claim-queues';
 
-export const CLAIM_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
+export const CLAIM_STATUSES = ['queued', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 /** What a claim request asks for (SPEC §4): claim a given task, release one, or have the worker pick one. */
 export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release'] as const;

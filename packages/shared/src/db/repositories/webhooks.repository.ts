@@ -54,10 +54,6 @@ export async function findEvent(db: Knex, eventId: number): Promise<WebhookEvent
   return db<WebhookEventRow>('webhook_events').where({ id: eventId }).first();
 }
 
-export async function findEventOfClaim(db: Knex, claimId: number): Promise<WebhookEventRow | undefined> {
-  return db<WebhookEventRow>('webhook_events').where({ claim_id: claimId }).first();
-}
-
 /**
  * Takes the next attempt of a due event: counts it and moves next_attempt_at `leaseMs` ahead, so
  * nobody else sends it meanwhile and, should this process die mid-send, the reconciler finds it

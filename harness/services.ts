@@ -2,12 +2,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, spawnTs, until, type Process } from '../../support/processes';
+import { freePort, until } from './processes';
 
 /** Stops (SIGSTOP) or resumes (SIGCONT) processes: a store that stops answering while its connections stay open. */
 const signalAll = (pids: number[], signal: 'SIGSTOP' | 'SIGCONT') => pids.forEach((pid) => process.kill(pid, signal));
 
-/** A Redis of the test's own (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
+/** A Redis of its own for a fault test or a bench run (it keeps nothing on disk, like the machine's), so FLUSHALL hurts no one else. */
 export async function startPrivateRedis(): Promise<{ url: string; port: number; flushAll(): void; freeze(): void; thaw(): void; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -80,5 +80,3 @@ export async function startPrivatePostgres(): Promise<{ url: string; restart(): 
     },
   };
 }
-
-export { freePort, spawnTs, until, type Process };

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-/** Helpers for tests that run services and engines as OS processes (fault suite, multi-process and cluster tests, bench). */
+/** Running services and engines as OS processes: shared by the tests (fault suite, multi-process and cluster tests) and the bench. */
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,8 +1,5 @@
 import type { Knex } from 'knex';
-import * as departments from './repositories/departments.repository';
-import * as operators from './repositories/operators.repository';
-import * as tasks from './repositories/tasks.repository';
-import * as tokens from './repositories/tokens.repository';
+import { departmentsRepo as departments, operatorsRepo as operators, tasksRepo as tasks, tokensRepo as tokens } from '@taskclaim/shared';
 
 export interface DemoSeed {
   adminToken: string | null;

@@ -1,0 +1,156 @@
+/**
+ * SPEC.md §4, request bodies: malformed JSON or a body that is not an object is 400 validation_error with
+ * its errors; claim bodies are limited to 16 KiB and admin bodies to 1 MiB (413); a body that is not
+ * application/json, or in a charset or Content-Encoding the API does not read, is 415.
+ */
+import { claimPath, expectProblem, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { ADMIN_TOKEN } from '../support/test-env';
+
+let world: ContractWorld;
+let { call, d1, d2, operatorA, task1 } = {} as ContractWorld;
+beforeAll(async () => {
+  world = await makeContractWorld();
+  ({ call, d1, d2, operatorA, task1 } = world);
+});
+afterAll(() => world?.env.close());
+
+describe('400 validation_error for a malformed body', () => {
+  const json = { 'content-type': 'application/json' };
+
+  test('malformed JSON body → 400 validation_error', async () => {
+    expectProblem(
+      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes": ', headers: { 'content-type': 'application/json' } }),
+      400,
+      'validation_error',
+    );
+  });
+
+  test('a JSON array body → 400', async () => {
+    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, body: [] }), 'body');
+    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, body: [{ notes: 'x' }] }), 'body');
+  });
+
+  test('a JSON string body → 400 validation_error', async () => {
+    expectProblem(await call('POST', claimPath(task1.id), { token: operatorA.token, body: 'just a string' }), 400, 'validation_error');
+  });
+
+  test('a JSON null / number body → 400 validation_error', async () => {
+    for (const rawBody of ['null', '42', 'true']) {
+      expectProblem(
+        await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody, headers: { 'content-type': 'application/json' } }),
+        400,
+        'validation_error',
+      );
+    }
+  });
+
+  // §4: "Errors are RFC 9457 ... (validation errors add `errors: [{path, message}]`)" and "Malformed JSON → 400".
+  test('a malformed JSON body → 400 validation_error that carries errors: [{path, message}]', async () => {
+    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes": ', headers: json }), 'body');
+    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '"just a string"', headers: json }), 'body');
+  });
+
+  // §4: "Malformed JSON → 400"; §6: no 500. body-parser's zlib/brotli errors reach the problem handler unmapped.
+  test.each(['gzip', 'deflate', 'br'])('a body labelled Content-Encoding: %s that is not compressed → 400, never 500', async (encoding) => {
+    const response = await call('POST', claimPath(task1.id), {
+      token: operatorA.token,
+      rawBody: '{"notes":"x"}',
+      headers: { ...json, 'content-encoding': encoding },
+    });
+    expectProblem(response, 400, 'validation_error');
+  });
+});
+
+describe('413 payload_too_large', () => {
+  test('claim body over 16 KiB → 413', async () => {
+    const response = await call('POST', claimPath(task1.id), { token: operatorA.token, body: { notes: 'a'.repeat(20_000) } });
+    expectProblem(response, 413, 'payload_too_large');
+  });
+
+  test('admin body over 1 MiB on PUT /api/admin/tasks → 413', async () => {
+    const tasks = Array.from({ length: 600 }, (_, index) => ({
+      id: 500_000 + index,
+      work_order: { id: 500_000, order_number: 'WO-BIG' },
+      work_content: 'w'.repeat(2000),
+      status: 'pending',
+      assigned_department_id: d1.id,
+    }));
+    expect(JSON.stringify(tasks).length).toBeGreaterThan(1024 * 1024);
+    expectProblem(await call('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks }), 413, 'payload_too_large');
+    // Nothing of it was stored.
+    expectProblem(await call('GET', '/api/workorder-tasks/500000/', { token: ADMIN_TOKEN }), 404, 'task_not_found');
+  });
+
+  test('an admin body of ~100 KiB is accepted', async () => {
+    const tasks = Array.from({ length: 50 }, (_, index) => ({
+      id: 600_000 + index,
+      work_order: { id: 600_000, order_number: 'WO-MID' },
+      work_content: 'w'.repeat(2000),
+      status: 'pending',
+      assigned_department_id: d2.id,
+    }));
+    expect(JSON.stringify(tasks).length).toBeGreaterThan(100 * 1024);
+    const response = await call('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ count: 50 });
+  });
+});
+
+describe('415 unsupported_media_type', () => {
+  test('claim with content-type text/plain and a body → 415', async () => {
+    expectProblem(
+      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes":"x"}', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    );
+  });
+
+  test('claim with application/x-www-form-urlencoded → 415', async () => {
+    expectProblem(
+      await call('POST', claimPath(task1.id), {
+        token: operatorA.token,
+        rawBody: 'notes=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      'unsupported_media_type',
+    );
+  });
+
+  test('claim with a body and no content-type at all → 415', async () => {
+    // fetch labels a string body text/plain; bytes go out unlabelled (the helper passes rawBody to fetch as is).
+    const rawBody = new TextEncoder().encode('{"notes":"x"}') as unknown as string;
+    const response = await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody });
+    expectProblem(response, 415, 'unsupported_media_type');
+  });
+
+  test('an unsupported charset or Content-Encoding → 415', async () => {
+    expectProblem(
+      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{}', headers: { 'content-type': 'application/json; charset=latin1' } }),
+      415,
+      'unsupported_media_type',
+    );
+    expectProblem(
+      await call('POST', claimPath(task1.id), {
+        token: operatorA.token,
+        rawBody: '{}',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'bogus' },
+      }),
+      415,
+      'unsupported_media_type',
+    );
+  });
+
+  test('admin PUT with text/plain → 415', async () => {
+    expectProblem(
+      await call('PUT', '/api/admin/departments/77', { token: ADMIN_TOKEN, rawBody: '{"name":"x"}', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    );
+  });
+});
+
+// Runs after every test above (jest keeps declaration order).
+test('no response of this file was a 5xx', () => {
+  expectNo5xx(world.seen, 32);
+});
