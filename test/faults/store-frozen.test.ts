@@ -1,6 +1,6 @@
 import { reportFigures } from './support/report';
 import { ADMIN_TOKEN } from '../support/test-env';
-import { until } from './support/services';
+import { until } from '../../harness/processes';
 import { expectInvariants, startSeededWorld, type Answer, type World } from './support/world';
 
 /** SPEC §6: while a store stops answering, every request is answered within a few seconds. */

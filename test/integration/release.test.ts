@@ -3,7 +3,7 @@
  * request with `action: "release"`, queued to its task's partition and decided there in acceptance
  * order with the task's claims. Real PostgreSQL and Redis, real workers.
  */
-import { checkInvariants } from '@taskclaim/shared';
+import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { whilePaused } from '../support/rule-scenarios';
 import { startReceiver } from '../support/webhook-receivers';
