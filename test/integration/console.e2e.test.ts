@@ -158,6 +158,16 @@ async function claimFromList(page: Page, taskId: number): Promise<Locator> {
   return claimEntry(page, taskId);
 }
 
+/** The stream is up: the list is live. */
+const expectLive = (page: Page, word = 'Live') => expectContains(page.locator('#claimable-summary'), word);
+
+/** Refuses GET /api/events, as a proxy that does not pass streams would: the console falls back to long-polls and refreshes. */
+const streamDown = (page: Page) => page.route('**/api/events', (route) => route.abort('connectionrefused'));
+const streamUp = (page: Page) => page.unroute('**/api/events');
+
+/** The long-polls (GET /api/claims/{id}) among the requests. */
+const longPolls = (requests: string[]) => requests.filter((request) => /^GET \/api\/claims\/\d+$/.test(request));
+
 /** The entry's outcome, once decided; then waits for the refresh that follows it. */
 async function outcome(page: Page, taskId: number, state: 'succeeded' | 'rejected'): Promise<string> {
   const entry = claimEntry(page, taskId);
@@ -174,6 +184,9 @@ function expectNoConsoleErrors(errors: string[], expectedStatuses: number[] = []
   });
   expect(unexpected).toEqual([]);
 }
+
+/** Chromium logs each refused stream (`streamDown`) as a failed load. */
+const refusedStreamsLeftOut = (errors: string[]) => errors.filter((text) => !text.includes('ERR_CONNECTION_REFUSED'));
 
 const visibleText = (page: Page) => page.locator('body').innerText();
 
@@ -237,7 +250,7 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   expectNoConsoleErrors(errors);
 });
 
-test('a second operator claiming the same task sees already_claimed naming the winner; in Chinese too, and on switching language', async () => {
+test('with its live stream down, a console still shows outcomes (long-polls) and a stale list meets already_claimed naming the winner; in Chinese too, and on switching language', async () => {
   const floor = await department();
   const winner = await operator([floor.id]);
   const loser = await operator([floor.id]);
@@ -247,6 +260,9 @@ test('a second operator claiming the same task sees already_claimed naming the w
   const a = await openConsole();
   const b = await openConsole();
   const c = await openConsole({ locale: 'zh-CN' });
+  // b and c hear nothing live: their lists stay as their last refresh left them.
+  await streamDown(b.page);
+  await streamDown(c.page);
   await signIn(a.page, winner.token);
   await signIn(b.page, loser.token);
   await signIn(c.page, chinese.token);
@@ -257,9 +273,12 @@ test('a second operator claiming the same task sees already_claimed naming the w
   await claimFromList(a.page, contended.id);
   expect(await outcome(a.page, contended.id, 'succeeded')).toBe('Task claimed successfully.');
 
-  // b and c still show the task (their lists refresh gently); their claims lose, with the winner named.
+  // b and c still show the task (their lists refresh gently); their claims lose, with the winner named,
+  // the outcome long-polled.
+  await expectContains(b.page.locator('#claimable-summary'), 'Updated');
   await claimFromList(b.page, contended.id);
   expect(await outcome(b.page, contended.id, 'rejected')).toBe(`This task has already been claimed by ${winner.username}.`);
+  expect(longPolls(b.requests)).not.toEqual([]);
   await expectAttribute(claimEntry(b.page, contended.id), 'data-code', 'already_claimed');
   await expectText(claimEntry(b.page, contended.id).locator('.badge'), 'Rejected');
   await expectCount(taskRow(b.page, contended.id), 0);
@@ -283,8 +302,8 @@ test('a second operator claiming the same task sees already_claimed naming the w
   await expectContains(a.page.locator('#claimable-summary'), '共 0 个可认领');
 
   expectNoConsoleErrors(a.errors);
-  expectNoConsoleErrors(b.errors);
-  expectNoConsoleErrors(c.errors, [404]); // the deleted task's claim
+  expectNoConsoleErrors(refusedStreamsLeftOut(b.errors));
+  expectNoConsoleErrors(refusedStreamsLeftOut(c.errors), [404]); // the deleted task's claim
 });
 
 test('every rejection a stale list can meet (SPEC §3) reads as its sentence; a deactivated operator is signed out', async () => {
@@ -451,6 +470,63 @@ test('no tight loops: idle, the page waits its interval and pauses while hidden;
   const [{ count }] = await env.db('claim_requests').where({ task_id: task.id }).count({ count: '*' });
   expect(Number(count)).toBe(1);
   expectNoConsoleErrors(errors, [429, 503]);
+});
+
+test('live: a task claimed elsewhere leaves the list within a second, without a refresh; a released one comes back; my own outcome comes on the stream, not by long-poll', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const colleague = await operator([floor.id]);
+  const [taken, mine, other] = await tasks(floor.id, ['Bleed the brakes', 'Tension the belt', 'Label the harness']);
+  const elsewhere = createTaskclaimClient({ baseUrl: env.baseUrl, token: colleague.token });
+  const { page, errors, requests } = await openConsole();
+  await signIn(page, me.token);
+  await expectLive(page);
+  await expectContains(page.locator('#claimable-summary'), '3 to claim');
+
+  const before = requests.length;
+  await elsewhere.claimTask(taken.id, { wait: 20 });
+  const decidedAt = Date.now();
+  await soon(async () => expect(await taskRow(page, taken.id).count()).toBe(0), 1_000);
+  expect(Date.now() - decidedAt).toBeLessThan(1_000);
+  await expectContains(page.locator('#claimable-summary'), '2 to claim');
+  // nothing was asked for: the stream said it
+  expect(requests.slice(before)).toEqual([]);
+
+  // Given back, it comes back (the console lists again).
+  await elsewhere.releaseTask(taken.id, { wait: 20 });
+  await expectCount(taskRow(page, taken.id), 1);
+  await settled(page);
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual([taken.work_content, mine.work_content, other.work_content]);
+
+  // My claim: submitted, its decision heard on the stream, no long-poll.
+  await claimFromList(page, mine.id);
+  expect(await outcome(page, mine.id, 'succeeded')).toBe('Task claimed successfully.');
+  expect(longPolls(requests)).toEqual([]);
+  expectNoConsoleErrors(errors);
+});
+
+test('the stream down: outcomes by long-poll; back up (back-off), live again', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const colleague = await operator([floor.id]);
+  const [first, second] = await tasks(floor.id, ['Seal the tank', 'Check the valves']);
+  const { page, errors, requests } = await openConsole();
+  await streamDown(page);
+  await signIn(page, me.token);
+  await expectContains(page.locator('#claimable-summary'), 'Updated');
+
+  await claimFromList(page, first.id);
+  expect(await outcome(page, first.id, 'succeeded')).toBe('Task claimed successfully.');
+  expect(longPolls(requests)).not.toEqual([]);
+  await expectText(page.locator('#mine-count'), '1 of 10');
+
+  // The stream comes back at its next attempt (1 s, 2 s, 4 s … apart), and the console lists again.
+  await streamUp(page);
+  await expectLive(page);
+  await settled(page);
+  await createTaskclaimClient({ baseUrl: env.baseUrl, token: colleague.token }).claimTask(second.id, { wait: 20 });
+  await soon(async () => expect(await taskRow(page, second.id).count()).toBe(0), 1_000);
+  expectNoConsoleErrors(refusedStreamsLeftOut(errors));
 });
 
 test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {

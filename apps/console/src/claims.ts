@@ -1,6 +1,7 @@
 import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type Task, type TaskclaimClient } from '@taskclaim/client';
 import { isAbort, retryFor, sleep } from './backoff';
 import type { Lang } from './i18n';
+import type { ClaimDecisions } from './live';
 
 export type ClaimState = 'sending' | 'queued' | 'succeeded' | 'rejected' | 'failed' | 'error';
 
@@ -27,6 +28,8 @@ export interface ClaimEntry {
 export interface ClaimDeps {
   /** the client in the current language */
   client(): TaskclaimClient;
+  /** the live stream: decisions come from it while it is up, from long-polls while it is down */
+  live: ClaimDecisions;
   lang(): Lang;
   /** the entry changed: show it */
   changed(entry: ClaimEntry): void;
@@ -39,6 +42,8 @@ const TERMINAL = new Set<Claim['status']>(['succeeded', 'rejected', 'failed']);
 /** Submissions are retried for about two minutes (1 s, 2 s, 4 s … and never sooner than Retry-After). */
 const SUBMIT_ATTEMPTS = 8;
 const WAIT_TIMEOUT_MS = 120_000;
+/** With the stream up, a claim not decided after this long is read once: its event may have been lost. */
+const UNHEARD_MS = 30_000;
 
 /** 128 random bits as a UUID-shaped key; `crypto.randomUUID` exists only on https pages, a LAN console may be plain http. */
 export function newIdempotencyKey(): string {
@@ -54,19 +59,21 @@ export function newClaimEntry(task: Task): ClaimEntry {
 }
 
 /**
- * Submits the claim (202, queued) and long-polls it until decided (SDK `waitForClaim`: `Prefer: wait`,
- * Retry-After honoured). The submission answers at once, so the queued state shows while the claim
- * waits its turn; a rejection arrives as a 200 claim read, not as an error answer. Never throws.
+ * Submits the claim (202, queued) and waits for its decision: from the live stream's `claim.decided`
+ * while it is up, else by long-polling it (SDK `waitForClaim`: `Prefer: wait`, Retry-After honoured).
+ * The submission answers at once, so the queued state shows while the claim waits its turn. Never throws.
  */
 export async function runClaim(entry: ClaimEntry, deps: ClaimDeps): Promise<void> {
   try {
+    // Only a stream open since before the request was sent is sure to bring its decision.
+    const sentOn = deps.live.connection();
     const submitted = await submit(entry, deps);
     if (!submitted) return;
     record(entry, submitted, deps.lang());
     if (!TERMINAL.has(submitted.status)) {
       entry.state = 'queued';
       deps.changed(entry);
-      await waitForOutcome(entry, submitted.claim_id, deps);
+      await waitForOutcome(entry, submitted.claim_id, sentOn, deps);
     }
     if (entry.detailLang !== deps.lang()) await relocalize(entry, deps);
     deps.changed(entry);
@@ -111,12 +118,25 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
   }
 }
 
-async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDeps): Promise<void> {
+/** `heardOn`: the stream connection on which the decision cannot be missed (undefined: none yet). */
+async function waitForOutcome(entry: ClaimEntry, claimId: number, heardOn: number | undefined, deps: ClaimDeps): Promise<void> {
   for (let attempt = 0; ; ) {
     const lang = deps.lang();
     try {
-      record(entry, await deps.client().waitForClaim(claimId, { timeoutMs: WAIT_TIMEOUT_MS, signal: deps.signal }), lang);
-      return;
+      const connection = deps.live.connection();
+      if (connection !== undefined) {
+        const heard = connection === heardOn ? await deps.live.decision(claimId, UNHEARD_MS, deps.signal) : undefined;
+        // The stream's claim resource is in English (SPEC §4): runClaim reads it again in another language.
+        if (heard) return record(entry, heard, 'en');
+        // A stream that opened after the request, or went down, or a long while without word: read the
+        // claim once; whatever is decided after this read comes on this connection.
+        heardOn = connection;
+        const claim = await deps.client().getClaim(claimId, { signal: deps.signal });
+        if (TERMINAL.has(claim.status)) return record(entry, claim, lang);
+        continue;
+      }
+      const polled = await longPoll(claimId, deps);
+      if (polled) return record(entry, polled, lang);
     } catch (error) {
       if (error instanceof ClaimRejectedError) return record(entry, error.claim, lang);
       if (error instanceof TaskclaimApiError && error.code === 'claim_failed') {
@@ -133,6 +153,23 @@ async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDep
       await sleep(retry.delayMs, deps.signal);
       entry.retryInSeconds = undefined;
     }
+  }
+}
+
+/** Long-polls the claim while the stream is down: its decision, or undefined when the stream came up first. */
+async function longPoll(claimId: number, deps: ClaimDeps): Promise<Claim | undefined> {
+  const poll = new AbortController();
+  const stop = () => poll.abort();
+  deps.signal.addEventListener('abort', stop, { once: true });
+  deps.live.whenConnected(poll.signal).then(stop, () => undefined);
+  try {
+    return await deps.client().waitForClaim(claimId, { timeoutMs: WAIT_TIMEOUT_MS, signal: poll.signal });
+  } catch (error) {
+    if (poll.signal.aborted && !deps.signal.aborted) return undefined;
+    throw error;
+  } finally {
+    stop();
+    deps.signal.removeEventListener('abort', stop);
   }
 }
 

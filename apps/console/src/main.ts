@@ -2,6 +2,7 @@ import {
   TaskclaimApiError,
   createTaskclaimClient,
   type ClaimablePage,
+  type LiveEvent,
   type MyTasks,
   type NotificationPage,
   type Task,
@@ -11,6 +12,7 @@ import type { Retry } from './backoff';
 import { newClaimEntry, relocalize, runClaim, type ClaimEntry, type ClaimState } from './claims';
 import { byId, h, replaceItems, setText } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
+import { makeLive } from './live';
 import { makeRefresher } from './refresher';
 
 /**
@@ -40,9 +42,14 @@ interface State {
   operatorName?: string;
   /** newest first */
   claims: ClaimEntry[];
+  /** the live stream is up: claims of others leave the list as they are decided */
+  live: boolean;
+  /** tasks the stream said were claimed → the event's number (`eventCount` then), until a list read after it */
+  claimedAt: Map<number, number>;
+  eventCount: number;
 }
 
-const state: State = { lang: initialLanguage(), t: translator('en'), page: 1, claims: [] };
+const state: State = { lang: initialLanguage(), t: translator('en'), page: 1, claims: [], live: false, claimedAt: new Map(), eventCount: 0 };
 state.t = translator(state.lang);
 
 const clientFor = (token: string, lang: Lang) => createTaskclaimClient({ baseUrl: API_BASE, token, language: LOCALE[lang] });
@@ -65,6 +72,8 @@ const refresher = makeRefresher({
 async function loadAll(signal: AbortSignal): Promise<void> {
   const client = state.client;
   if (!client) return;
+  // A claim the stream tells of while this read is under way may be missing from what it answers.
+  const heardBefore = state.eventCount;
   const [claimable, mine, notifications] = await Promise.all([
     client.getClaimableTasks({ page: state.page, pageSize: PAGE_SIZE, signal }),
     client.getMyTasks({ signal }),
@@ -76,6 +85,10 @@ async function loadAll(signal: AbortSignal): Promise<void> {
     state.page = Math.max(1, Math.ceil(claimable.count / PAGE_SIZE));
     state.claimable = await client.getClaimableTasks({ page: state.page, pageSize: PAGE_SIZE, signal });
   }
+  for (const [taskId, heardAt] of state.claimedAt) {
+    if (heardAt > heardBefore) withoutTask(taskId);
+    else state.claimedAt.delete(taskId);
+  }
   state.mine = mine;
   state.notifications = notifications;
   state.updatedAt = new Date();
@@ -84,22 +97,70 @@ async function loadAll(signal: AbortSignal): Promise<void> {
   render();
 }
 
+/**
+ * Claims of others, and the operator's own outcomes, as they are decided. Nothing is replayed across a
+ * reconnect, so every opening lists again; while the stream is down the refresher's interval and the
+ * claims' long-polls stand in for it.
+ */
+const live = makeLive({
+  onEvent,
+  onOpen() {
+    state.live = true;
+    // The first list of a session waits for this (or for the stream's failure): read before, it could miss a claim.
+    refresher.start();
+    refresher.now();
+    render();
+  },
+  onDown() {
+    state.live = false;
+    refresher.start();
+    render();
+  },
+  onRefused: endSessionOn,
+});
+
+function onEvent(event: LiveEvent): void {
+  if (event.event === 'task.claimed') {
+    state.claimedAt.set(event.data.task_id, ++state.eventCount);
+    withoutTask(event.data.task_id);
+    // A page the stream emptied is filled from the next one.
+    if (state.claimable?.results.length === 0 && state.claimable.count > 0) refresher.now();
+    render();
+  } else if (event.event === 'task.released') {
+    state.claimedAt.delete(event.data.task_id);
+    refresher.now();
+  } else if (event.event === 'claim.decided' && event.data.status === 'succeeded' && !state.claims.some((entry) => entry.claimId === event.data.claim_id)) {
+    // Decided for me but not asked for here (another tab, an integration): my tasks changed.
+    refresher.now();
+  }
+}
+
+/** Takes a claimed task off the page shown (and out of its count: the list it came with counted it). */
+function withoutTask(taskId: number): void {
+  const page = state.claimable;
+  if (!page?.results.some((task) => task.id === taskId)) return;
+  const count = Math.max(0, page.count - 1);
+  state.claimable = { ...page, results: page.results.filter((task) => task.id !== taskId), count, claimable_count: count };
+}
+
 function startSession(token: string, client: TaskclaimClient): void {
   state.token = token;
   state.client = client;
   state.session = new AbortController();
   safeStorage(() => sessionStorage.setItem(TOKEN_KEY, token));
   render();
-  refresher.start();
+  live.start(client);
 }
 
 /** Forgets the token, stops every request, and shows the sign-in form (with why, when not asked for). */
 function signOut(reason?: string): void {
+  live.stop();
   refresher.stop();
   state.session?.abort();
   safeStorage(() => sessionStorage.removeItem(TOKEN_KEY));
   Object.assign(state, { token: undefined, client: undefined, session: undefined, claimable: undefined, mine: undefined, notifications: undefined });
-  Object.assign(state, { updatedAt: undefined, operatorName: undefined, page: 1, claims: [] });
+  Object.assign(state, { updatedAt: undefined, operatorName: undefined, page: 1, claims: [], live: false });
+  state.claimedAt.clear();
   showNotice(undefined);
   byId<HTMLInputElement>('token').value = '';
   setText(byId('sign-in-error'), reason ? state.t('sessionEnded', { reason }) : '');
@@ -167,6 +228,7 @@ function claim(task: Task): void {
   render();
   void runClaim(entry, {
     client: () => state.client ?? signedInClient,
+    live,
     lang: () => state.lang,
     changed: () => {
       if (!session.signal.aborted) render();
@@ -174,7 +236,7 @@ function claim(task: Task): void {
     signedOut: (error) => endSessionOn(error),
     signal: session.signal,
   }).then(() => {
-    // Decided: the task leaves the list (or someone else got it) and my count changes.
+    // Decided: my tasks, my count and my notifications change (and the list, without the stream).
     if (!session.signal.aborted) refresher.now();
   });
 }
@@ -256,8 +318,11 @@ function renderClaimable(): void {
   const { t } = state;
   const page = state.claimable;
   const pages = page ? Math.max(1, Math.ceil(page.count / PAGE_SIZE)) : 1;
-  const summary = page ? [t('claimableCount', { count: page.count }), state.updatedAt ? t('updatedAt', { time: clock(state.updatedAt) }) : ''] : [];
+  // Live, the list is current; else it is as old as its last refresh.
+  const freshness = state.live ? t('live') : state.updatedAt ? t('updatedAt', { time: clock(state.updatedAt) }) : '';
+  const summary = page ? [t('claimableCount', { count: page.count }), freshness] : [];
   setText(byId('claimable-summary'), summary.filter(Boolean).join(' · '));
+  byId('claimable-summary').classList.toggle('live', state.live);
   const pending = new Set(state.claims.filter((entry) => !isDecided(entry)).map((entry) => entry.taskId));
   const signature = JSON.stringify([state.lang, page?.results, [...pending]]);
   replaceItems(byId('claimable'), signature, () => {
