@@ -529,6 +529,42 @@ test('the stream down: outcomes by long-poll; back up (back-off), live again', a
   expectNoConsoleErrors(refusedStreamsLeftOut(errors));
 });
 
+test('Release in my active tasks gives a task back: it returns to the list and my count drops; a started task has no Release', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [task, { id: startedId, ...started }] = await tasks(floor.id, ['Replace the filter', 'Weld the bracket']);
+  await admin.upsertTask(startedId, { ...started, status: 'in_progress', assigned_operator_id: me.id });
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await claimFromList(page, task.id);
+  await outcome(page, task.id, 'succeeded');
+  await expectText(page.locator('#mine-count'), '2 of 10');
+  await expectCount(page.locator(`#mine li[data-task-id="${startedId}"] button`), 0);
+
+  // Held in the queue: the button says so and a second press sends nothing.
+  const release = page.getByRole('button', { name: `Release ${task.work_content}` });
+  const entry = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  try {
+    await release.click();
+    await expectAttribute(entry, 'data-state', 'queued');
+    await expectText(release, 'Releasing…');
+    await expectAttribute(release, 'aria-disabled', 'true');
+    await release.click({ force: true });
+    await expectCount(page.locator('#claims li[data-action="release"]'), 1);
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+  await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
+  await expectText(entry.locator('.badge'), 'Released');
+  await expectText(entry.locator('.detail'), 'Task released.');
+  await expectContains(entry.locator('.meta'), 'Release · Work order');
+  await expectText(page.locator('#mine-count'), '1 of 10');
+  await expectCount(taskRow(page, task.id), 1);
+  await expectContains(page.locator('#notifications'), `Task released: ${task.work_content}`);
+  expectNoConsoleErrors(errors);
+});
+
 test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {
   const assembly = await department('Assembly line 2');
   const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5 });

@@ -1,14 +1,16 @@
-import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type Task, type TaskclaimClient } from '@taskclaim/client';
+import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type ClaimTaskOptions, type Task, type TaskclaimClient } from '@taskclaim/client';
 import { isAbort, retryFor, sleep } from './backoff';
 import type { Lang } from './i18n';
 import type { ClaimDecisions } from './live';
 
 export type ClaimState = 'sending' | 'queued' | 'succeeded' | 'rejected' | 'failed' | 'error';
+export type ClaimAction = Claim['action'];
 
-/** One click on Claim, from sending to its outcome. */
+/** One click on Claim or Release, from sending to its outcome. */
 export interface ClaimEntry {
-  /** also the `Idempotency-Key`: a retried submission is the same claim, never a second one */
+  /** also the `Idempotency-Key`: a retried submission is the same request, never a second one */
   key: string;
+  action: ClaimAction;
   taskId: number;
   title: string;
   orderNumber: string;
@@ -54,14 +56,14 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function newClaimEntry(task: Task): ClaimEntry {
-  return { key: newIdempotencyKey(), taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number, state: 'sending' };
+export function newClaimEntry(action: ClaimAction, task: Task): ClaimEntry {
+  return { key: newIdempotencyKey(), action, taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number, state: 'sending' };
 }
 
 /**
- * Submits the claim (202, queued) and waits for its decision: from the live stream's `claim.decided`
+ * Submits the request (202, queued) and waits for its decision: from the live stream's `claim.decided`
  * while it is up, else by long-polling it (SDK `waitForClaim`: `Prefer: wait`, Retry-After honoured).
- * The submission answers at once, so the queued state shows while the claim waits its turn. Never throws.
+ * The submission answers at once, so the queued state shows while the request waits its turn. Never throws.
  */
 export async function runClaim(entry: ClaimEntry, deps: ClaimDeps): Promise<void> {
   try {
@@ -100,7 +102,7 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
   for (let attempt = 0; ; attempt++) {
     const lang = deps.lang();
     try {
-      const claim = await deps.client().claimTask(entry.taskId, { idempotencyKey: entry.key, signal: deps.signal });
+      const claim = await send(deps.client(), entry, { idempotencyKey: entry.key, signal: deps.signal });
       entry.retryInSeconds = undefined;
       return claim;
     } catch (error) {
@@ -117,6 +119,9 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
     }
   }
 }
+
+const send = (client: TaskclaimClient, entry: ClaimEntry, options: ClaimTaskOptions): Promise<Claim> =>
+  entry.action === 'release' ? client.releaseTask(entry.taskId, options) : client.claimTask(entry.taskId, options);
 
 /** `heardOn`: the stream connection on which the decision cannot be missed (undefined: none yet). */
 async function waitForOutcome(entry: ClaimEntry, claimId: number, heardOn: number | undefined, deps: ClaimDeps): Promise<void> {

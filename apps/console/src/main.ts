@@ -9,7 +9,7 @@ import {
   type TaskclaimClient,
 } from '@taskclaim/client';
 import type { Retry } from './backoff';
-import { newClaimEntry, relocalize, runClaim, type ClaimEntry, type ClaimState } from './claims';
+import { newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
 import { byId, h, replaceItems, setText } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
 import { makeLive } from './live';
@@ -215,13 +215,14 @@ async function onSignIn(event: Event): Promise<void> {
   }
 }
 
-// ── claims ───────────────────────────────────────────────────────────────────────────────────────
+// ── claims and releases ──────────────────────────────────────────────────────────────────────────
 
-function claim(task: Task): void {
+/** Sends a claim or release of `task` and follows it to its outcome. */
+function request(action: ClaimAction, task: Task): void {
   const session = state.session;
   const signedInClient = state.client;
-  if (!session || !signedInClient || claimInFlight(task.id)) return;
-  const entry = newClaimEntry(task);
+  if (!session || !signedInClient || inFlight(task.id)) return;
+  const entry = newClaimEntry(action, task);
   // The newest decided claims are kept; claims still under way always are.
   let decided = 0;
   state.claims = [entry, ...state.claims].filter((kept) => !isDecided(kept) || ++decided <= CLAIMS_KEPT);
@@ -242,7 +243,9 @@ function claim(task: Task): void {
 }
 
 const isDecided = (entry: ClaimEntry) => entry.state !== 'sending' && entry.state !== 'queued';
-const claimInFlight = (taskId: number) => state.claims.some((entry) => entry.taskId === taskId && !isDecided(entry));
+/** A request of this task (a claim or a release) is under way. */
+const inFlight = (taskId: number) => state.claims.some((entry) => !isDecided(entry) && entry.taskId === taskId);
+const busyTasks = (action: ClaimAction) => new Set(state.claims.filter((entry) => entry.action === action && !isDecided(entry)).map((entry) => entry.taskId));
 
 // ── rendering ────────────────────────────────────────────────────────────────────────────────────
 
@@ -273,6 +276,9 @@ const BADGE: Record<ClaimState, MessageKey> = {
   failed: 'claimFailed',
   error: 'claimError',
 };
+const badgeOf = (entry: ClaimEntry): MessageKey => (entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state]);
+/** What a release was, above its work order (a claim needs no word: it is the usual). */
+const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { release: 'release' };
 
 /**
  * Keyed: an entry's element is updated in place and only when it changed, so the live region
@@ -292,6 +298,7 @@ function renderClaims(): void {
       item.dataset.signature = signature;
       item.className = `claim state-${entry.state}`;
       item.dataset.taskId = String(entry.taskId);
+      item.dataset.action = entry.action;
       item.dataset.state = entry.state;
       if (entry.code) item.dataset.code = entry.code;
       else delete item.dataset.code;
@@ -303,9 +310,11 @@ function renderClaims(): void {
             : entry.state === 'sending' || entry.state === 'queued'
               ? ''
               : (entry.detail ?? '');
+      const label = ACTION_LABEL[entry.action];
+      const meta = [label && t(label), t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
       item.replaceChildren(
-        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title), h('span', { class: 'badge' }, t(BADGE[entry.state]))),
-        h('p', { class: 'meta' }, t('workOrder', { number: entry.orderNumber })),
+        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title), h('span', { class: 'badge' }, t(badgeOf(entry)))),
+        h('p', { class: 'meta' }, meta),
         ...(message ? [h('p', { class: 'detail' }, message)] : []),
       );
     }
@@ -323,7 +332,7 @@ function renderClaimable(): void {
   const summary = page ? [t('claimableCount', { count: page.count }), freshness] : [];
   setText(byId('claimable-summary'), summary.filter(Boolean).join(' · '));
   byId('claimable-summary').classList.toggle('live', state.live);
-  const pending = new Set(state.claims.filter((entry) => !isDecided(entry)).map((entry) => entry.taskId));
+  const pending = busyTasks('claim');
   const signature = JSON.stringify([state.lang, page?.results, [...pending]]);
   replaceItems(byId('claimable'), signature, () => {
     if (!page) return [];
@@ -348,7 +357,7 @@ function renderClaimable(): void {
             'aria-label': t('claimTask', { task: task.work_content }),
             // aria-disabled, not disabled: the button keeps keyboard focus while its claim is under way.
             'aria-disabled': busy ? 'true' : undefined,
-            onclick: () => claim(task),
+            onclick: () => request('claim', task),
           },
           busy ? t('claiming') : t('claim'),
         ),
@@ -373,11 +382,13 @@ function renderMine(): void {
   const fill = mine && mine.limit > 0 ? Math.min(100, (100 * mine.active_count) / mine.limit) : 0;
   byId('mine-meter').querySelector('span')!.style.width = `${fill}%`;
   byId('mine-meter').classList.toggle('full', atLimit);
-  replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results]), () => {
+  const releasing = busyTasks('release');
+  replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results, [...releasing]]), () => {
     if (!mine) return [];
     if (mine.results.length === 0) return [h('li', { class: 'empty' }, t('noMine'))];
-    return mine.results.map((task) =>
-      h(
+    return mine.results.map((task) => {
+      const busy = releasing.has(task.id);
+      return h(
         'li',
         { class: 'task', 'data-task-id': task.id },
         h(
@@ -386,8 +397,22 @@ function renderMine(): void {
           h('p', { class: 'title' }, task.work_content),
           h('p', { class: 'meta' }, `${t('workOrder', { number: task.work_order.order_number })} · ${t(`status_${task.status}` as MessageKey)}`),
         ),
-      ),
-    );
+        // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
+        task.status === 'pending' &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small release-button',
+              'data-focus': `release-${task.id}`,
+              'aria-label': t('releaseTask', { task: task.work_content }),
+              'aria-disabled': busy ? 'true' : undefined,
+              onclick: () => request('release', task),
+            },
+            busy ? t('releasing') : t('release'),
+          ),
+      );
+    });
   });
 }
 
