@@ -337,9 +337,8 @@ function renderClaimable(): void {
   replaceItems(byId('claimable'), signature, () => {
     if (!page) return [];
     if (page.results.length === 0) return [h('li', { class: 'empty' }, t('noClaimable'))];
-    return page.results.map((task) => {
-      const busy = pending.has(task.id);
-      return h(
+    return page.results.map((task) =>
+      h(
         'li',
         { class: 'task', 'data-task-id': task.id },
         h(
@@ -348,21 +347,9 @@ function renderClaimable(): void {
           h('p', { class: 'title' }, task.work_content),
           h('p', { class: 'meta' }, [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })].filter(Boolean).join(' · ')),
         ),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary claim-button',
-            'data-focus': `claim-${task.id}`,
-            'aria-label': t('claimTask', { task: task.work_content }),
-            // aria-disabled, not disabled: the button keeps keyboard focus while its claim is under way.
-            'aria-disabled': busy ? 'true' : undefined,
-            onclick: () => request('claim', task),
-          },
-          busy ? t('claiming') : t('claim'),
-        ),
-      );
-    });
+        taskButton('claim', task, pending.has(task.id)),
+      ),
+    );
   });
   byId('pagination').hidden = pages <= 1;
   setText(byId('page-of'), t('pageOf', { page: state.page, pages }));
@@ -386,9 +373,8 @@ function renderMine(): void {
   replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results, [...releasing]]), () => {
     if (!mine) return [];
     if (mine.results.length === 0) return [h('li', { class: 'empty' }, t('noMine'))];
-    return mine.results.map((task) => {
-      const busy = releasing.has(task.id);
-      return h(
+    return mine.results.map((task) =>
+      h(
         'li',
         { class: 'task', 'data-task-id': task.id },
         h(
@@ -398,22 +384,34 @@ function renderMine(): void {
           h('p', { class: 'meta' }, `${t('workOrder', { number: task.work_order.order_number })} · ${t(`status_${task.status}` as MessageKey)}`),
         ),
         // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
-        task.status === 'pending' &&
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'small release-button',
-              'data-focus': `release-${task.id}`,
-              'aria-label': t('releaseTask', { task: task.work_content }),
-              'aria-disabled': busy ? 'true' : undefined,
-              onclick: () => request('release', task),
-            },
-            busy ? t('releasing') : t('release'),
-          ),
-      );
-    });
+        task.status === 'pending' && taskButton('release', task, releasing.has(task.id)),
+      ),
+    );
   });
+}
+
+const TASK_BUTTON = {
+  claim: { className: 'primary claim-button', name: 'claimTask', idle: 'claim', busy: 'claiming' },
+  release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
+} as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
+
+/** A task's Claim or Release button, named after the task. */
+function taskButton(action: keyof typeof TASK_BUTTON, task: Task, busy: boolean): HTMLButtonElement {
+  const { t } = state;
+  const { className, name, idle, busy: busyLabel } = TASK_BUTTON[action];
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: className,
+      'data-focus': `${action}-${task.id}`,
+      'aria-label': t(name, { task: task.work_content }),
+      // aria-disabled, not disabled: the button keeps keyboard focus while its request is under way.
+      'aria-disabled': busy ? 'true' : undefined,
+      onclick: () => request(action, task),
+    },
+    busy ? t(busyLabel) : t(idle),
+  );
 }
 
 function renderNotifications(): void {
