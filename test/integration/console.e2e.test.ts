@@ -158,6 +158,9 @@ async function claimFromList(page: Page, taskId: number): Promise<Locator> {
   return claimEntry(page, taskId);
 }
 
+/** The claim entry of a claim-next (its task is known only once decided). */
+const nextEntry = (page: Page): Locator => page.locator('#claims li[data-action="claim_next"]').first();
+
 /** The stream is up: the list is live. */
 const expectLive = (page: Page, word = 'Live') => expectContains(page.locator('#claimable-summary'), word);
 
@@ -396,11 +399,11 @@ test('pages of claimable tasks, oldest first', async () => {
   await expectText(page.locator('#page-of'), 'Page 1 of 2');
   await expectDisabled(page.getByRole('button', { name: 'Previous' }));
   expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(0, 20).map((task) => task.work_content));
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
   await expectText(page.locator('#page-of'), 'Page 2 of 2');
   await settled(page);
   expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(20).map((task) => task.work_content));
-  await expectDisabled(page.getByRole('button', { name: 'Next' }));
+  await expectDisabled(page.getByRole('button', { name: 'Next', exact: true }));
   expectNoConsoleErrors(errors);
 });
 
@@ -565,6 +568,74 @@ test('Release in my active tasks gives a task back: it returns to the list and m
   expectNoConsoleErrors(errors);
 });
 
+test('Claim next takes the oldest task for me; with none left it says so', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [oldest, newer] = await tasks(floor.id, ['Sweep the bay', 'Stack the pallets']);
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await expectText(page.locator('#claim-next-help'), 'The system picks the oldest task you may claim, one nobody else is getting.');
+
+  // Held in the queue: the button says so and a second press sends nothing.
+  const claimNext = page.locator('#claim-next');
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  try {
+    await claimNext.click();
+    await expectAttribute(nextEntry(page), 'data-state', 'queued');
+    await expectText(nextEntry(page).locator('.title'), 'Next task');
+    await expectText(claimNext, 'Claiming next…');
+    await expectAttribute(claimNext, 'aria-disabled', 'true');
+    await claimNext.click({ force: true });
+    await expectCount(page.locator('#claims li[data-action="claim_next"]'), 1);
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+  for (const task of [oldest, newer]) {
+    if (task !== oldest) await claimNext.click();
+    const entry = page.locator(`#claims li[data-action="claim_next"][data-task-id="${task.id}"]`);
+    await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
+    await expectText(entry.locator('.title'), task.work_content);
+    await expectText(entry.locator('.badge'), 'Claimed');
+    await expectText(entry.locator('.detail'), 'Task claimed successfully.');
+    await expectCount(taskRow(page, task.id), 0);
+  }
+  await expectText(page.locator('#mine-count'), '2 of 10');
+
+  await claimNext.click();
+  const none = nextEntry(page);
+  await expectAttribute(none, 'data-state', 'rejected', 20_000);
+  await expectAttribute(none, 'data-code', 'no_claimable_task');
+  await expectText(none.locator('.title'), 'Next task');
+  await expectText(none.locator('.detail'), 'There is no task left to claim in your departments right now.');
+  expectNoConsoleErrors(errors);
+});
+
+test('the new words in Simplified Chinese: live, Claim next, Release, and their outcomes read again in Chinese', async () => {
+  const floor = await department('总装');
+  const me = await operator([floor.id]);
+  const [task] = await tasks(floor.id, ['安装变速箱']);
+  const { page, errors } = await openConsole({ locale: 'zh-CN' });
+  await signIn(page, me.token);
+  await expectLive(page, '实时');
+  await expectText(page.locator('#claim-next-help'), '系统为您挑选最早的、无人正在认领的任务。');
+
+  await page.getByRole('button', { name: '认领下一个' }).click();
+  const claimed = nextEntry(page);
+  await expectAttribute(claimed, 'data-state', 'succeeded', 20_000);
+  await expectText(claimed.locator('.badge'), '认领成功');
+  // the stream's claim is in English: read again in Chinese
+  await expectText(claimed.locator('.detail'), '任务认领成功');
+  await expectContains(claimed.locator('.meta'), '认领下一个 · 施工单');
+
+  await page.getByRole('button', { name: `释放 ${task.work_content}` }).click();
+  const released = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
+  await expectAttribute(released, 'data-state', 'succeeded', 20_000);
+  await expectText(released.locator('.badge'), '已释放');
+  await expectText(released.locator('.detail'), '任务已释放');
+  await expectCount(taskRow(page, task.id), 1);
+  expectNoConsoleErrors(errors);
+});
+
 test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {
   const assembly = await department('Assembly line 2');
   const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5 });
@@ -591,10 +662,16 @@ test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280
       await admin.upsertTask(id, { ...contended, assigned_operator_id: rival.id });
       await claimFromList(page, made[1].id);
       await outcome(page, made[1].id, 'rejected');
+      // and one the system picked
+      await page.getByRole('button', { name: 'Claim next' }).click();
+      await expectAttribute(nextEntry(page), 'data-state', 'succeeded', 20_000);
+      await settled(page);
     } else {
-      await claimFromList(page, made[2].id);
-      await outcome(page, made[2].id, 'succeeded');
+      // made[2] went to the claim-next
+      await claimFromList(page, made[3].id);
+      await outcome(page, made[3].id, 'succeeded');
     }
+    await expectLive(page);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(DOCS, `console-${width}.png`), fullPage: true });
     expect(await scrollWidth(page)).toBeLessThanOrEqual(width);

@@ -6,14 +6,15 @@ import type { ClaimDecisions } from './live';
 export type ClaimState = 'sending' | 'queued' | 'succeeded' | 'rejected' | 'failed' | 'error';
 export type ClaimAction = Claim['action'];
 
-/** One click on Claim or Release, from sending to its outcome. */
+/** One click on Claim, Release or Claim next, from sending to its outcome. */
 export interface ClaimEntry {
   /** also the `Idempotency-Key`: a retried submission is the same request, never a second one */
   key: string;
   action: ClaimAction;
-  taskId: number;
-  title: string;
-  orderNumber: string;
+  /** a claim-next names its task only once decided (and not at all when rejected) */
+  taskId?: number;
+  title?: string;
+  orderNumber?: string;
   state: ClaimState;
   claimId?: number;
   /** SPEC §3 rejection code, or the API's error code */
@@ -56,8 +57,11 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function newClaimEntry(action: ClaimAction, task: Task): ClaimEntry {
-  return { key: newIdempotencyKey(), action, taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number, state: 'sending' };
+/** A claim or release of `task`, or (no task) a claim-next. */
+export function newClaimEntry(action: ClaimAction, task?: Task): ClaimEntry {
+  const entry: ClaimEntry = { key: newIdempotencyKey(), action, state: 'sending' };
+  if (task) setTask(entry, task);
+  return entry;
 }
 
 /**
@@ -120,8 +124,9 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
   }
 }
 
+/** A claim-next is the one request that names no task when sent. */
 const send = (client: TaskclaimClient, entry: ClaimEntry, options: ClaimTaskOptions): Promise<Claim> =>
-  entry.action === 'release' ? client.releaseTask(entry.taskId, options) : client.claimTask(entry.taskId, options);
+  entry.taskId === undefined ? client.claimNext(options) : entry.action === 'release' ? client.releaseTask(entry.taskId, options) : client.claimTask(entry.taskId, options);
 
 /** `heardOn`: the stream connection on which the decision cannot be missed (undefined: none yet). */
 async function waitForOutcome(entry: ClaimEntry, claimId: number, heardOn: number | undefined, deps: ClaimDeps): Promise<void> {
@@ -178,7 +183,13 @@ async function longPoll(claimId: number, deps: ClaimDeps): Promise<Claim | undef
   }
 }
 
+function setTask(entry: ClaimEntry, task: Task): void {
+  Object.assign(entry, { taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number });
+}
+
 function record(entry: ClaimEntry, claim: Claim, lang: Lang): void {
+  // A claim-next learns its task from its decision.
+  if (claim.task) setTask(entry, claim.task);
   entry.claimId = claim.claim_id;
   entry.state = claim.status === 'processing' ? 'queued' : claim.status;
   entry.code = claim.code ?? undefined;

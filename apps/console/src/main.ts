@@ -215,13 +215,13 @@ async function onSignIn(event: Event): Promise<void> {
   }
 }
 
-// ── claims and releases ──────────────────────────────────────────────────────────────────────────
+// ── claims, releases, claim-next ─────────────────────────────────────────────────────────────────
 
-/** Sends a claim or release of `task` and follows it to its outcome. */
-function request(action: ClaimAction, task: Task): void {
+/** Sends a claim or release of `task`, or (no task) a claim-next, and follows it to its outcome. */
+function request(action: ClaimAction, task?: Task): void {
   const session = state.session;
   const signedInClient = state.client;
-  if (!session || !signedInClient || inFlight(task.id)) return;
+  if (!session || !signedInClient || inFlight(action, task?.id)) return;
   const entry = newClaimEntry(action, task);
   // The newest decided claims are kept; claims still under way always are.
   let decided = 0;
@@ -243,8 +243,9 @@ function request(action: ClaimAction, task: Task): void {
 }
 
 const isDecided = (entry: ClaimEntry) => entry.state !== 'sending' && entry.state !== 'queued';
-/** A request of this task (a claim or a release) is under way. */
-const inFlight = (taskId: number) => state.claims.some((entry) => !isDecided(entry) && entry.taskId === taskId);
+/** A request of this task (any action), or for a claim-next (no task) another claim-next, is under way. */
+const inFlight = (action: ClaimAction, taskId?: number) =>
+  state.claims.some((entry) => !isDecided(entry) && (taskId === undefined ? entry.action === action : entry.taskId === taskId));
 const busyTasks = (action: ClaimAction) => new Set(state.claims.filter((entry) => entry.action === action && !isDecided(entry)).map((entry) => entry.taskId));
 
 // ── rendering ────────────────────────────────────────────────────────────────────────────────────
@@ -277,8 +278,8 @@ const BADGE: Record<ClaimState, MessageKey> = {
   error: 'claimError',
 };
 const badgeOf = (entry: ClaimEntry): MessageKey => (entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state]);
-/** What a release was, above its work order (a claim needs no word: it is the usual). */
-const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { release: 'release' };
+/** What a claim-next or a release was, above its work order (a claim needs no word: it is the usual). */
+const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release' };
 
 /**
  * Keyed: an entry's element is updated in place and only when it changed, so the live region
@@ -297,7 +298,7 @@ function renderClaims(): void {
     if (item.dataset.signature !== signature) {
       item.dataset.signature = signature;
       item.className = `claim state-${entry.state}`;
-      item.dataset.taskId = String(entry.taskId);
+      if (entry.taskId !== undefined) item.dataset.taskId = String(entry.taskId);
       item.dataset.action = entry.action;
       item.dataset.state = entry.state;
       if (entry.code) item.dataset.code = entry.code;
@@ -311,9 +312,9 @@ function renderClaims(): void {
               ? ''
               : (entry.detail ?? '');
       const label = ACTION_LABEL[entry.action];
-      const meta = [label && t(label), t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
+      const meta = [label && t(label), entry.orderNumber && t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
       item.replaceChildren(
-        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title), h('span', { class: 'badge' }, t(badgeOf(entry)))),
+        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title ?? t('nextTask')), h('span', { class: 'badge' }, t(badgeOf(entry)))),
         h('p', { class: 'meta' }, meta),
         ...(message ? [h('p', { class: 'detail' }, message)] : []),
       );
@@ -332,6 +333,10 @@ function renderClaimable(): void {
   const summary = page ? [t('claimableCount', { count: page.count }), freshness] : [];
   setText(byId('claimable-summary'), summary.filter(Boolean).join(' · '));
   byId('claimable-summary').classList.toggle('live', state.live);
+  const claimingNext = inFlight('claim_next');
+  const next = byId('claim-next');
+  setText(next, claimingNext ? t('claimingNext') : t('claimNext'));
+  next.setAttribute('aria-disabled', String(claimingNext));
   const pending = busyTasks('claim');
   const signature = JSON.stringify([state.lang, page?.results, [...pending]]);
   replaceItems(byId('claimable'), signature, () => {
@@ -494,6 +499,7 @@ byId('sign-in-form').addEventListener('submit', (event) => void onSignIn(event))
 byId('sign-out').addEventListener('click', () => signOut());
 byId<HTMLSelectElement>('language').addEventListener('change', (event) => setLanguage((event.target as HTMLSelectElement).value as Lang));
 byId('refresh').addEventListener('click', () => refresher.now(true));
+byId('claim-next').addEventListener('click', () => request('claim_next'));
 byId('previous-page').addEventListener('click', () => goToPage(Math.max(1, state.page - 1)));
 byId('next-page').addEventListener('click', () => goToPage(state.page + 1));
 byId('clear-claims').addEventListener('click', () => {
