@@ -171,6 +171,25 @@ const streamUp = (page: Page) => page.unroute('**/api/events');
 /** The long-polls (GET /api/claims/{id}) among the requests. */
 const longPolls = (requests: string[]) => requests.filter((request) => /^GET \/api\/claims\/\d+$/.test(request));
 
+/**
+ * Held in the queue (the workers paused), a request pressed for shows as queued and its button as busy,
+ * aria-disabled (it keeps keyboard focus); a second press sends nothing (`entries` stays at one).
+ */
+async function pressWhileQueued(button: Locator, entry: Locator, busyText: string, entries: Locator): Promise<void> {
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  try {
+    await button.click();
+    await expectAttribute(entry, 'data-state', 'queued');
+    await expectText(entry.locator('.badge'), 'Queued — waiting for the decision…');
+    await expectText(button, busyText);
+    await expectAttribute(button, 'aria-disabled', 'true');
+    await button.click({ force: true });
+    await expectCount(entries, 1);
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+}
+
 /** The entry's outcome, once decided; then waits for the refresh that follows it. */
 async function outcome(page: Page, taskId: number, state: 'succeeded' | 'rejected'): Promise<string> {
   const entry = claimEntry(page, taskId);
@@ -212,21 +231,8 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   expect(await visibleText(page)).not.toContain(foreign.work_content);
 
   // Held in the queue, the claim shows as queued; once a worker takes it, as succeeded: live, no reload.
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  let entry: Locator;
-  try {
-    entry = await claimFromList(page, second.id);
-    await expectAttribute(entry, 'data-state', 'queued');
-    await expectText(entry.locator('.badge'), 'Queued — waiting for the decision…');
-    // aria-disabled (it keeps keyboard focus), and a second press sends nothing
-    const claimButton = taskRow(page, second.id).getByRole('button');
-    await expectAttribute(claimButton, 'aria-disabled', 'true');
-    await expectText(claimButton, 'Claiming…');
-    await claimButton.click({ force: true });
-    await expectCount(page.locator('#claims li'), 1);
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
+  const entry = claimEntry(page, second.id);
+  await pressWhileQueued(taskRow(page, second.id).getByRole('button'), entry, 'Claiming…', page.locator('#claims li'));
   expect(await outcome(page, second.id, 'succeeded')).toBe('Task claimed successfully.');
   await expectText(entry.locator('.badge'), 'Claimed');
 
@@ -544,20 +550,8 @@ test('Release in my active tasks gives a task back: it returns to the list and m
   await expectText(page.locator('#mine-count'), '2 of 10');
   await expectCount(page.locator(`#mine li[data-task-id="${startedId}"] button`), 0);
 
-  // Held in the queue: the button says so and a second press sends nothing.
-  const release = page.getByRole('button', { name: `Release ${task.work_content}` });
   const entry = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  try {
-    await release.click();
-    await expectAttribute(entry, 'data-state', 'queued');
-    await expectText(release, 'Releasing…');
-    await expectAttribute(release, 'aria-disabled', 'true');
-    await release.click({ force: true });
-    await expectCount(page.locator('#claims li[data-action="release"]'), 1);
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
+  await pressWhileQueued(page.getByRole('button', { name: `Release ${task.work_content}` }), entry, 'Releasing…', page.locator('#claims li[data-action="release"]'));
   await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
   await expectText(entry.locator('.badge'), 'Released');
   await expectText(entry.locator('.detail'), 'Task released.');
@@ -576,20 +570,8 @@ test('Claim next takes the oldest task for me; with none left it says so', async
   await signIn(page, me.token);
   await expectText(page.locator('#claim-next-help'), 'The system picks the oldest task you may claim, one nobody else is getting.');
 
-  // Held in the queue: the button says so and a second press sends nothing.
   const claimNext = page.locator('#claim-next');
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  try {
-    await claimNext.click();
-    await expectAttribute(nextEntry(page), 'data-state', 'queued');
-    await expectText(nextEntry(page).locator('.title'), 'Next task');
-    await expectText(claimNext, 'Claiming next…');
-    await expectAttribute(claimNext, 'aria-disabled', 'true');
-    await claimNext.click({ force: true });
-    await expectCount(page.locator('#claims li[data-action="claim_next"]'), 1);
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
+  await pressWhileQueued(claimNext, nextEntry(page), 'Claiming next…', page.locator('#claims li[data-action="claim_next"]'));
   for (const task of [oldest, newer]) {
     if (task !== oldest) await claimNext.click();
     const entry = page.locator(`#claims li[data-action="claim_next"][data-task-id="${task.id}"]`);
