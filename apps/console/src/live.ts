@@ -139,9 +139,10 @@ export function makeLive(options: LiveOptions): Live {
       const { error, openedAt } = await connect(client, signal);
       if (signal.aborted) return;
       if (error instanceof TaskclaimApiError && (error.status === 401 || error.status === 403)) return options.onRefused(error);
-      failures = openedAt !== undefined && Date.now() - openedAt >= HEALTHY_MS ? 0 : failures + 1;
+      if (openedAt !== undefined && Date.now() - openedAt >= HEALTHY_MS) failures = 0;
       // 404 or 500 (an older API, a proxy that refuses streams): the page works without the stream, so keep trying, slowly.
-      const delayMs = retryFor(error, failures - 1, 1000)?.delayMs ?? backoff(failures - 1, 1000);
+      const delayMs = retryFor(error, failures, 1000)?.delayMs ?? backoff(failures, 1000);
+      failures++;
       await sleep(delayMs, signal).catch(() => undefined);
     }
   }
