@@ -251,15 +251,18 @@ describe('release, claim-next, history and live events', () => {
     await expect(me.client.claimNext({ wait: 20, departmentId: departmentId + 1_000_000 })).rejects.toMatchObject({ status: 400, code: 'validation_error' });
   });
 
-  test('subscribe yields typed live events until aborted, and throws TaskclaimApiError for a bad token', async () => {
+  test('subscribe says when the stream is open, yields typed live events until aborted, and throws TaskclaimApiError for a bad token', async () => {
     const { operators, taskIds } = await arrange({ operators: 1, tasks: 1 });
     const [me] = operators;
     // a stream never ends, so it is read through the plain fetch (the conformance check reads whole bodies)
     const live = createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token });
     const controller = new AbortController();
     const received: { event: string; id: string }[] = [];
+    const comments: string[] = [];
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
     const reading = (async () => {
-      for await (const event of live.subscribe({ signal: controller.signal })) {
+      for await (const event of live.subscribe({ signal: controller.signal, onOpen: opened, onComment: (text) => comments.push(text) })) {
         received.push(event);
         if (event.event === 'task.claimed') expect(event.data).toEqual({ task_id: taskIds[0], operator_id: me.id, username: `sdk${me.id}`, claim_id: expect.any(Number) });
         if (event.event === 'claim.decided') {
@@ -268,10 +271,11 @@ describe('release, claim-next, history and live events', () => {
         }
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await open;
     await me.client.claimTask(taskIds[0], { wait: 20 });
     await reading;
     expect(received.map((event) => event.event)).toEqual(['task.claimed', 'claim.decided']);
+    expect(comments[0]).toBe('connected');
     expect(received.every((event) => event.id.length > 0)).toBe(true);
 
     const refused = createTaskclaimClient({ baseUrl: env.baseUrl, token: 'tc_not-a-token' }).subscribe();

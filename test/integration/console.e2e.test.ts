@@ -158,6 +158,38 @@ async function claimFromList(page: Page, taskId: number): Promise<Locator> {
   return claimEntry(page, taskId);
 }
 
+/** The claim entry of a claim-next (its task is known only once decided). */
+const nextEntry = (page: Page): Locator => page.locator('#claims li[data-action="claim_next"]').first();
+
+/** The stream is up: the list is live. */
+const expectLive = (page: Page, word = 'Live') => expectContains(page.locator('#claimable-summary'), word);
+
+/** Refuses GET /api/events, as a proxy that does not pass streams would: the console falls back to long-polls and refreshes. */
+const streamDown = (page: Page) => page.route('**/api/events', (route) => route.abort('connectionrefused'));
+const streamUp = (page: Page) => page.unroute('**/api/events');
+
+/** The long-polls (GET /api/claims/{id}) among the requests. */
+const longPolls = (requests: string[]) => requests.filter((request) => /^GET \/api\/claims\/\d+$/.test(request));
+
+/**
+ * Held in the queue (the workers paused), a request pressed for shows as queued and its button as busy,
+ * aria-disabled (it keeps keyboard focus); a second press sends nothing (`entries` stays at one).
+ */
+async function pressWhileQueued(button: Locator, entry: Locator, busyText: string, entries: Locator): Promise<void> {
+  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  try {
+    await button.click();
+    await expectAttribute(entry, 'data-state', 'queued');
+    await expectText(entry.locator('.badge'), 'Queued — waiting for the decision…');
+    await expectText(button, busyText);
+    await expectAttribute(button, 'aria-disabled', 'true');
+    await button.click({ force: true });
+    await expectCount(entries, 1);
+  } finally {
+    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+  }
+}
+
 /** The entry's outcome, once decided; then waits for the refresh that follows it. */
 async function outcome(page: Page, taskId: number, state: 'succeeded' | 'rejected'): Promise<string> {
   const entry = claimEntry(page, taskId);
@@ -174,6 +206,9 @@ function expectNoConsoleErrors(errors: string[], expectedStatuses: number[] = []
   });
   expect(unexpected).toEqual([]);
 }
+
+/** Chromium logs each refused stream (`streamDown`) as a failed load. */
+const refusedStreamsLeftOut = (errors: string[]) => errors.filter((text) => !text.includes('ERR_CONNECTION_REFUSED'));
 
 const visibleText = (page: Page) => page.locator('body').innerText();
 
@@ -196,21 +231,8 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   expect(await visibleText(page)).not.toContain(foreign.work_content);
 
   // Held in the queue, the claim shows as queued; once a worker takes it, as succeeded: live, no reload.
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  let entry: Locator;
-  try {
-    entry = await claimFromList(page, second.id);
-    await expectAttribute(entry, 'data-state', 'queued');
-    await expectText(entry.locator('.badge'), 'Queued — waiting for the decision…');
-    // aria-disabled (it keeps keyboard focus), and a second press sends nothing
-    const claimButton = taskRow(page, second.id).getByRole('button');
-    await expectAttribute(claimButton, 'aria-disabled', 'true');
-    await expectText(claimButton, 'Claiming…');
-    await claimButton.click({ force: true });
-    await expectCount(page.locator('#claims li'), 1);
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
+  const entry = claimEntry(page, second.id);
+  await pressWhileQueued(taskRow(page, second.id).getByRole('button'), entry, 'Claiming…', page.locator('#claims li'));
   expect(await outcome(page, second.id, 'succeeded')).toBe('Task claimed successfully.');
   await expectText(entry.locator('.badge'), 'Claimed');
 
@@ -237,7 +259,7 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   expectNoConsoleErrors(errors);
 });
 
-test('a second operator claiming the same task sees already_claimed naming the winner; in Chinese too, and on switching language', async () => {
+test('with its live stream down, a console still shows outcomes (long-polls) and a stale list meets already_claimed naming the winner; in Chinese too, and on switching language', async () => {
   const floor = await department();
   const winner = await operator([floor.id]);
   const loser = await operator([floor.id]);
@@ -247,6 +269,9 @@ test('a second operator claiming the same task sees already_claimed naming the w
   const a = await openConsole();
   const b = await openConsole();
   const c = await openConsole({ locale: 'zh-CN' });
+  // b and c hear nothing live: their lists stay as their last refresh left them.
+  await streamDown(b.page);
+  await streamDown(c.page);
   await signIn(a.page, winner.token);
   await signIn(b.page, loser.token);
   await signIn(c.page, chinese.token);
@@ -257,9 +282,12 @@ test('a second operator claiming the same task sees already_claimed naming the w
   await claimFromList(a.page, contended.id);
   expect(await outcome(a.page, contended.id, 'succeeded')).toBe('Task claimed successfully.');
 
-  // b and c still show the task (their lists refresh gently); their claims lose, with the winner named.
+  // b and c still show the task (their lists refresh gently); their claims lose, with the winner named,
+  // the outcome long-polled.
+  await expectContains(b.page.locator('#claimable-summary'), 'Updated');
   await claimFromList(b.page, contended.id);
   expect(await outcome(b.page, contended.id, 'rejected')).toBe(`This task has already been claimed by ${winner.username}.`);
+  expect(longPolls(b.requests)).not.toEqual([]);
   await expectAttribute(claimEntry(b.page, contended.id), 'data-code', 'already_claimed');
   await expectText(claimEntry(b.page, contended.id).locator('.badge'), 'Rejected');
   await expectCount(taskRow(b.page, contended.id), 0);
@@ -283,8 +311,8 @@ test('a second operator claiming the same task sees already_claimed naming the w
   await expectContains(a.page.locator('#claimable-summary'), '共 0 个可认领');
 
   expectNoConsoleErrors(a.errors);
-  expectNoConsoleErrors(b.errors);
-  expectNoConsoleErrors(c.errors, [404]); // the deleted task's claim
+  expectNoConsoleErrors(refusedStreamsLeftOut(b.errors));
+  expectNoConsoleErrors(refusedStreamsLeftOut(c.errors), [404]); // the deleted task's claim
 });
 
 test('every rejection a stale list can meet (SPEC §3) reads as its sentence; a deactivated operator is signed out', async () => {
@@ -377,11 +405,11 @@ test('pages of claimable tasks, oldest first', async () => {
   await expectText(page.locator('#page-of'), 'Page 1 of 2');
   await expectDisabled(page.getByRole('button', { name: 'Previous' }));
   expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(0, 20).map((task) => task.work_content));
-  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
   await expectText(page.locator('#page-of'), 'Page 2 of 2');
   await settled(page);
   expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(20).map((task) => task.work_content));
-  await expectDisabled(page.getByRole('button', { name: 'Next' }));
+  await expectDisabled(page.getByRole('button', { name: 'Next', exact: true }));
   expectNoConsoleErrors(errors);
 });
 
@@ -453,6 +481,143 @@ test('no tight loops: idle, the page waits its interval and pauses while hidden;
   expectNoConsoleErrors(errors, [429, 503]);
 });
 
+test('live: a task claimed elsewhere leaves the list within a second, without a refresh; a released one comes back; my own outcome comes on the stream, not by long-poll', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const colleague = await operator([floor.id]);
+  const [taken, mine, other] = await tasks(floor.id, ['Bleed the brakes', 'Tension the belt', 'Label the harness']);
+  const elsewhere = createTaskclaimClient({ baseUrl: env.baseUrl, token: colleague.token });
+  const { page, errors, requests } = await openConsole();
+  await signIn(page, me.token);
+  await expectLive(page);
+  await expectContains(page.locator('#claimable-summary'), '3 to claim');
+
+  const before = requests.length;
+  await elsewhere.claimTask(taken.id, { wait: 20 });
+  const decidedAt = Date.now();
+  await soon(async () => expect(await taskRow(page, taken.id).count()).toBe(0), 1_000);
+  expect(Date.now() - decidedAt).toBeLessThan(1_000);
+  await expectContains(page.locator('#claimable-summary'), '2 to claim');
+  // nothing was asked for: the stream said it
+  expect(requests.slice(before)).toEqual([]);
+
+  // Given back, it comes back (the console lists again).
+  await elsewhere.releaseTask(taken.id, { wait: 20 });
+  await expectCount(taskRow(page, taken.id), 1);
+  await settled(page);
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual([taken.work_content, mine.work_content, other.work_content]);
+
+  // My claim: submitted, its decision heard on the stream, no long-poll.
+  await claimFromList(page, mine.id);
+  expect(await outcome(page, mine.id, 'succeeded')).toBe('Task claimed successfully.');
+  expect(longPolls(requests)).toEqual([]);
+  expectNoConsoleErrors(errors);
+});
+
+test('the stream down: outcomes by long-poll; back up (back-off), live again', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const colleague = await operator([floor.id]);
+  const [first, second] = await tasks(floor.id, ['Seal the tank', 'Check the valves']);
+  const { page, errors, requests } = await openConsole();
+  await streamDown(page);
+  await signIn(page, me.token);
+  await expectContains(page.locator('#claimable-summary'), 'Updated');
+
+  await claimFromList(page, first.id);
+  expect(await outcome(page, first.id, 'succeeded')).toBe('Task claimed successfully.');
+  expect(longPolls(requests)).not.toEqual([]);
+  await expectText(page.locator('#mine-count'), '1 of 10');
+
+  // The stream comes back at its next attempt (1 s, 2 s, 4 s … apart), and the console lists again.
+  await streamUp(page);
+  await expectLive(page);
+  await settled(page);
+  await createTaskclaimClient({ baseUrl: env.baseUrl, token: colleague.token }).claimTask(second.id, { wait: 20 });
+  await soon(async () => expect(await taskRow(page, second.id).count()).toBe(0), 1_000);
+  expectNoConsoleErrors(refusedStreamsLeftOut(errors));
+});
+
+test('Release in my active tasks gives a task back: it returns to the list and my count drops; a started task has no Release', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [task, { id: startedId, ...started }] = await tasks(floor.id, ['Replace the filter', 'Weld the bracket']);
+  await admin.upsertTask(startedId, { ...started, status: 'in_progress', assigned_operator_id: me.id });
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await claimFromList(page, task.id);
+  await outcome(page, task.id, 'succeeded');
+  await expectText(page.locator('#mine-count'), '2 of 10');
+  await expectCount(page.locator(`#mine li[data-task-id="${startedId}"] button`), 0);
+
+  const entry = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
+  await pressWhileQueued(page.getByRole('button', { name: `Release ${task.work_content}` }), entry, 'Releasing…', page.locator('#claims li[data-action="release"]'));
+  await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
+  await expectText(entry.locator('.badge'), 'Released');
+  await expectText(entry.locator('.detail'), 'Task released.');
+  await expectContains(entry.locator('.meta'), 'Release · Work order');
+  await expectText(page.locator('#mine-count'), '1 of 10');
+  await expectCount(taskRow(page, task.id), 1);
+  await expectContains(page.locator('#notifications'), `Task released: ${task.work_content}`);
+  expectNoConsoleErrors(errors);
+});
+
+test('Claim next takes the oldest task for me; with none left it says so', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [oldest, newer] = await tasks(floor.id, ['Sweep the bay', 'Stack the pallets']);
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await expectText(page.locator('#claim-next-help'), 'The system picks the oldest task you may claim, one nobody else is getting.');
+
+  const claimNext = page.locator('#claim-next');
+  await pressWhileQueued(claimNext, nextEntry(page), 'Claiming next…', page.locator('#claims li[data-action="claim_next"]'));
+  for (const task of [oldest, newer]) {
+    if (task !== oldest) await claimNext.click();
+    const entry = page.locator(`#claims li[data-action="claim_next"][data-task-id="${task.id}"]`);
+    await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
+    await expectText(entry.locator('.title'), task.work_content);
+    await expectText(entry.locator('.badge'), 'Claimed');
+    await expectText(entry.locator('.detail'), 'Task claimed successfully.');
+    await expectCount(taskRow(page, task.id), 0);
+  }
+  await expectText(page.locator('#mine-count'), '2 of 10');
+
+  await claimNext.click();
+  const none = nextEntry(page);
+  await expectAttribute(none, 'data-state', 'rejected', 20_000);
+  await expectAttribute(none, 'data-code', 'no_claimable_task');
+  await expectText(none.locator('.title'), 'Next task');
+  await expectText(none.locator('.detail'), 'There is no task left to claim in your departments right now.');
+  expectNoConsoleErrors(errors);
+});
+
+test('the new words in Simplified Chinese: live, Claim next, Release, and their outcomes read again in Chinese', async () => {
+  const floor = await department('总装');
+  const me = await operator([floor.id]);
+  const [task] = await tasks(floor.id, ['安装变速箱']);
+  const { page, errors } = await openConsole({ locale: 'zh-CN' });
+  await signIn(page, me.token);
+  await expectLive(page, '实时');
+  await expectText(page.locator('#claim-next-help'), '系统为您挑选最早的、无人正在认领的任务。');
+
+  await page.getByRole('button', { name: '认领下一个' }).click();
+  const claimed = nextEntry(page);
+  await expectAttribute(claimed, 'data-state', 'succeeded', 20_000);
+  await expectText(claimed.locator('.badge'), '认领成功');
+  // the stream's claim is in English: read again in Chinese
+  await expectText(claimed.locator('.detail'), '任务认领成功');
+  await expectContains(claimed.locator('.meta'), '认领下一个 · 施工单');
+
+  await page.getByRole('button', { name: `释放 ${task.work_content}` }).click();
+  const released = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
+  await expectAttribute(released, 'data-state', 'succeeded', 20_000);
+  await expectText(released.locator('.badge'), '已释放');
+  await expectText(released.locator('.detail'), '任务已释放');
+  await expectCount(taskRow(page, task.id), 1);
+  expectNoConsoleErrors(errors);
+});
+
 test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {
   const assembly = await department('Assembly line 2');
   const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5 });
@@ -479,10 +644,16 @@ test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280
       await admin.upsertTask(id, { ...contended, assigned_operator_id: rival.id });
       await claimFromList(page, made[1].id);
       await outcome(page, made[1].id, 'rejected');
+      // and one the system picked
+      await page.getByRole('button', { name: 'Claim next' }).click();
+      await expectAttribute(nextEntry(page), 'data-state', 'succeeded', 20_000);
+      await settled(page);
     } else {
-      await claimFromList(page, made[2].id);
-      await outcome(page, made[2].id, 'succeeded');
+      // made[2] went to the claim-next
+      await claimFromList(page, made[3].id);
+      await outcome(page, made[3].id, 'succeeded');
     }
+    await expectLive(page);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(DOCS, `console-${width}.png`), fullPage: true });
     expect(await scrollWidth(page)).toBeLessThanOrEqual(width);

@@ -1,16 +1,20 @@
-import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type Task, type TaskclaimClient } from '@taskclaim/client';
+import { ClaimRejectedError, ClaimWaitTimeoutError, TaskclaimApiError, type Claim, type ClaimTaskOptions, type Task, type TaskclaimClient } from '@taskclaim/client';
 import { isAbort, retryFor, sleep } from './backoff';
 import type { Lang } from './i18n';
+import type { ClaimDecisions } from './live';
 
 export type ClaimState = 'sending' | 'queued' | 'succeeded' | 'rejected' | 'failed' | 'error';
+export type ClaimAction = Claim['action'];
 
-/** One click on Claim, from sending to its outcome. */
+/** One click on Claim, Release or Claim next, from sending to its outcome. */
 export interface ClaimEntry {
-  /** also the `Idempotency-Key`: a retried submission is the same claim, never a second one */
+  /** also the `Idempotency-Key`: a retried submission is the same request, never a second one */
   key: string;
-  taskId: number;
-  title: string;
-  orderNumber: string;
+  action: ClaimAction;
+  /** a claim-next names its task only once decided (and not at all when rejected) */
+  taskId?: number;
+  title?: string;
+  orderNumber?: string;
   state: ClaimState;
   claimId?: number;
   /** SPEC §3 rejection code, or the API's error code */
@@ -27,6 +31,8 @@ export interface ClaimEntry {
 export interface ClaimDeps {
   /** the client in the current language */
   client(): TaskclaimClient;
+  /** the live stream: decisions come from it while it is up, from long-polls while it is down */
+  live: ClaimDecisions;
   lang(): Lang;
   /** the entry changed: show it */
   changed(entry: ClaimEntry): void;
@@ -39,6 +45,8 @@ const TERMINAL = new Set<Claim['status']>(['succeeded', 'rejected', 'failed']);
 /** Submissions are retried for about two minutes (1 s, 2 s, 4 s … and never sooner than Retry-After). */
 const SUBMIT_ATTEMPTS = 8;
 const WAIT_TIMEOUT_MS = 120_000;
+/** With the stream up, a claim not decided after this long is read once: its event may have been lost. */
+const UNHEARD_MS = 30_000;
 
 /** 128 random bits as a UUID-shaped key; `crypto.randomUUID` exists only on https pages, a LAN console may be plain http. */
 export function newIdempotencyKey(): string {
@@ -49,24 +57,29 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function newClaimEntry(task: Task): ClaimEntry {
-  return { key: newIdempotencyKey(), taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number, state: 'sending' };
+/** A claim or release of `task`, or (no task) a claim-next. */
+export function newClaimEntry(action: ClaimAction, task?: Task): ClaimEntry {
+  const entry: ClaimEntry = { key: newIdempotencyKey(), action, state: 'sending' };
+  if (task) setTask(entry, task);
+  return entry;
 }
 
 /**
- * Submits the claim (202, queued) and long-polls it until decided (SDK `waitForClaim`: `Prefer: wait`,
- * Retry-After honoured). The submission answers at once, so the queued state shows while the claim
- * waits its turn; a rejection arrives as a 200 claim read, not as an error answer. Never throws.
+ * Submits the request (202, queued) and waits for its decision: from the live stream's `claim.decided`
+ * while it is up, else by long-polling it (SDK `waitForClaim`: `Prefer: wait`, Retry-After honoured).
+ * The submission answers at once, so the queued state shows while the request waits its turn. Never throws.
  */
 export async function runClaim(entry: ClaimEntry, deps: ClaimDeps): Promise<void> {
   try {
+    // Only a stream open since before the request was sent is sure to bring its decision.
+    const sentOn = deps.live.connection();
     const submitted = await submit(entry, deps);
     if (!submitted) return;
     record(entry, submitted, deps.lang());
     if (!TERMINAL.has(submitted.status)) {
       entry.state = 'queued';
       deps.changed(entry);
-      await waitForOutcome(entry, submitted.claim_id, deps);
+      await waitForOutcome(entry, submitted.claim_id, sentOn, deps);
     }
     if (entry.detailLang !== deps.lang()) await relocalize(entry, deps);
     deps.changed(entry);
@@ -93,7 +106,7 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
   for (let attempt = 0; ; attempt++) {
     const lang = deps.lang();
     try {
-      const claim = await deps.client().claimTask(entry.taskId, { idempotencyKey: entry.key, signal: deps.signal });
+      const claim = await send(deps.client(), entry, { idempotencyKey: entry.key, signal: deps.signal });
       entry.retryInSeconds = undefined;
       return claim;
     } catch (error) {
@@ -111,12 +124,29 @@ async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undef
   }
 }
 
-async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDeps): Promise<void> {
+/** A claim-next is the one request that names no task when sent. */
+const send = (client: TaskclaimClient, entry: ClaimEntry, options: ClaimTaskOptions): Promise<Claim> =>
+  entry.taskId === undefined ? client.claimNext(options) : entry.action === 'release' ? client.releaseTask(entry.taskId, options) : client.claimTask(entry.taskId, options);
+
+/** `heardOn`: the stream connection on which the decision cannot be missed (undefined: none yet). */
+async function waitForOutcome(entry: ClaimEntry, claimId: number, heardOn: number | undefined, deps: ClaimDeps): Promise<void> {
   for (let attempt = 0; ; ) {
     const lang = deps.lang();
     try {
-      record(entry, await deps.client().waitForClaim(claimId, { timeoutMs: WAIT_TIMEOUT_MS, signal: deps.signal }), lang);
-      return;
+      const connection = deps.live.connection();
+      if (connection !== undefined) {
+        const heard = connection === heardOn ? await deps.live.decision(claimId, UNHEARD_MS, deps.signal) : undefined;
+        // The stream's claim resource is in English (SPEC §4): runClaim reads it again in another language.
+        if (heard) return record(entry, heard, 'en');
+        // A stream that opened after the request, or went down, or a long while without word: read the
+        // claim once; whatever is decided after this read comes on this connection.
+        heardOn = connection;
+        const claim = await deps.client().getClaim(claimId, { signal: deps.signal });
+        if (TERMINAL.has(claim.status)) return record(entry, claim, lang);
+        continue;
+      }
+      const polled = await longPoll(claimId, deps);
+      if (polled) return record(entry, polled, lang);
     } catch (error) {
       if (error instanceof ClaimRejectedError) return record(entry, error.claim, lang);
       if (error instanceof TaskclaimApiError && error.code === 'claim_failed') {
@@ -136,7 +166,30 @@ async function waitForOutcome(entry: ClaimEntry, claimId: number, deps: ClaimDep
   }
 }
 
+/** Long-polls the claim while the stream is down: its decision, or undefined when the stream came up first. */
+async function longPoll(claimId: number, deps: ClaimDeps): Promise<Claim | undefined> {
+  const poll = new AbortController();
+  const stop = () => poll.abort();
+  deps.signal.addEventListener('abort', stop, { once: true });
+  deps.live.whenConnected(poll.signal).then(stop, () => undefined);
+  try {
+    return await deps.client().waitForClaim(claimId, { timeoutMs: WAIT_TIMEOUT_MS, signal: poll.signal });
+  } catch (error) {
+    if (poll.signal.aborted && !deps.signal.aborted) return undefined;
+    throw error;
+  } finally {
+    stop();
+    deps.signal.removeEventListener('abort', stop);
+  }
+}
+
+function setTask(entry: ClaimEntry, task: Task): void {
+  Object.assign(entry, { taskId: task.id, title: task.work_content, orderNumber: task.work_order.order_number });
+}
+
 function record(entry: ClaimEntry, claim: Claim, lang: Lang): void {
+  // A claim-next learns its task from its decision.
+  if (claim.task) setTask(entry, claim.task);
   entry.claimId = claim.claim_id;
   entry.state = claim.status;
   entry.code = claim.code ?? undefined;

@@ -2,15 +2,17 @@ import {
   TaskclaimApiError,
   createTaskclaimClient,
   type ClaimablePage,
+  type LiveEvent,
   type MyTasks,
   type NotificationPage,
   type Task,
   type TaskclaimClient,
 } from '@taskclaim/client';
 import type { Retry } from './backoff';
-import { newClaimEntry, relocalize, runClaim, type ClaimEntry, type ClaimState } from './claims';
+import { newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
 import { byId, h, replaceItems, setText } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
+import { makeLive } from './live';
 import { makeRefresher } from './refresher';
 
 /**
@@ -40,9 +42,14 @@ interface State {
   operatorName?: string;
   /** newest first */
   claims: ClaimEntry[];
+  /** the live stream is up: claims of others leave the list as they are decided */
+  live: boolean;
+  /** tasks the stream said were claimed → the event's number (`eventCount` then), until a list read after it */
+  claimedAt: Map<number, number>;
+  eventCount: number;
 }
 
-const state: State = { lang: initialLanguage(), t: translator('en'), page: 1, claims: [] };
+const state: State = { lang: initialLanguage(), t: translator('en'), page: 1, claims: [], live: false, claimedAt: new Map(), eventCount: 0 };
 state.t = translator(state.lang);
 
 const clientFor = (token: string, lang: Lang) => createTaskclaimClient({ baseUrl: API_BASE, token, language: LOCALE[lang] });
@@ -65,6 +72,8 @@ const refresher = makeRefresher({
 async function loadAll(signal: AbortSignal): Promise<void> {
   const client = state.client;
   if (!client) return;
+  // A claim the stream tells of while this read is under way may be missing from what it answers.
+  const heardBefore = state.eventCount;
   const [claimable, mine, notifications] = await Promise.all([
     client.getClaimableTasks({ page: state.page, pageSize: PAGE_SIZE, signal }),
     client.getMyTasks({ signal }),
@@ -76,6 +85,10 @@ async function loadAll(signal: AbortSignal): Promise<void> {
     state.page = Math.max(1, Math.ceil(claimable.count / PAGE_SIZE));
     state.claimable = await client.getClaimableTasks({ page: state.page, pageSize: PAGE_SIZE, signal });
   }
+  for (const [taskId, heardAt] of state.claimedAt) {
+    if (heardAt > heardBefore) withoutTask(taskId);
+    else state.claimedAt.delete(taskId);
+  }
   state.mine = mine;
   state.notifications = notifications;
   state.updatedAt = new Date();
@@ -84,22 +97,70 @@ async function loadAll(signal: AbortSignal): Promise<void> {
   render();
 }
 
+/**
+ * Claims of others, and the operator's own outcomes, as they are decided. Nothing is replayed across a
+ * reconnect, so every opening lists again; while the stream is down the refresher's interval and the
+ * claims' long-polls stand in for it.
+ */
+const live = makeLive({
+  onEvent,
+  onOpen() {
+    state.live = true;
+    // The first list of a session waits for this (or for the stream's failure): read before, it could miss a claim.
+    refresher.start();
+    refresher.now();
+    render();
+  },
+  onDown() {
+    state.live = false;
+    refresher.start();
+    render();
+  },
+  onRefused: endSessionOn,
+});
+
+function onEvent(event: LiveEvent): void {
+  if (event.event === 'task.claimed') {
+    state.claimedAt.set(event.data.task_id, ++state.eventCount);
+    withoutTask(event.data.task_id);
+    // A page the stream emptied is filled from the next one.
+    if (state.claimable?.results.length === 0 && state.claimable.count > 0) refresher.now();
+    render();
+  } else if (event.event === 'task.released') {
+    state.claimedAt.delete(event.data.task_id);
+    refresher.now();
+  } else if (event.event === 'claim.decided' && event.data.status === 'succeeded' && !state.claims.some((entry) => entry.claimId === event.data.claim_id)) {
+    // Decided for me but not asked for here (another tab, an integration): my tasks changed.
+    refresher.now();
+  }
+}
+
+/** Takes a claimed task off the page shown (and out of its count: the list it came with counted it). */
+function withoutTask(taskId: number): void {
+  const page = state.claimable;
+  if (!page?.results.some((task) => task.id === taskId)) return;
+  const count = Math.max(0, page.count - 1);
+  state.claimable = { ...page, results: page.results.filter((task) => task.id !== taskId), count, claimable_count: count };
+}
+
 function startSession(token: string, client: TaskclaimClient): void {
   state.token = token;
   state.client = client;
   state.session = new AbortController();
   safeStorage(() => sessionStorage.setItem(TOKEN_KEY, token));
   render();
-  refresher.start();
+  live.start(client);
 }
 
 /** Forgets the token, stops every request, and shows the sign-in form (with why, when not asked for). */
 function signOut(reason?: string): void {
+  live.stop();
   refresher.stop();
   state.session?.abort();
   safeStorage(() => sessionStorage.removeItem(TOKEN_KEY));
   Object.assign(state, { token: undefined, client: undefined, session: undefined, claimable: undefined, mine: undefined, notifications: undefined });
-  Object.assign(state, { updatedAt: undefined, operatorName: undefined, page: 1, claims: [] });
+  Object.assign(state, { updatedAt: undefined, operatorName: undefined, page: 1, claims: [], live: false });
+  state.claimedAt.clear();
   showNotice(undefined);
   byId<HTMLInputElement>('token').value = '';
   setText(byId('sign-in-error'), reason ? state.t('sessionEnded', { reason }) : '');
@@ -154,19 +215,21 @@ async function onSignIn(event: Event): Promise<void> {
   }
 }
 
-// ── claims ───────────────────────────────────────────────────────────────────────────────────────
+// ── claims, releases, claim-next ─────────────────────────────────────────────────────────────────
 
-function claim(task: Task): void {
+/** Sends a claim or release of `task`, or (no task) a claim-next, and follows it to its outcome. */
+function request(action: ClaimAction, task?: Task): void {
   const session = state.session;
   const signedInClient = state.client;
-  if (!session || !signedInClient || claimInFlight(task.id)) return;
-  const entry = newClaimEntry(task);
+  if (!session || !signedInClient || inFlight(action, task?.id)) return;
+  const entry = newClaimEntry(action, task);
   // The newest decided claims are kept; claims still under way always are.
   let decided = 0;
   state.claims = [entry, ...state.claims].filter((kept) => !isDecided(kept) || ++decided <= CLAIMS_KEPT);
   render();
   void runClaim(entry, {
     client: () => state.client ?? signedInClient,
+    live,
     lang: () => state.lang,
     changed: () => {
       if (!session.signal.aborted) render();
@@ -174,13 +237,16 @@ function claim(task: Task): void {
     signedOut: (error) => endSessionOn(error),
     signal: session.signal,
   }).then(() => {
-    // Decided: the task leaves the list (or someone else got it) and my count changes.
+    // Decided: my tasks, my count and my notifications change (and the list, without the stream).
     if (!session.signal.aborted) refresher.now();
   });
 }
 
 const isDecided = (entry: ClaimEntry) => entry.state !== 'sending' && entry.state !== 'queued';
-const claimInFlight = (taskId: number) => state.claims.some((entry) => entry.taskId === taskId && !isDecided(entry));
+/** A request of this task (any action), or for a claim-next (no task) another claim-next, is under way. */
+const inFlight = (action: ClaimAction, taskId?: number) =>
+  state.claims.some((entry) => !isDecided(entry) && (taskId === undefined ? entry.action === action : entry.taskId === taskId));
+const busyTasks = (action: ClaimAction) => new Set(state.claims.filter((entry) => entry.action === action && !isDecided(entry)).map((entry) => entry.taskId));
 
 // ── rendering ────────────────────────────────────────────────────────────────────────────────────
 
@@ -211,6 +277,9 @@ const BADGE: Record<ClaimState, MessageKey> = {
   failed: 'claimFailed',
   error: 'claimError',
 };
+const badgeOf = (entry: ClaimEntry): MessageKey => (entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state]);
+/** What a claim-next or a release was, above its work order (a claim needs no word: it is the usual). */
+const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release' };
 
 /**
  * Keyed: an entry's element is updated in place and only when it changed, so the live region
@@ -229,7 +298,8 @@ function renderClaims(): void {
     if (item.dataset.signature !== signature) {
       item.dataset.signature = signature;
       item.className = `claim state-${entry.state}`;
-      item.dataset.taskId = String(entry.taskId);
+      if (entry.taskId !== undefined) item.dataset.taskId = String(entry.taskId);
+      item.dataset.action = entry.action;
       item.dataset.state = entry.state;
       if (entry.code) item.dataset.code = entry.code;
       else delete item.dataset.code;
@@ -241,9 +311,11 @@ function renderClaims(): void {
             : entry.state === 'sending' || entry.state === 'queued'
               ? ''
               : (entry.detail ?? '');
+      const label = ACTION_LABEL[entry.action];
+      const meta = [label && t(label), entry.orderNumber && t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
       item.replaceChildren(
-        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title), h('span', { class: 'badge' }, t(BADGE[entry.state]))),
-        h('p', { class: 'meta' }, t('workOrder', { number: entry.orderNumber })),
+        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title ?? t('nextTask')), h('span', { class: 'badge' }, t(badgeOf(entry)))),
+        h('p', { class: 'meta' }, meta),
         ...(message ? [h('p', { class: 'detail' }, message)] : []),
       );
     }
@@ -256,16 +328,22 @@ function renderClaimable(): void {
   const { t } = state;
   const page = state.claimable;
   const pages = page ? Math.max(1, Math.ceil(page.count / PAGE_SIZE)) : 1;
-  const summary = page ? [t('claimableCount', { count: page.count }), state.updatedAt ? t('updatedAt', { time: clock(state.updatedAt) }) : ''] : [];
+  // Live, the list is current; else it is as old as its last refresh.
+  const freshness = state.live ? t('live') : state.updatedAt ? t('updatedAt', { time: clock(state.updatedAt) }) : '';
+  const summary = page ? [t('claimableCount', { count: page.count }), freshness] : [];
   setText(byId('claimable-summary'), summary.filter(Boolean).join(' · '));
-  const pending = new Set(state.claims.filter((entry) => !isDecided(entry)).map((entry) => entry.taskId));
+  byId('claimable-summary').classList.toggle('live', state.live);
+  const claimingNext = inFlight('claim_next');
+  const next = byId('claim-next');
+  setText(next, claimingNext ? t('claimingNext') : t('claimNext'));
+  next.setAttribute('aria-disabled', String(claimingNext));
+  const pending = busyTasks('claim');
   const signature = JSON.stringify([state.lang, page?.results, [...pending]]);
   replaceItems(byId('claimable'), signature, () => {
     if (!page) return [];
     if (page.results.length === 0) return [h('li', { class: 'empty' }, t('noClaimable'))];
-    return page.results.map((task) => {
-      const busy = pending.has(task.id);
-      return h(
+    return page.results.map((task) =>
+      h(
         'li',
         { class: 'task', 'data-task-id': task.id },
         h(
@@ -274,21 +352,9 @@ function renderClaimable(): void {
           h('p', { class: 'title' }, task.work_content),
           h('p', { class: 'meta' }, [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })].filter(Boolean).join(' · ')),
         ),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary claim-button',
-            'data-focus': `claim-${task.id}`,
-            'aria-label': t('claimTask', { task: task.work_content }),
-            // aria-disabled, not disabled: the button keeps keyboard focus while its claim is under way.
-            'aria-disabled': busy ? 'true' : undefined,
-            onclick: () => claim(task),
-          },
-          busy ? t('claiming') : t('claim'),
-        ),
-      );
-    });
+        taskButton('claim', task, pending.has(task.id)),
+      ),
+    );
   });
   byId('pagination').hidden = pages <= 1;
   setText(byId('page-of'), t('pageOf', { page: state.page, pages }));
@@ -308,7 +374,8 @@ function renderMine(): void {
   const fill = mine && mine.limit > 0 ? Math.min(100, (100 * mine.active_count) / mine.limit) : 0;
   byId('mine-meter').querySelector('span')!.style.width = `${fill}%`;
   byId('mine-meter').classList.toggle('full', atLimit);
-  replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results]), () => {
+  const releasing = busyTasks('release');
+  replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results, [...releasing]]), () => {
     if (!mine) return [];
     if (mine.results.length === 0) return [h('li', { class: 'empty' }, t('noMine'))];
     return mine.results.map((task) =>
@@ -321,9 +388,35 @@ function renderMine(): void {
           h('p', { class: 'title' }, task.work_content),
           h('p', { class: 'meta' }, `${t('workOrder', { number: task.work_order.order_number })} · ${t(`status_${task.status}` as MessageKey)}`),
         ),
+        // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
+        task.status === 'pending' && taskButton('release', task, releasing.has(task.id)),
       ),
     );
   });
+}
+
+const TASK_BUTTON = {
+  claim: { className: 'primary claim-button', name: 'claimTask', idle: 'claim', busy: 'claiming' },
+  release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
+} as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
+
+/** A task's Claim or Release button, named after the task. */
+function taskButton(action: keyof typeof TASK_BUTTON, task: Task, busy: boolean): HTMLButtonElement {
+  const { t } = state;
+  const { className, name, idle, busy: busyLabel } = TASK_BUTTON[action];
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: className,
+      'data-focus': `${action}-${task.id}`,
+      'aria-label': t(name, { task: task.work_content }),
+      // aria-disabled, not disabled: the button keeps keyboard focus while its request is under way.
+      'aria-disabled': busy ? 'true' : undefined,
+      onclick: () => request(action, task),
+    },
+    busy ? t(busyLabel) : t(idle),
+  );
 }
 
 function renderNotifications(): void {
@@ -406,6 +499,7 @@ byId('sign-in-form').addEventListener('submit', (event) => void onSignIn(event))
 byId('sign-out').addEventListener('click', () => signOut());
 byId<HTMLSelectElement>('language').addEventListener('change', (event) => setLanguage((event.target as HTMLSelectElement).value as Lang));
 byId('refresh').addEventListener('click', () => refresher.now(true));
+byId('claim-next').addEventListener('click', () => request('claim_next'));
 byId('previous-page').addEventListener('click', () => goToPage(Math.max(1, state.page - 1)));
 byId('next-page').addEventListener('click', () => goToPage(state.page + 1));
 byId('clear-claims').addEventListener('click', () => {

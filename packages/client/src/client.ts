@@ -55,6 +55,10 @@ export interface ClaimNextOptions extends ClaimTaskOptions {
 export interface SubscribeOptions {
   /** ends the stream (the iteration then ends) */
   signal?: AbortSignal;
+  /** the server has accepted the stream: no event decided from now on is missed (list again for what came before) */
+  onOpen?(): void;
+  /** a comment line, e.g. the server's keep-alive: the connection is alive, though idle */
+  onComment?(text: string): void;
 }
 
 export interface PageOptions {
@@ -172,8 +176,9 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
       const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${options.token}` };
       const response = await doFetch(new URL(`${baseUrl}/api/events`), { headers, signal: subscribeOptions.signal });
       if (!response.ok || !response.body) throw toError(response, await readBody(response));
+      subscribeOptions.onOpen?.();
       try {
-        for await (const received of parseEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        for await (const received of parseEventStream(chunksOf(response.body), subscribeOptions.onComment)) {
           yield { event: received.event, id: received.id, data: JSON.parse(received.data) } as LiveEvent;
         }
       } catch (error) {
@@ -318,6 +323,23 @@ function toError(response: Response, body: unknown): TaskclaimApiError {
     claimId: body.claim_id,
     problem: body,
   });
+}
+
+/**
+ * A body's chunks, read through its reader: a ReadableStream is not async-iterable in Safari, nor in
+ * Chrome before 124. Stopping early (break, throw) cancels the body, which closes the connection.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
