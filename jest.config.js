@@ -31,8 +31,10 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
-      testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      // The leak guard: a test, env or file that leaves a BullMQ worker or queue, a knex pool or a Redis connection open fails.
+      testEnvironment: '<rootDir>/test/support/leak-guard-environment.js',
+      setupFilesAfterEnv: ['<rootDir>/test/support/leak-guard.setup.ts'],
     },
   ],
 };

@@ -23,6 +23,7 @@ import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
 import { makeFactories, type Factories } from './factories';
 import { makeHttp, type Http } from './http';
+import { assertClosed, ownedBy } from './leak-guard';
 import { freePort, spawnTs, until } from '../../harness/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,8 +64,14 @@ export interface SpawnedWorker {
  * One file's world: its own database cloned from the migrated template, its own queue prefix, an API
  * listening on a random port, and workers started on demand. `close()` leaves nothing behind.
  * `overrides` may give REDIS_CLUSTER_NODES: everything, child processes included, then uses that cluster.
+ * What the env opens is its own (leak-guard.ts): `close()` fails if any of it is still open.
  */
 export async function makeTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const owner = { env: 'test env' };
+  return ownedBy(owner, () => openTestEnv(owner, overrides));
+}
+
+async function openTestEnv(owner: object, overrides: Record<string, string>): Promise<TestEnv> {
   const name = uniqueName('taskclaim_test');
   const url = databaseUrl(name);
   await ensureDatabase(url, TEMPLATE_DATABASE);
@@ -110,7 +117,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
     http,
     factories: makeFactories(http, ADMIN_TOKEN),
     async startWorker() {
-      const worker = await startClaimWorkers(config, logger);
+      const worker = await ownedBy(owner, () => startClaimWorkers(config, logger));
       workers.push(worker);
       return worker;
     },
@@ -148,6 +155,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
       await db.destroy();
       await deleteRedisKeys(config);
       await dropDatabase(url);
+      await assertClosed(owner, 'env.close()');
     },
   };
 }

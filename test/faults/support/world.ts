@@ -6,6 +6,7 @@ import { freePort, spawnTs, until, type Process } from '../../../harness/process
 import { startPrivatePostgres, startPrivateRedis } from '../../../harness/services';
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from '../../support/databases';
 import { expectInvariants } from '../../support/invariants';
+import { assertClosed, ownedBy } from '../../support/leak-guard';
 import { ADMIN_TOKEN } from '../../support/test-env';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -86,6 +87,8 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
   const baseUrl = `http://127.0.0.1:${port}`;
   const processes: Process[] = [];
   let db: Db | undefined;
+  /** what the world opens is its own (leak-guard.ts): close() fails if any of it is still open */
+  const owner = { world: url };
 
   const world = {
     url,
@@ -122,7 +125,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
     },
 
     db(): Db {
-      db ??= makeDb(url, { max: 4 });
+      db ??= ownedBy(owner, () => makeDb(url, { max: 4 }));
       return db;
     },
 
@@ -285,6 +288,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
       await redis.stop();
       if (postgres) postgres.stop();
       else await dropDatabase(url);
+      await assertClosed(owner, 'world.close()');
     },
   };
   return world;
