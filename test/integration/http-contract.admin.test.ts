@@ -2,16 +2,11 @@
  * SPEC.md §4, the admin API: idempotent upserts of departments, operators and tasks (one and in bulk),
  * deletes, token creation, and their validation errors.
  */
-import { MISSING_ID, expectProblem, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { MISSING_ID, expectProblem, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 import { ADMIN_TOKEN } from '../support/test-env';
 
-let world: ContractWorld;
-let { env, call, factories, d1, operatorA, operatorB, integration } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ env, call, factories, d1, operatorA, operatorB, integration } = world);
-});
-afterAll(() => world?.env.close());
+let { env, call, factories, d1, operatorA, operatorB, integration, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ env, call, factories, d1, operatorA, operatorB, integration, seen } = world));
 
 describe('admin API', () => {
   test('PUT department twice → 201 then 200', async () => {
@@ -194,5 +189,5 @@ describe('admin strings are user input like any other', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 43);
+  expectNo5xx(seen, 43);
 });

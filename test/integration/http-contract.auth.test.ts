@@ -4,16 +4,11 @@
  * operator_id, a callback_url, another department, a deactivated operator) is 403.
  */
 import type { HttpResponse } from '../support/http';
-import { claimPath, claimable, expectProblem, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { claimPath, claimable, expectProblem, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 import { ADMIN_TOKEN } from '../support/test-env';
 
-let world: ContractWorld;
-let { call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1 } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1 } = world);
-});
-afterAll(() => world?.env.close());
+let { call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1, seen } = world));
 
 describe('operations endpoints (no token)', () => {
   test('GET /healthz → 200', async () => {
@@ -140,5 +135,5 @@ describe('403 forbidden', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 58);
+  expectNo5xx(seen, 58);
 });

@@ -3,16 +3,11 @@
  * its errors; claim bodies are limited to 16 KiB and admin bodies to 1 MiB (413); a body that is not
  * application/json, or in a charset or Content-Encoding the API does not read, is 415.
  */
-import { claimPath, expectProblem, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { claimPath, expectProblem, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 import { ADMIN_TOKEN } from '../support/test-env';
 
-let world: ContractWorld;
-let { call, d1, d2, operatorA, task1 } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ call, d1, d2, operatorA, task1 } = world);
-});
-afterAll(() => world?.env.close());
+let { call, d1, d2, operatorA, task1, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ call, d1, d2, operatorA, task1, seen } = world));
 
 describe('400 validation_error for a malformed body', () => {
   const json = { 'content-type': 'application/json' };
@@ -152,5 +147,5 @@ describe('415 unsupported_media_type', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 32);
+  expectNo5xx(seen, 32);
 });

@@ -4,16 +4,11 @@
  * is visible only to those it concerns, and a rejected request leaves no claim behind.
  */
 import type { RequestOptions } from '../support/http';
-import { MISSING_ID, claimPath, expectProblem, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { MISSING_ID, claimPath, expectProblem, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 import { ADMIN_TOKEN } from '../support/test-env';
 
-let world: ContractWorld;
-let { call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1 } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1 } = world);
-});
-afterAll(() => world?.env.close());
+let { call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ call, factories, countClaims, d1, operatorA, operatorB, operatorC, integration, task1, seen } = world));
 
 describe('400 validation_error on a claim request', () => {
   test('integration token without operator_id on claim → 400', async () => {
@@ -205,5 +200,5 @@ describe('rejected claims leave nothing behind', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 82);
+  expectNo5xx(seen, 82);
 });

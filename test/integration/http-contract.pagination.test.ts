@@ -2,15 +2,10 @@
  * SPEC.md §4, paginated lists (claimable): page_size ≤ 100 and page ≥ 1, anything else 400 naming the
  * query parameter; next and previous are relative links.
  */
-import { claimable, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { claimable, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 
-let world: ContractWorld;
-let { call, operatorA } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ call, operatorA } = world);
-});
-afterAll(() => world?.env.close());
+let { call, operatorA, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ call, operatorA, seen } = world));
 
 describe('pagination of the claimable list', () => {
   test('page_size=101 on claimable → 400', async () => {
@@ -43,5 +38,5 @@ describe('pagination of the claimable list', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 19);
+  expectNo5xx(seen, 19);
 });

@@ -2,15 +2,10 @@
  * SPEC.md §4, paths: an id that is not a positive integer ≤ 2^53−1 (malformed percent-encoding included)
  * is 400 validation_error; a well-formed id that does not exist is 404; an unknown route is 404 not_found.
  */
-import { MISSING_ID, claimPath, expectProblem, expectValidation, expectNo5xx, makeContractWorld, type ContractWorld } from '../support/http-contract';
+import { MISSING_ID, claimPath, expectProblem, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 
-let world: ContractWorld;
-let { call, operatorA } = {} as ContractWorld;
-beforeAll(async () => {
-  world = await makeContractWorld();
-  ({ call, operatorA } = world);
-});
-afterAll(() => world?.env.close());
+let { call, operatorA, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ call, operatorA, seen } = world));
 
 describe('400 validation_error for a malformed path id', () => {
   const badIds = ['abc', '0', '-1', '1.5', '12345678901234567890', '9007199254740992', '01', '1e3', '%20'];
@@ -58,5 +53,5 @@ describe('404 not found', () => {
 
 // Runs after every test above (jest keeps declaration order).
 test('no response of this file was a 5xx', () => {
-  expectNo5xx(world.seen, 46);
+  expectNo5xx(seen, 46);
 });

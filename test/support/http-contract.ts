@@ -35,7 +35,17 @@ export interface ContractWorld {
 }
 
 /** Call from beforeAll; close `world.env` in afterAll. */
-export async function makeContractWorld(): Promise<ContractWorld> {
+/** Builds this file's contract world before its tests, hands it to `use`, and closes it after them. */
+export function onContractWorld(use: (world: ContractWorld) => void): void {
+  let world: ContractWorld | undefined;
+  beforeAll(async () => {
+    world = await makeContractWorld();
+    use(world);
+  });
+  afterAll(() => world?.env.close());
+}
+
+async function makeContractWorld(): Promise<ContractWorld> {
   // A file sends up to a few hundred requests with the same tokens: keep them clear of the per-token rate limit.
   const env = await makeTestEnv({ RATE_LIMIT_PER_MINUTE: '100000' });
   const seen: ContractWorld['seen'] = [];
