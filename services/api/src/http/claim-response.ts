@@ -36,10 +36,10 @@ export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 
       sendJson(res, 200, resource);
       return;
     case 'rejected':
-      sendProblem(res, new HttpProblem(400, claim.code as string, resource.detail, { claim_id: claim.id, claim: resource }));
+      sendProblem(res, { status: 400, code: claim.code as string, detail: resource.detail, extra: { claim_id: claim.id, claim: resource } });
       return;
     case 'failed':
-      sendProblem(res, new HttpProblem(503, 'claim_failed', resource.detail, { claim_id: claim.id, claim: resource }, { 'Retry-After': '5' }));
+      sendProblem(res, { status: 503, code: 'claim_failed', detail: resource.detail, extra: { claim_id: claim.id, claim: resource }, headers: { 'Retry-After': '5' } });
       return;
   }
 }

@@ -24,8 +24,17 @@ export interface FieldError {
   message: string;
 }
 
+/** What an RFC 9457 answer says. */
+export interface Problem {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
 /** An RFC 9457 problem; thrown anywhere in a route and rendered by `problemHandler`. */
-export class HttpProblem extends Error {
+export class HttpProblem extends Error implements Problem {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -41,8 +50,9 @@ export class HttpProblem extends Error {
 export const validationProblem = (detail: string, errors: FieldError[] = []): HttpProblem =>
   new HttpProblem(400, 'validation_error', detail, errors.length ? { errors } : {});
 
-export function sendProblem(res: Response, problem: HttpProblem): void {
-  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+/** A claim's rejection is an answer, not an error: it is sent as a plain Problem (no stack to capture). */
+export function sendProblem(res: Response, problem: Problem): void {
+  for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
   const body = {
     type: `https://taskclaim.dev/problems/${problem.code}`,
     title: TITLES[problem.code] ?? problem.code.replace(/_/g, ' '),
