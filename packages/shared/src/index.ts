@@ -1,4 +1,5 @@
 export * from './config';
+export * from './expiring-map';
 export * from './logger';
 export * from './contracts';
 export * from './domain/decide-claim';

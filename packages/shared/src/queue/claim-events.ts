@@ -1,5 +1,6 @@
 import type { ClaimRow } from '../db/repositories/claims.repository';
 import type { TaskView } from '../db/repositories/tasks.repository';
+import { makeExpiringMap } from '../expiring-map';
 import type { RedisClient } from './redis';
 
 /**
@@ -73,21 +74,16 @@ const RECENT_FOR_MS = 10_000;
  */
 export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, now: () => number = Date.now): Promise<ClaimWaiters> {
   const waiters = new Map<number, Set<(decided: DecidedClaim | undefined) => void>>();
-  const recent = new Map<number, { decided: DecidedClaim; at: number }>();
+  const recent = makeExpiringMap<number, DecidedClaim>({ capacity: RECENT_DECISIONS, maxAgeMs: RECENT_FOR_MS, now });
   const listeners = new Set<(decided: DecidedClaim[]) => void>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
-    const at = now();
     const batch = parseClaimsDecided(message);
     for (const listener of listeners) listener(batch);
     for (const decided of batch) {
-      recent.set(decided.claim.id, { decided, at });
+      recent.set(decided.claim.id, decided);
       for (const wake of waiters.get(decided.claim.id) ?? []) wake(decided);
-    }
-    for (const [claimId, entry] of recent) {
-      if (recent.size <= RECENT_DECISIONS && at - entry.at <= RECENT_FOR_MS) break;
-      recent.delete(claimId);
     }
   });
   await subscriber.subscribe(channel);
@@ -95,7 +91,7 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, 
   return {
     waitFor(claimId, timeoutMs) {
       const heard = recent.get(claimId);
-      if (heard) return { decided: Promise.resolve(heard.decided), heard: heard.decided, cancel: () => undefined };
+      if (heard) return { decided: Promise.resolve(heard), heard, cancel: () => undefined };
       let finish!: (decided: DecidedClaim | undefined) => void;
       const decided = new Promise<DecidedClaim | undefined>((resolve) => {
         const set = waiters.get(claimId) ?? new Set();

@@ -24,7 +24,7 @@ export interface ClaimSubmission {
 /** A claim as answered: decided, or as it stands; `waitRefused` when its token held too many waits to wait. */
 export type Answer = DecidedClaim & { waitRefused?: true };
 
-/** What became of a submission; services/api/src/http/claim-outcomes.ts turns each into HTTP. */
+/** What became of a submission; services/api/src/http/claim-response.ts turns each into HTTP. */
 export type SubmitOutcome =
   /**
    * Stored, or the original claim of a replayed Idempotency-Key, as it stands when answered.
@@ -51,10 +51,10 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
 }
 
 /**
- * A claim request (a claim or a release), from a parsed and authenticated submission to its answer: the scope and callback
- * policies, storing it (group commit; queue dispatch wakes its partition, inline dispatch decides it
- * in the same transaction),
- * Idempotency-Key replays, and waiting for the decision up to `waitMs`.
+ * A claim request (a claim, a release or a claim-next), from a parsed and authenticated submission
+ * to its answer: the scope and callback policies, storing it (group commit; queue dispatch wakes its
+ * partition, inline dispatch decides it in the same transaction), Idempotency-Key replays, and
+ * waiting for the decision up to `waitMs`.
  */
 export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<SubmitOutcome> {
   const { caller, callbackUrl } = submission;
