@@ -76,3 +76,25 @@ test('while Redis is down the local counts decide, and the limiter warns once, n
     limiter.close();
   }
 });
+
+test('requests counted while their sync is on its way to Redis still use up the budget', async () => {
+  const { redis } = fakeRedis();
+  let answer!: () => void;
+  const slowEval = redis.eval.bind(redis);
+  (redis as unknown as { eval: typeof slowEval }).eval = (async (...args: Parameters<typeof slowEval>) => {
+    await new Promise<void>((resolve) => (answer = resolve));
+    return slowEval(...args);
+  }) as typeof slowEval;
+  const limiter = makeRateLimiter({ redis, prefix: 't', perMinute: 3, logger: logger().logger });
+  try {
+    expect(limiter.consume(7).allowed).toBe(true);
+    await tick(); // the first count is sent; Redis has not answered yet
+    expect(answer).toBeDefined();
+    expect([limiter.consume(7).allowed, limiter.consume(7).allowed, limiter.consume(7).allowed]).toEqual([true, true, false]);
+    answer();
+    await tick();
+    expect(limiter.consume(7).allowed).toBe(false);
+  } finally {
+    limiter.close();
+  }
+});

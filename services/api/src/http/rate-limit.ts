@@ -32,6 +32,8 @@ interface TokenCount {
   shared: number;
   /** counted here since the last sync */
   unsynced: number;
+  /** sent to Redis, its answer not yet back (counted neither in shared nor in unsynced) */
+  sending: number;
   syncedAt: number;
 }
 
@@ -70,6 +72,7 @@ export function makeRateLimiter(options: { redis: RedisClient; prefix: string; p
     const key = `${options.prefix}:rate-limit:${tokenId}`;
     const added = count.unsynced;
     count.unsynced = 0;
+    count.sending = added;
     count.syncedAt = at;
     try {
       if (count.windowKnown) {
@@ -84,6 +87,8 @@ export function makeRateLimiter(options: { redis: RedisClient; prefix: string; p
     } catch (error) {
       count.unsynced += added;
       warn((error as Error).message);
+    } finally {
+      count.sending = 0;
     }
   };
 
@@ -108,10 +113,10 @@ export function makeRateLimiter(options: { redis: RedisClient; prefix: string; p
       const at = now();
       let count = counts.get(tokenId);
       if (!count || count.windowEndsAt <= at) {
-        count = { windowEndsAt: at + WINDOW_MS, windowKnown: false, shared: 0, unsynced: 0, syncedAt: -Infinity };
+        count = { windowEndsAt: at + WINDOW_MS, windowKnown: false, shared: 0, unsynced: 0, sending: 0, syncedAt: -Infinity };
         counts.set(tokenId, count);
       }
-      const used = count.shared + count.unsynced;
+      const used = count.shared + count.sending + count.unsynced;
       if (used >= options.perMinute) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((count.windowEndsAt - at) / 1000)) };
       count.unsynced += 1;
       return { allowed: true, remaining: options.perMinute - used - 1 };
