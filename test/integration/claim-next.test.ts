@@ -8,7 +8,7 @@ import { CLAIM_NEXT_PARTITION, claimsRepo, partitionOf } from '@taskclaim/shared
 import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { decidedClaims } from '../support/races';
-import { whilePaused } from '../support/rule-scenarios';
+import { whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;

@@ -40,6 +40,12 @@ describe('with one in-process worker', () => {
     expect(first.body.status).toBe('succeeded');
     const claimId: number = first.body.claim_id;
 
+    const connection = makeRedis(env.config.REDIS_URL, 'blocking');
+    const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
+    const queue = new Queue<ClaimJobData>(claimQueueName(partition), { connection, prefix: env.config.QUEUE_PREFIX });
+    // The job that decided it takes a last look at its partition after answering: let it end first.
+    await eventually(async () => (Object.values(await queue.getJobCounts('active', 'waiting')).every((count) => count === 0) ? true : undefined), 10_000, 'the partition to go idle');
+
     // Two workers running the same job at once (a lock that expired mid-transaction) ...
     const deps = { db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS };
     await env.db('claim_requests').where({ id: claimId }).update({ status: 'queued', completed_at: null });
@@ -49,12 +55,6 @@ describe('with one in-process worker', () => {
     expect(results.map((result) => result.decided.length).sort()).toEqual([0, 1]);
 
     // ... and the job delivered again through the queue after it completed.
-    const connection = makeRedis(env.config.REDIS_URL, 'blocking');
-    const queue = new Queue<ClaimJobData>(claimQueueName(partitionOf(task.id, env.config.CLAIM_PARTITIONS)), {
-      connection,
-      prefix: env.config.QUEUE_PREFIX,
-    });
-    const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
     const job = await queue.add('claims', { partition, claimIds: [claimId] }, { jobId: claimJobId(claimId), removeOnComplete: false });
     await eventually(async () => ((await job.isCompleted()) ? true : undefined), 10_000, 'the re-delivered job');
     expect(job.id).toBe(claimJobId(claimId));

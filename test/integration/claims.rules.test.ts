@@ -1,4 +1,5 @@
-import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
+import { whilePaused } from '../support/paused-queues';
+import { RULE_SCENARIOS, expectOutcomeUnderPreferWait } from '../support/rule-scenarios';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;

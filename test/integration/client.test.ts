@@ -7,6 +7,7 @@ import {
   type TaskclaimClientOptions,
 } from '@taskclaim/client';
 import { makeConformingFetch } from '../support/openapi-conformance';
+import { whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -48,16 +49,6 @@ async function arrange({ operators = 1, tasks = 1 } = {}) {
   return { departmentId, operators: people, taskIds };
 }
 
-/** Holds every partition so a claim stays queued. */
-async function whilePaused<T>(action: () => Promise<T>): Promise<T> {
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  try {
-    return await action();
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
-}
-
 test('claimTask with wait succeeds; the same task claimed by another operator throws ClaimRejectedError already_claimed', async () => {
   const { operators, taskIds } = await arrange({ operators: 2 });
   const [winner, loser] = operators;
@@ -84,7 +75,7 @@ test('claimTask with wait succeeds; the same task claimed by another operator th
 test('claimTask without wait is queued (202); waitForClaim long-polls it to its decision', async () => {
   const { operators, taskIds } = await arrange();
   const [operator] = operators;
-  const queued = await whilePaused(() => operator.client.claimTask(taskIds[0]));
+  const queued = await whilePaused(env, () => operator.client.claimTask(taskIds[0]));
   expect(queued).toMatchObject({ status: 'queued', code: null, completed_at: null, task_id: taskIds[0] });
 
   const decided = await operator.client.waitForClaim(queued.claim_id, { timeoutMs: 20_000 });
@@ -98,7 +89,7 @@ test('claimTask without wait is queued (202); waitForClaim long-polls it to its 
 test('waitForClaim throws ClaimRejectedError when the claim is decided against a rule', async () => {
   const { operators, taskIds } = await arrange({ operators: 2 });
   await operators[0].client.claimTask(taskIds[0], { wait: 20 });
-  const queued = await whilePaused(() => operators[1].client.claimTask(taskIds[0]));
+  const queued = await whilePaused(env, () => operators[1].client.claimTask(taskIds[0]));
   const error = await operators[1].client.waitForClaim(queued.claim_id, { timeoutMs: 20_000 }).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(ClaimRejectedError);
   expect(error).toMatchObject({ code: 'already_claimed', claimId: queued.claim_id, claim: { status: 'rejected' } });
@@ -184,7 +175,7 @@ test('admin helpers: upserts report the stored resource, deleteTask and revokeTo
 test('waitForClaim stops when its signal aborts, and throws ClaimWaitTimeoutError when the claim is not decided in time', async () => {
   const { operators, taskIds } = await arrange();
   const [operator] = operators;
-  await whilePaused(async () => {
+  await whilePaused(env, async () => {
     const queued = await operator.client.claimTask(taskIds[0]);
 
     const controller = new AbortController();

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTaskclaimClient, type TaskUpsert, type TaskclaimClient } from '@taskclaim/client';
 import { ensureConsole } from '../../scripts/ensure-console';
 import { launchChromium } from '../support/browser';
+import { pauseClaimQueues } from '../support/paused-queues';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
 const DOCS = path.resolve(__dirname, '../../docs');
@@ -176,7 +177,7 @@ const longPolls = (requests: string[]) => requests.filter((request) => /^GET \/a
  * aria-disabled (it keeps keyboard focus); a second press sends nothing (`entries` stays at one).
  */
 async function pressWhileQueued(button: Locator, entry: Locator, busyText: string, entries: Locator): Promise<void> {
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
+  const resume = await pauseClaimQueues(env.api.queues.queues);
   try {
     await button.click();
     await expectAttribute(entry, 'data-state', 'queued');
@@ -186,7 +187,7 @@ async function pressWhileQueued(button: Locator, entry: Locator, busyText: strin
     await button.click({ force: true });
     await expectCount(entries, 1);
   } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
+    await resume();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { openEventStream, type LiveStream, type ReceivedEvent } from '../support/live-events';
-import { whilePaused } from '../support/rule-scenarios';
+import { whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;

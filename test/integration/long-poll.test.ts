@@ -1,3 +1,4 @@
+import { pauseClaimQueues } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -23,7 +24,7 @@ test(`${WAITERS} concurrent long-polls wake within a second of their decisions, 
   expect((await env.http('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks })).status).toBe(200);
 
   const queues = env.api.queues.queues;
-  await Promise.all(queues.map((queue) => queue.pause()));
+  const resume = await pauseClaimQueues(queues);
   const claimIds: number[] = [];
   for (let i = 0; i < WAITERS; i += 50) {
     const batch = await Promise.all(
@@ -48,7 +49,7 @@ test(`${WAITERS} concurrent long-polls wake within a second of their decisions, 
   expect(queries).toBe(0);
   expect(answered).toHaveLength(0);
 
-  await Promise.all(queues.map((queue) => queue.resume()));
+  await resume();
   const responses = await Promise.all(polls);
   expect(responses.every((response) => response.status === 200 && response.body.status === 'succeeded')).toBe(true);
   const lags = answered.map((entry) => entry.at - Date.parse(entry.body.completed_at));

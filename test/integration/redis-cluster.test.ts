@@ -9,7 +9,8 @@ import { claimEventsChannel, claimPartitions, claimQueueName, makeRedis, queuePr
 import { openEventStream } from '../support/live-events';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';
-import { RULE_SCENARIOS, expectOutcomeUnderPreferWait, whilePaused } from '../support/rule-scenarios';
+import { whilePaused } from '../support/paused-queues';
+import { RULE_SCENARIOS, expectOutcomeUnderPreferWait } from '../support/rule-scenarios';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 const PARTITIONS = 16;

@@ -5,7 +5,7 @@
  */
 import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
-import { whilePaused } from '../support/rule-scenarios';
+import { whilePaused } from '../support/paused-queues';
 import { startReceiver } from '../support/webhook-receivers';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 

@@ -1,5 +1,6 @@
 import type { TestEnv } from './test-env';
 import { ADMIN_TOKEN } from './test-env';
+import { whilePaused } from './paused-queues';
 
 export interface RuleScenario {
   rule: string;
@@ -160,16 +161,6 @@ export const RULE_SCENARIOS: RuleScenario[] = [
     },
   },
 ];
-
-/** Holds every partition so a claim stays queued while a test changes the world under it. */
-export async function whilePaused(env: TestEnv, action: () => Promise<void>): Promise<void> {
-  await Promise.all(env.api.queues.queues.map((queue) => queue.pause()));
-  try {
-    await action();
-  } finally {
-    await Promise.all(env.api.queues.queues.map((queue) => queue.resume()));
-  }
-}
 
 /**
  * One scenario under `Prefer: wait`: the POST answers with the outcome (or, when the world changes

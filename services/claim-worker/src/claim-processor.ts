@@ -37,8 +37,8 @@ export interface ClaimProcessorDeps {
   store: ClaimStore;
   logger: Logger;
   report: ReportDecisions;
-  /** called just before each drain of these partitions (claims stored from then on wake them anew) */
-  draining(partitions: number[]): Promise<void>;
+  /** clears these partitions' wake-up markers: claims stored from then on add a job of their own */
+  clearWakeMarkers(partitions: number[]): Promise<void>;
 }
 
 /**
@@ -47,8 +47,24 @@ export interface ClaimProcessorDeps {
  */
 export const CLAIM_BATCH_SIZE = 100;
 
+/**
+ * A job that keeps finding claims hands its partition on after this long (it winds down as a closing
+ * worker's does; the next claim adds the next job): a paused queue stops within about as long, and
+ * a job whose lock was lost unnoticed does not drain on beside its successor for long.
+ */
+const JOB_SPELL_MS = 1_000;
+
 const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** One partition's turn in a shared drain: whether to clear its wake-up marker first. */
+export interface DrainRequest {
+  partition: number;
+  clearMarker: boolean;
+}
+
+/** What a round found of a partition: nothing, some claims (all it could see), or a full batch (maybe more). */
+export type Found = 'none' | 'some' | 'full';
 
 /**
  * The partitions whose jobs this process runs at the same time are drained in one transaction:
@@ -56,26 +72,25 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * group commit, as the API's). Serialization is untouched: each partition is still held by its one
  * job, which waits for the shared transaction; the transaction decides in id order across them.
  */
-export function makePartitionDrainer(drain: (partitions: number[]) => Promise<boolean>) {
-  let waiting: { partition: number; resolve: (full: boolean) => void; reject: (error: unknown) => void }[] = [];
+export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => Found>) {
+  let waiting: (DrainRequest & { resolve: (found: Found) => void; reject: (error: unknown) => void })[] = [];
   let flushing = false;
   const flush = async () => {
     flushing = true;
     while (waiting.length) {
       const batch = waiting;
       waiting = [];
-      await drain(batch.map((entry) => entry.partition)).then(
-        (full) => batch.forEach((entry) => entry.resolve(full)),
+      await drain(batch.map(({ partition, clearMarker }) => ({ partition, clearMarker }))).then(
+        (found) => batch.forEach((entry) => entry.resolve(found(entry.partition))),
         (error: unknown) => batch.forEach((entry) => entry.reject(error)),
       );
     }
     flushing = false;
   };
   return {
-    /** Resolves true when the batch was full: the partition may hold more queued claims. */
-    drain(partition: number): Promise<boolean> {
+    drain(request: DrainRequest): Promise<Found> {
       return new Promise((resolve, reject) => {
-        waiting.push({ partition, resolve, reject });
+        waiting.push({ ...request, resolve, reject });
         // Jobs that arrive in the same turn of the event loop share the first transaction too.
         if (!flushing) {
           flushing = true;
@@ -88,8 +103,13 @@ export function makePartitionDrainer(drain: (partitions: number[]) => Promise<bo
 
 /**
  * Processes one job of a partition queue: decides the partition's queued claims, oldest first, one
- * transaction per batch (shared with the other partitions this process drains at the moment), until
- * a batch comes back short (nothing older is left). Every failure goes through one classifier:
+ * transaction per batch (shared with the other partitions this process drains at the moment), for
+ * as long as claims keep coming. Its wake-up marker stays set meanwhile, so the claims stored during
+ * a busy spell add no job: this one sees them. Only a round that finds nothing clears the marker and
+ * looks once more; the job ends when that look finds nothing too (a claim stored after it sees no
+ * marker and adds the next job). A job of a closing worker, or one that has run for JOB_SPELL_MS,
+ * clears the marker at once and ends after the first round that sees every queued claim. Every
+ * failure goes through one classifier:
  * - an infrastructure error (PostgreSQL or Redis unreachable, a deadlock) is thrown, so BullMQ
  *   retries the job with backoff; once its attempts are spent, the claims that added the job end
  *   `failed` (any others stay queued, and the reconciler wakes their partition again);
@@ -98,17 +118,19 @@ export function makePartitionDrainer(drain: (partitions: number[]) => Promise<bo
  * Rule rejections are outcomes, never errors.
  */
 export function makeClaimProcessor(deps: ClaimProcessorDeps) {
-  /** One transaction, then (after commit) its report. */
-  const decide = async (scope: ApplyScope): Promise<boolean> => {
+  /** One transaction, then (after commit) its report; what it found, per partition. */
+  const decide = async (scope: ApplyScope): Promise<(partition: number) => Found> => {
     const started = performance.now();
     const { decided, full } = await deps.store.apply(scope);
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
-    return full;
+    const found = new Set(decided.map((report) => report.claim.partition));
+    return (partition) => (full ? 'full' : found.has(partition) ? 'some' : 'none');
   };
-  const drainer = makePartitionDrainer(async (partitions) => {
+  const drainer = makePartitionDrainer(async (requests) => {
+    const clearing = requests.flatMap((request) => (request.clearMarker ? request.partition : []));
     // If Redis cannot be told, drain anyway: a marker left set only delays later claims until it expires.
-    await deps.draining(partitions).catch((error: Error) => deps.logger.warn('could not clear the wake-up markers', { partitions, error: error.message }));
-    return decide({ partitions, limit: CLAIM_BATCH_SIZE });
+    if (clearing.length) await deps.clearWakeMarkers(clearing).catch((error: Error) => deps.logger.warn('could not clear the wake-up markers', { partitions: clearing, error: error.message }));
+    return decide({ partitions: requests.map((request) => request.partition), limit: CLAIM_BATCH_SIZE });
   });
 
   const fail = async (claimId: number, error: unknown) => {
@@ -117,7 +139,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
   };
 
   /** The batch that threw, again one claim at a time: only the claims that cannot be decided alone fail. */
-  const isolate = async (scope: { partition: number; limit: number }, log: Logger, error: unknown): Promise<boolean> => {
+  const isolate = async (scope: { partition: number; limit: number }, log: Logger, error: unknown): Promise<Found> => {
     log.error('claim batch failed; deciding its claims one at a time', { error: messageOf(error) });
     const claimIds = await deps.store.queuedClaimIds(scope);
     for (const claimId of claimIds) {
@@ -128,21 +150,28 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
         await fail(claimId, claimError);
       }
     }
-    return claimIds.length >= scope.limit;
+    return claimIds.length === 0 ? 'none' : claimIds.length >= scope.limit ? 'full' : 'some';
   };
 
-  return async (job: Job<ClaimJobData>): Promise<void> => {
+  /** `signal` aborts when the worker closes or loses the job's lock: the job then ends as soon as no claim relies on it. */
+  return async (job: Job<ClaimJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
     const scope = { partition: job.data.partition, limit: CLAIM_BATCH_SIZE };
     const log = deps.logger.child({ partition: scope.partition, jobId: job.id, claimIds: job.data.claimIds, attempt: job.attemptsMade + 1 });
     log.info('claim job draining its partition');
+    const startedAt = performance.now();
     try {
-      for (let full = true; full; ) {
+      for (let clearMarker = false; ; ) {
+        let found: Found;
         try {
-          full = await drainer.drain(scope.partition);
+          found = await drainer.drain({ partition: scope.partition, clearMarker });
         } catch (error) {
           if (isInfrastructureError(error)) throw error;
-          full = await isolate(scope, log, error);
+          found = await isolate(scope, log, error);
         }
+        // After a cleared marker, a round that saw every queued claim leaves none relying on this job.
+        const ending = signal?.aborted === true || performance.now() - startedAt >= JOB_SPELL_MS;
+        if (clearMarker && (found === 'none' || (ending && found === 'some'))) return;
+        clearMarker = found === 'none' || ending;
       }
     } catch (error) {
       if (!isFinalAttempt(job)) {

@@ -56,7 +56,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
 
   const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
-  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, draining: (partitions) => queues.draining(partitions) });
+  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, clearWakeMarkers: (partitions) => queues.clearWakeMarkers(partitions) });
   const workers = claimPartitions(config.CLAIM_PARTITIONS).map((partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,
@@ -68,6 +68,8 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
       maxStalledCount: 10,
     });
     worker.on('error', (error) => logger.warn('worker error', { partition, error: error.message }));
+    // Another worker may take a job whose lock is lost: this one winds its drain down.
+    worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach((jobId) => worker.cancelJob(jobId, 'lock lost')));
     return worker;
   });
   const reconciler = startReconciler({ config, db, queues, webhooks, logger });
@@ -80,8 +82,10 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     async close() {
       await reconciler.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
-      // close() lets each worker finish the job it holds before returning.
-      await Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
+      // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to wind down.
+      const closed = Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
+      for (const worker of workers) worker.cancelAllJobs('worker closing');
+      await closed;
       await queues.close();
       await webhooks.close();
       await db.destroy();

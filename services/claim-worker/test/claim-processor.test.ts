@@ -3,14 +3,14 @@ import type { ApplyScope, ClaimJobData, ClaimRow, DecidedClaimReport, Logger } f
 import { CLAIM_BATCH_SIZE, makeClaimProcessor, type ClaimStore } from '../src/claim-processor';
 
 const logger = { child: () => logger, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
-const decided = (id: number): DecidedClaimReport =>
-  ({ claim: { id, status: 'succeeded' } as ClaimRow, decision: { outcome: 'succeeded', alreadyClaimed: false } }) as DecidedClaimReport;
+const decided = (id: number, partition = 4): DecidedClaimReport =>
+  ({ claim: { id, partition, status: 'succeeded' } as ClaimRow, decision: { outcome: 'succeeded', alreadyClaimed: false } }) as DecidedClaimReport;
 const job = (attemptsMade: number, attempts = 3): Job<ClaimJobData> =>
   ({ id: 'claim-1', data: { partition: 4, claimIds: [1, 2] }, attemptsMade, opts: { attempts } }) as unknown as Job<ClaimJobData>;
 const storeDown = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 /** A store answering apply() from a script, recording what was asked. */
-function fakeStore(script: (scope: ApplyScope) => { ids: number[]; full?: boolean } | Error, queued: number[] = []) {
+function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: number; full?: boolean } | Error, queued: number[] = []) {
   const applied: ApplyScope[] = [];
   const failed: number[] = [];
   const store: ClaimStore = {
@@ -18,33 +18,33 @@ function fakeStore(script: (scope: ApplyScope) => { ids: number[]; full?: boolea
       applied.push(scope);
       const answer = script(scope);
       if (answer instanceof Error) throw answer;
-      return { decided: answer.ids.map(decided), full: answer.full ?? false };
+      return { decided: answer.ids.map((id) => decided(id, answer.partition)), full: answer.full ?? false };
     },
     async fail(claimId) {
       failed.push(claimId);
       return { claim: { id: claimId, status: 'failed' } as ClaimRow };
     },
-    queuedClaimIds: async () => queued,
+    // Once looked at one by one, they are decided (or failed): the next look finds none.
+    queuedClaimIds: async () => queued.splice(0),
   };
   return { store, applied, failed };
 }
 
 const run = (store: ClaimStore, attemptsMade = 0) => {
   const reported: number[][] = [];
-  const processor = makeClaimProcessor({ store, logger, draining: async () => undefined, report: async (claims) => void reported.push(claims.map((c) => c.claim.id)) });
+  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, report: async (claims) => void reported.push(claims.map((c) => c.claim.id)) });
   return { done: processor(job(attemptsMade)), reported };
 };
 
-test('a job drains its partition until a batch comes back short, reporting each transaction', async () => {
-  let round = 0;
-  const { store, applied } = fakeStore(() => (++round === 1 ? { ids: [1, 2], full: true } : { ids: [3] }));
+/** A store whose successive drains of partition 4 find these claims, then nothing. */
+const rounds = (...found: { ids: number[]; full?: boolean }[]) => fakeStore(() => found.shift() ?? { ids: [] });
+
+test('a job drains its partition while its rounds find claims, reporting each transaction, and ends after two empty looks', async () => {
+  const { store, applied } = rounds({ ids: [1, 2], full: true }, { ids: [3] });
   const { done, reported } = run(store);
   await done;
-  expect(applied).toEqual([
-    { partitions: [4], limit: CLAIM_BATCH_SIZE },
-    { partitions: [4], limit: CLAIM_BATCH_SIZE },
-  ]);
-  expect(reported).toEqual([[1, 2], [3]]);
+  expect(applied).toEqual(Array(4).fill({ partitions: [4], limit: CLAIM_BATCH_SIZE }));
+  expect(reported).toEqual([[1, 2], [3], [], []]);
 });
 
 test('a bug or a broken row fails only the claim that causes it, at once, and the job completes', async () => {
@@ -69,21 +69,37 @@ test("once its attempts are spent, the job's own claims end failed (the others s
 });
 
 test('partitions drained at the same time share one transaction', async () => {
-  const { store, applied } = fakeStore((scope) => ({ ids: 'partitions' in scope ? scope.partitions : [] }));
-  const processor = makeClaimProcessor({ store, logger, draining: async () => undefined, report: async () => undefined });
+  let round = 0;
+  const { store, applied } = fakeStore(() => (++round === 1 ? { ids: [1] } : { ids: [] }));
+  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, report: async () => undefined });
   const other = { ...job(0), data: { partition: 9, claimIds: [3] } } as Job<ClaimJobData>;
   await Promise.all([processor(job(0)), processor(other)]);
-  expect(applied).toEqual([{ partitions: [4, 9], limit: CLAIM_BATCH_SIZE }]);
+  // Partition 9 found nothing in the first round, so it took its last look one round earlier.
+  expect(applied).toEqual([{ partitions: [4, 9], limit: CLAIM_BATCH_SIZE }, { partitions: [4, 9], limit: CLAIM_BATCH_SIZE }, { partitions: [4], limit: CLAIM_BATCH_SIZE }]);
 });
 
-test("each drain first clears its partitions' wake-up markers, so a claim stored during the drain wakes them again", async () => {
+test('the wake-up marker stays set while rounds find claims; it is cleared before a last look, and a last look that finds claims goes on', async () => {
   const steps: string[] = [];
-  let round = 0;
+  const found = [[1], [], [2], [], []];
   const { store } = fakeStore(() => {
     steps.push('drain');
-    return ++round === 1 ? { ids: [1], full: true } : { ids: [] };
+    return { ids: found.shift() ?? [] };
   });
-  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, draining: async (partitions) => void steps.push(`clear ${partitions}`) });
+  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`) });
   await processor(job(0));
-  expect(steps).toEqual(['clear 4', 'drain', 'clear 4', 'drain']);
+  expect(steps).toEqual(['drain', 'drain', 'clear 4', 'drain', 'drain', 'clear 4', 'drain']);
+});
+
+test('a job whose worker is closing clears the marker and ends after the first round that saw every queued claim', async () => {
+  const steps: string[] = [];
+  const { store } = fakeStore(() => {
+    steps.push('drain');
+    return { ids: [steps.length] };
+  });
+  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`) });
+  const closing = new AbortController();
+  const done = processor(job(0), 'token', closing.signal);
+  closing.abort('worker closing');
+  await done;
+  expect(steps).toEqual(['drain', 'clear 4', 'drain']);
 });

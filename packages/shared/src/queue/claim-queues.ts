@@ -49,9 +49,10 @@ export const claimJobId = (claimId: number): string => `claim-${claimId}`;
 const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
 
 /**
- * Most claims need no job at all: while a partition's wake-up is pending — its marker set, and no
- * job has begun a drain since (a job deletes the marker just before each drain) — a claim stored
- * now will be seen by that drain, so its process adds nothing. One SET instead of a BullMQ script.
+ * Most claims need no job at all: while a partition's marker is set, a job has yet to look at the
+ * partition (it is waiting, or running and keeps draining until a look finds nothing — the marker is
+ * cleared just before that last look), so a claim stored now will be seen and its process adds
+ * nothing. One SET instead of a BullMQ script.
  */
 const WAKE_MARKER_MS = 30_000;
 
@@ -73,13 +74,12 @@ export interface ClaimQueues {
   /** the task partitions' queues, then the claim-next queue */
   readonly queues: readonly Queue<ClaimJobData>[];
   /**
-   * Wakes the partitions of these claims, one job per partition — unless a wake-up of the partition
-   * is pending already (its marker is set and no job has started draining since), which will see
-   * them. `force` adds regardless (the reconciler: a marker may outlive the process that set it).
+   * Wakes the partitions of these claims, one job per partition — unless the partition's marker is
+   * set (a job will look at it again), which will see them. `force` adds regardless (the reconciler: a marker may outlive the process that set it).
    */
   enqueue(claims: QueuedClaim[], options?: { force?: boolean }): Promise<void>;
-  /** A job is about to drain these partitions: claims stored from now on need a wake-up of their own. */
-  draining(partitions: number[]): Promise<void>;
+  /** A job is about to take its last look at these partitions: claims stored from now on need a job of their own. */
+  clearWakeMarkers(partitions: number[]): Promise<void>;
   /** Global concurrency 1 on every partition: one claim per partition at a time, however many workers run. */
   enforceSerialization(): Promise<void>;
   close(): Promise<void>;
@@ -116,7 +116,7 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
         }),
       );
     },
-    async draining(partitions) {
+    async clearWakeMarkers(partitions) {
       await Promise.all(partitions.map((partition) => options.connection.del(wakeKey(partition))));
     },
     async enforceSerialization() {
