@@ -180,6 +180,8 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
       }
       log.error('claim job failed after its last attempt; its claims end failed', { error: messageOf(error) });
       for (const claimId of job.data.claimIds) await fail(claimId, error).catch(() => undefined);
+      // The next claim then adds a job at once instead of waiting out the marker this job left set.
+      await deps.clearWakeMarkers([scope.partition]).catch(() => undefined);
       throw error;
     }
   };

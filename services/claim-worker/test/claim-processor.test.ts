@@ -32,8 +32,14 @@ function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: n
 
 const run = (store: ClaimStore, attemptsMade = 0) => {
   const reported: number[][] = [];
-  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, report: async (claims) => void reported.push(claims.map((c) => c.claim.id)) });
-  return { done: processor(job(attemptsMade)), reported };
+  const cleared: number[][] = [];
+  const processor = makeClaimProcessor({
+    store,
+    logger,
+    clearWakeMarkers: async (partitions) => void cleared.push(partitions),
+    report: async (claims) => void reported.push(claims.map((c) => c.claim.id)),
+  });
+  return { done: processor(job(attemptsMade)), reported, cleared };
 };
 
 /** A store whose successive drains of partition 4 find these claims, then nothing. */
@@ -62,10 +68,12 @@ test('an infrastructure error is thrown, so BullMQ retries the job with backoff;
   expect(failed).toEqual([]);
 });
 
-test("once its attempts are spent, the job's own claims end failed (the others stay queued for the reconciler)", async () => {
+test("once its attempts are spent, the job's own claims end failed and its partition's marker is cleared (the others stay queued for the reconciler)", async () => {
   const { store, failed } = fakeStore(() => storeDown);
-  await expect(run(store, 2).done).rejects.toBe(storeDown);
+  const { done, cleared } = run(store, 2);
+  await expect(done).rejects.toBe(storeDown);
   expect(failed).toEqual([1, 2]);
+  expect(cleared).toEqual([[4]]); // the next claim of the partition adds a job at once
 });
 
 test('partitions drained at the same time share one transaction', async () => {
