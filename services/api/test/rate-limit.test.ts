@@ -77,22 +77,24 @@ test('while Redis is down the local counts decide, and the limiter warns once, n
   }
 });
 
-test('requests counted while their sync is on its way to Redis still use up the budget', async () => {
+test('requests counted while their sync is on its way to Redis still use up the budget, and are counted once', async () => {
   const { redis } = fakeRedis();
   let answer!: () => void;
-  const slowEval = redis.eval.bind(redis);
-  (redis as unknown as { eval: typeof slowEval }).eval = (async (...args: Parameters<typeof slowEval>) => {
+  const evalNow = redis.eval.bind(redis);
+  (redis as unknown as { eval: typeof evalNow }).eval = (async (...args: Parameters<typeof evalNow>) => {
     await new Promise<void>((resolve) => (answer = resolve));
-    return slowEval(...args);
-  }) as typeof slowEval;
-  const limiter = makeRateLimiter({ redis, prefix: 't', perMinute: 3, logger: logger().logger });
+    return evalNow(...args);
+  }) as typeof evalNow;
+  const limiter = makeRateLimiter({ redis, prefix: 't', perMinute: 4, logger: logger().logger });
   try {
-    expect(limiter.consume(7).allowed).toBe(true);
+    expect(limiter.consume(7)).toEqual({ allowed: true, remaining: 3 });
     await tick(); // the first count is sent; Redis has not answered yet
     expect(answer).toBeDefined();
-    expect([limiter.consume(7).allowed, limiter.consume(7).allowed, limiter.consume(7).allowed]).toEqual([true, true, false]);
+    expect(limiter.consume(7)).toEqual({ allowed: true, remaining: 2 });
     answer();
-    await tick();
+    await tick(); // the shared counter now holds the first request, the local count the second
+    expect(limiter.consume(7)).toEqual({ allowed: true, remaining: 1 });
+    expect(limiter.consume(7)).toEqual({ allowed: true, remaining: 0 });
     expect(limiter.consume(7).allowed).toBe(false);
   } finally {
     limiter.close();

@@ -39,6 +39,8 @@ export interface ClaimProcessorDeps {
   report: ReportDecisions;
   /** clears these partitions' wake-up markers: claims stored from then on add a job of their own */
   clearWakeMarkers(partitions: number[]): Promise<void>;
+  /** adds the partition's next job whatever its marker says: this one stops while claims may rely on it */
+  handOver(partition: number): Promise<void>;
 }
 
 /**
@@ -48,9 +50,9 @@ export interface ClaimProcessorDeps {
 export const CLAIM_BATCH_SIZE = 100;
 
 /**
- * A job that keeps finding claims hands its partition on after this long (it winds down as a closing
- * worker's does; the next claim adds the next job): a paused queue stops within about as long, and
- * a job whose lock was lost unnoticed does not drain on beside its successor for long.
+ * A job that keeps finding claims hands its partition over to a new job after about this long: a
+ * paused queue stops within about as long, and a job whose lock was lost unnoticed does not drain
+ * on beside its successor for long.
  */
 const JOB_SPELL_MS = 1_000;
 
@@ -63,17 +65,14 @@ export interface DrainRequest {
   clearMarker: boolean;
 }
 
-/** What a round found of a partition: nothing, some claims (all it could see), or a full batch (maybe more). */
-export type Found = 'none' | 'some' | 'full';
-
 /**
  * The partitions whose jobs this process runs at the same time are drained in one transaction:
  * while one is in flight, the drains asked for meanwhile wait and go in the next one, together (a
  * group commit, as the API's). Serialization is untouched: each partition is still held by its one
  * job, which waits for the shared transaction; the transaction decides in id order across them.
  */
-export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => Found>) {
-  let waiting: (DrainRequest & { resolve: (found: Found) => void; reject: (error: unknown) => void })[] = [];
+export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => boolean>) {
+  let waiting: (DrainRequest & { resolve: (found: boolean) => void; reject: (error: unknown) => void })[] = [];
   let flushing = false;
   const flush = async () => {
     flushing = true;
@@ -88,7 +87,8 @@ export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promis
     flushing = false;
   };
   return {
-    drain(request: DrainRequest): Promise<Found> {
+    /** Resolves true when the partition may hold more queued claims (the round found some, or its batch was full). */
+    drain(request: DrainRequest): Promise<boolean> {
       return new Promise((resolve, reject) => {
         waiting.push({ ...request, resolve, reject });
         // Jobs that arrive in the same turn of the event loop share the first transaction too.
@@ -107,30 +107,37 @@ export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promis
  * as long as claims keep coming. Its wake-up marker stays set meanwhile, so the claims stored during
  * a busy spell add no job: this one sees them. Only a round that finds nothing clears the marker and
  * looks once more; the job ends when that look finds nothing too (a claim stored after it sees no
- * marker and adds the next job). A job of a closing worker, or one that has run for JOB_SPELL_MS,
- * clears the marker at once and ends after the first round that sees every queued claim. Every
- * failure goes through one classifier:
+ * marker and adds the next job). A job of a closing worker, one that lost its lock, or one that has
+ * run for JOB_SPELL_MS, adds its successor and stops after the round in hand. Every failure goes
+ * through one classifier:
  * - an infrastructure error (PostgreSQL or Redis unreachable, a deadlock) is thrown, so BullMQ
  *   retries the job with backoff; once its attempts are spent, the claims that added the job end
- *   `failed` (any others stay queued, and the reconciler wakes their partition again);
+ *   `failed` and a successor takes the partition's other claims;
  * - anything else (a bug, a broken row) must not stall the partition: the batch is decided again one
  *   claim at a time, and a claim that fails alone ends `failed` at once, logged with its error.
  * Rule rejections are outcomes, never errors.
  */
 export function makeClaimProcessor(deps: ClaimProcessorDeps) {
-  /** One transaction, then (after commit) its report; what it found, per partition. */
-  const decide = async (scope: ApplyScope): Promise<(partition: number) => Found> => {
+  /** One transaction, then (after commit) its report; whether it found claims, per partition. */
+  const decide = async (scope: ApplyScope): Promise<(partition: number) => boolean> => {
     const started = performance.now();
     const { decided, full } = await deps.store.apply(scope);
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
     const found = new Set(decided.map((report) => report.claim.partition));
-    return (partition) => (full ? 'full' : found.has(partition) ? 'some' : 'none');
+    return (partition) => full || found.has(partition);
   };
   const drainer = makePartitionDrainer(async (requests) => {
     const clearing = requests.flatMap((request) => (request.clearMarker ? request.partition : []));
-    // If Redis cannot be told, drain anyway: a marker left set only delays later claims until it expires.
-    if (clearing.length) await deps.clearWakeMarkers(clearing).catch((error: Error) => deps.logger.warn('could not clear the wake-up markers', { partitions: clearing, error: error.message }));
-    return decide({ partitions: requests.map((request) => request.partition), limit: CLAIM_BATCH_SIZE });
+    let uncleared: number[] = [];
+    if (clearing.length) {
+      await deps.clearWakeMarkers(clearing).catch((error: Error) => {
+        uncleared = clearing;
+        deps.logger.warn('could not clear the wake-up markers; looking again', { partitions: clearing, error: error.message });
+      });
+    }
+    const found = await decide({ partitions: requests.map((request) => request.partition), limit: CLAIM_BATCH_SIZE });
+    // A look behind a marker still set cannot be the last: a claim may have counted on it.
+    return (partition) => uncleared.includes(partition) || found(partition);
   });
 
   const fail = async (claimId: number, error: unknown) => {
@@ -139,7 +146,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
   };
 
   /** The batch that threw, again one claim at a time: only the claims that cannot be decided alone fail. */
-  const isolate = async (scope: { partition: number; limit: number }, log: Logger, error: unknown): Promise<Found> => {
+  const isolate = async (scope: { partition: number; limit: number }, log: Logger, error: unknown): Promise<boolean> => {
     log.error('claim batch failed; deciding its claims one at a time', { error: messageOf(error) });
     const claimIds = await deps.store.queuedClaimIds(scope);
     for (const claimId of claimIds) {
@@ -150,10 +157,10 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
         await fail(claimId, claimError);
       }
     }
-    return claimIds.length === 0 ? 'none' : claimIds.length >= scope.limit ? 'full' : 'some';
+    return claimIds.length > 0;
   };
 
-  /** `signal` aborts when the worker closes or loses the job's lock: the job then ends as soon as no claim relies on it. */
+  /** `signal` aborts when the worker closes or loses the job's lock: the job then hands the partition over. */
   return async (job: Job<ClaimJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
     const scope = { partition: job.data.partition, limit: CLAIM_BATCH_SIZE };
     const log = deps.logger.child({ partition: scope.partition, jobId: job.id, claimIds: job.data.claimIds, attempt: job.attemptsMade + 1 });
@@ -161,17 +168,21 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const startedAt = performance.now();
     try {
       for (let clearMarker = false; ; ) {
-        let found: Found;
+        let found: boolean;
         try {
           found = await drainer.drain({ partition: scope.partition, clearMarker });
         } catch (error) {
           if (isInfrastructureError(error)) throw error;
           found = await isolate(scope, log, error);
         }
-        // After a cleared marker, a round that saw every queued claim leaves none relying on this job.
-        const ending = signal?.aborted === true || performance.now() - startedAt >= JOB_SPELL_MS;
-        if (clearMarker && (found === 'none' || (ending && found === 'some'))) return;
-        clearMarker = found === 'none' || ending;
+        // The look after clearing the marker found nothing: no claim relies on this job.
+        if (clearMarker && !found) return;
+        if (signal?.aborted || performance.now() - startedAt >= JOB_SPELL_MS) {
+          log.info('claim job hands its partition over', { reason: signal?.aborted ? String(signal.reason) : 'time' });
+          await deps.handOver(scope.partition);
+          return;
+        }
+        clearMarker = !found;
       }
     } catch (error) {
       if (!isFinalAttempt(job)) {
@@ -180,8 +191,8 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
       }
       log.error('claim job failed after its last attempt; its claims end failed', { error: messageOf(error) });
       for (const claimId of job.data.claimIds) await fail(claimId, error).catch(() => undefined);
-      // The next claim then adds a job at once instead of waiting out the marker this job left set.
-      await deps.clearWakeMarkers([scope.partition]).catch(() => undefined);
+      // Claims stored during its attempts relied on this job (its marker was set).
+      await deps.handOver(scope.partition).catch(() => undefined);
       throw error;
     }
   };

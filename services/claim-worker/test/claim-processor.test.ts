@@ -32,15 +32,26 @@ function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: n
 
 const run = (store: ClaimStore, attemptsMade = 0) => {
   const reported: number[][] = [];
-  const cleared: number[][] = [];
+  const handedOver: number[] = [];
   const processor = makeClaimProcessor({
     store,
     logger,
-    clearWakeMarkers: async (partitions) => void cleared.push(partitions),
+    clearWakeMarkers: async () => undefined,
+    handOver: async (partition) => void handedOver.push(partition),
     report: async (claims) => void reported.push(claims.map((c) => c.claim.id)),
   });
-  return { done: processor(job(attemptsMade)), reported, cleared };
+  return { done: processor(job(attemptsMade)), reported, handedOver };
 };
+
+/** A processor that writes its marker clears and hand-overs into `steps`. */
+const recordingProcessor = (store: ClaimStore, steps: string[]) =>
+  makeClaimProcessor({
+    store,
+    logger,
+    report: async () => undefined,
+    clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`),
+    handOver: async (partition) => void steps.push(`hand over ${partition}`),
+  });
 
 /** A store whose successive drains of partition 4 find these claims, then nothing. */
 const rounds = (...found: { ids: number[]; full?: boolean }[]) => fakeStore(() => found.shift() ?? { ids: [] });
@@ -68,18 +79,18 @@ test('an infrastructure error is thrown, so BullMQ retries the job with backoff;
   expect(failed).toEqual([]);
 });
 
-test("once its attempts are spent, the job's own claims end failed and its partition's marker is cleared (the others stay queued for the reconciler)", async () => {
+test("once its attempts are spent, the job's own claims end failed and a successor job takes the partition's others", async () => {
   const { store, failed } = fakeStore(() => storeDown);
-  const { done, cleared } = run(store, 2);
+  const { done, handedOver } = run(store, 2);
   await expect(done).rejects.toBe(storeDown);
   expect(failed).toEqual([1, 2]);
-  expect(cleared).toEqual([[4]]); // the next claim of the partition adds a job at once
+  expect(handedOver).toEqual([4]); // claims stored during its attempts get the next job
 });
 
 test('partitions drained at the same time share one transaction', async () => {
   let round = 0;
   const { store, applied } = fakeStore(() => (++round === 1 ? { ids: [1] } : { ids: [] }));
-  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, report: async () => undefined });
+  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, handOver: async () => undefined, report: async () => undefined });
   const other = { ...job(0), data: { partition: 9, claimIds: [3] } } as Job<ClaimJobData>;
   await Promise.all([processor(job(0)), processor(other)]);
   // Partition 9 found nothing in the first round, so it took its last look one round earlier.
@@ -93,21 +104,42 @@ test('the wake-up marker stays set while rounds find claims; it is cleared befor
     steps.push('drain');
     return { ids: found.shift() ?? [] };
   });
-  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`) });
+  const processor = recordingProcessor(store, steps);
   await processor(job(0));
   expect(steps).toEqual(['drain', 'drain', 'clear 4', 'drain', 'drain', 'clear 4', 'drain']);
 });
 
-test('a job whose worker is closing clears the marker and ends after the first round that saw every queued claim', async () => {
+test('a job told to stop mid-drain (its worker closing, its lock lost) hands the partition over after the round in hand, even while batches are full', async () => {
   const steps: string[] = [];
+  const closing = new AbortController();
   const { store } = fakeStore(() => {
     steps.push('drain');
-    return { ids: [steps.length] };
+    if (steps.length === 2) closing.abort('worker closing');
+    return { ids: [steps.length], full: true };
   });
-  const processor = makeClaimProcessor({ store, logger, report: async () => undefined, clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`) });
-  const closing = new AbortController();
-  const done = processor(job(0), 'token', closing.signal);
-  closing.abort('worker closing');
-  await done;
-  expect(steps).toEqual(['drain', 'clear 4', 'drain']);
+  const processor = recordingProcessor(store, steps);
+  await processor(job(0), 'token', closing.signal);
+  expect(steps).toEqual(['drain', 'drain', 'hand over 4']);
+});
+
+test('a look behind a marker that could not be cleared is not the last one', async () => {
+  const steps: string[] = [];
+  let clears = 0;
+  const { store } = fakeStore(() => {
+    steps.push('drain');
+    return { ids: [] };
+  });
+  const processor = makeClaimProcessor({
+    store,
+    logger,
+    report: async () => undefined,
+    clearWakeMarkers: async () => {
+      steps.push('clear');
+      if (++clears === 1) throw new Error('Connection is closed.');
+    },
+    handOver: async () => undefined,
+  });
+  await processor(job(0));
+  // The failed clear's look counts as finding claims: the job looks again, clears, and looks once more.
+  expect(steps).toEqual(['drain', 'clear', 'drain', 'drain', 'clear', 'drain']);
 });

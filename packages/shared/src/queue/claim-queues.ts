@@ -41,10 +41,10 @@ export const claimQueueName = (partition: number): string => (partition === CLAI
 export const claimJobId = (claimId: number): string => `claim-${claimId}`;
 
 /**
- * At most two jobs per partition exist: one running and one waiting. A claim arriving while a job
- * waits is covered by it (the add is deduplicated); one arriving while a job runs stores the next
- * job, which BullMQ adds when the running one finishes — so no claim committed after a drain's last
- * look is left without a job, and a burst costs a handful of jobs, not one per claim.
+ * At most two jobs per partition exist: one running and one waiting. An add while a job waits is
+ * covered by it (deduplicated); one while a job runs (a claim stored during the job's last look, or
+ * the job's hand-over) stores the next job, which BullMQ adds when the running one finishes — so no
+ * claim committed after a drain's last look is left without a job.
  */
 const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
 
@@ -80,6 +80,8 @@ export interface ClaimQueues {
   enqueue(claims: QueuedClaim[], options?: { force?: boolean }): Promise<void>;
   /** A job is about to take its last look at these partitions: claims stored from now on need a job of their own. */
   clearWakeMarkers(partitions: number[]): Promise<void>;
+  /** Adds the partition's next job whatever its marker says (a job stops while claims may rely on it): BullMQ runs it after the running one. */
+  handOver(partition: number): Promise<void>;
   /** Global concurrency 1 on every partition: one claim per partition at a time, however many workers run. */
   enforceSerialization(): Promise<void>;
   close(): Promise<void>;
@@ -118,6 +120,10 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
     },
     async clearWakeMarkers(partitions) {
       await Promise.all(partitions.map((partition) => options.connection.del(wakeKey(partition))));
+    },
+    async handOver(partition) {
+      // No claim of its own: BullMQ picks the job's id.
+      await (byPartition.get(partition) as Queue<ClaimJobData>).add('claims', { partition, claimIds: [] }, jobOptions);
     },
     async enforceSerialization() {
       await Promise.all(queues.map((queue) => queue.setGlobalConcurrency(1)));
