@@ -68,7 +68,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
       maxStalledCount: 10,
     });
     worker.on('error', (error) => logger.warn('worker error', { partition, error: error.message }));
-    // Another worker may take a job whose lock is lost: this one winds its drain down.
+    // Another worker may take a job whose lock is lost: this one hands its partition over.
     worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach((jobId) => worker.cancelJob(jobId, 'lock lost')));
     return worker;
   });
@@ -82,7 +82,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     async close() {
       await reconciler.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
-      // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to wind down.
+      // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to hand it over.
       const closed = Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
       for (const worker of workers) worker.cancelAllJobs('worker closing');
       await closed;

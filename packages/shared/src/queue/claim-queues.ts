@@ -75,7 +75,8 @@ export interface ClaimQueues {
   readonly queues: readonly Queue<ClaimJobData>[];
   /**
    * Wakes the partitions of these claims, one job per partition — unless the partition's marker is
-   * set (a job will look at it again), which will see them. `force` adds regardless (the reconciler: a marker may outlive the process that set it).
+   * set: a job will look at the partition again and see them. `force` adds regardless (the
+   * reconciler: a marker may outlive the process that set it).
    */
   enqueue(claims: QueuedClaim[], options?: { force?: boolean }): Promise<void>;
   /** A job is about to take its last look at these partitions: claims stored from now on need a job of their own. */
