@@ -9,12 +9,14 @@ import { ADMIN_TOKEN } from '../support/test-env';
 let { call, d1, d2, operatorA, task1, seen } = {} as ContractWorld;
 onContractWorld((world) => ({ call, d1, d2, operatorA, task1, seen } = world));
 
-describe('400 validation_error for a malformed body', () => {
-  const json = { 'content-type': 'application/json' };
+/** A claim of task 1 by operator A with this raw body and these headers. */
+const postClaim = (rawBody: string, headers: Record<string, string> = {}) => call('POST', claimPath(task1.id), { token: operatorA.token, rawBody, headers });
+const JSON_TYPE = { 'content-type': 'application/json' };
 
+describe('400 validation_error for a malformed body', () => {
   test('malformed JSON body → 400 validation_error', async () => {
     expectProblem(
-      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes": ', headers: { 'content-type': 'application/json' } }),
+      await postClaim('{"notes": ', JSON_TYPE),
       400,
       'validation_error',
     );
@@ -32,7 +34,7 @@ describe('400 validation_error for a malformed body', () => {
   test('a JSON null / number body → 400 validation_error', async () => {
     for (const rawBody of ['null', '42', 'true']) {
       expectProblem(
-        await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody, headers: { 'content-type': 'application/json' } }),
+        await postClaim(rawBody, JSON_TYPE),
         400,
         'validation_error',
       );
@@ -41,17 +43,13 @@ describe('400 validation_error for a malformed body', () => {
 
   // §4: "Errors are RFC 9457 ... (validation errors add `errors: [{path, message}]`)" and "Malformed JSON → 400".
   test('a malformed JSON body → 400 validation_error that carries errors: [{path, message}]', async () => {
-    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes": ', headers: json }), 'body');
-    expectValidation(await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '"just a string"', headers: json }), 'body');
+    expectValidation(await postClaim('{"notes": ', JSON_TYPE), 'body');
+    expectValidation(await postClaim('"just a string"', JSON_TYPE), 'body');
   });
 
   // §4: "Malformed JSON → 400"; §6: no 500. body-parser's zlib/brotli errors reach the problem handler unmapped.
   test.each(['gzip', 'deflate', 'br'])('a body labelled Content-Encoding: %s that is not compressed → 400, never 500', async (encoding) => {
-    const response = await call('POST', claimPath(task1.id), {
-      token: operatorA.token,
-      rawBody: '{"notes":"x"}',
-      headers: { ...json, 'content-encoding': encoding },
-    });
+    const response = await postClaim('{"notes":"x"}', { ...JSON_TYPE, 'content-encoding': encoding });
     expectProblem(response, 400, 'validation_error');
   });
 });
@@ -94,7 +92,7 @@ describe('413 payload_too_large', () => {
 describe('415 unsupported_media_type', () => {
   test('claim with content-type text/plain and a body → 415', async () => {
     expectProblem(
-      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{"notes":"x"}', headers: { 'content-type': 'text/plain' } }),
+      await postClaim('{"notes":"x"}', { 'content-type': 'text/plain' }),
       415,
       'unsupported_media_type',
     );
@@ -102,11 +100,7 @@ describe('415 unsupported_media_type', () => {
 
   test('claim with application/x-www-form-urlencoded → 415', async () => {
     expectProblem(
-      await call('POST', claimPath(task1.id), {
-        token: operatorA.token,
-        rawBody: 'notes=x',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
+      await postClaim('notes=x', { 'content-type': 'application/x-www-form-urlencoded' }),
       415,
       'unsupported_media_type',
     );
@@ -115,22 +109,18 @@ describe('415 unsupported_media_type', () => {
   test('claim with a body and no content-type at all → 415', async () => {
     // fetch labels a string body text/plain; bytes go out unlabelled (the helper passes rawBody to fetch as is).
     const rawBody = new TextEncoder().encode('{"notes":"x"}') as unknown as string;
-    const response = await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody });
+    const response = await postClaim(rawBody);
     expectProblem(response, 415, 'unsupported_media_type');
   });
 
   test('an unsupported charset or Content-Encoding → 415', async () => {
     expectProblem(
-      await call('POST', claimPath(task1.id), { token: operatorA.token, rawBody: '{}', headers: { 'content-type': 'application/json; charset=latin1' } }),
+      await postClaim('{}', { 'content-type': 'application/json; charset=latin1' }),
       415,
       'unsupported_media_type',
     );
     expectProblem(
-      await call('POST', claimPath(task1.id), {
-        token: operatorA.token,
-        rawBody: '{}',
-        headers: { 'content-type': 'application/json', 'content-encoding': 'bogus' },
-      }),
+      await postClaim('{}', { ...JSON_TYPE, 'content-encoding': 'bogus' }),
       415,
       'unsupported_media_type',
     );
