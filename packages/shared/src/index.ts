@@ -1,5 +1,6 @@
 export * from './config';
 export * from './expiring-map';
+export * from './slots-per-key';
 export * from './logger';
 export * from './contracts';
 export * from './domain/decide-claim';

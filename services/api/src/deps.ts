@@ -5,6 +5,7 @@ import {
   makeClaimWaiters,
   makeDb,
   makeRedis,
+  makeSlotsPerKey,
   makeReportDecisions,
   makeWebhookQueue,
   type ClaimQueues,
@@ -14,12 +15,12 @@ import {
   type Logger,
   type RedisClient,
   type ReportDecisions,
+  type SlotsPerKey,
   type WebhookQueue,
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
-import { makeWaitSlots, type WaitSlots } from './claims/wait-slots';
 import { makeEventStreams, type EventStreams } from './events/event-streams';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
@@ -35,7 +36,8 @@ export interface ApiDeps {
   webhooks: WebhookQueue;
   waiters: ClaimWaiters;
   /** MAX_WAITS_PER_TOKEN: the waits each token may hold in this process */
-  waitSlots: WaitSlots;
+  /** how many waits each token holds: one token cannot hold thousands of sockets with `Prefer: wait` */
+  waitSlots: SlotsPerKey<number>;
   /** claims this process stored lately: their long-polls need no read */
   recentClaims: RecentClaims;
   metrics: ApiMetrics;
@@ -98,7 +100,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     queues,
     webhooks,
     waiters,
-    waitSlots: makeWaitSlots(config.MAX_WAITS_PER_TOKEN),
+    waitSlots: makeSlotsPerKey<number>(config.MAX_WAITS_PER_TOKEN),
     recentClaims: makeRecentClaims(),
     metrics,
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),

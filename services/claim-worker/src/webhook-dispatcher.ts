@@ -2,6 +2,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import {
   WEBHOOK_QUEUE_NAME,
+  makeSlotsPerKey,
   queuePrefix,
   webhookJobOf,
   webhooksRepo,
@@ -29,7 +30,7 @@ export const TOKEN_SLOTS = 4;
  * A retry due later than this waits in PostgreSQL rather than as a delayed job in Redis; the
  * reconciler enqueues it once due. So Redis holds a token's running attempts and near retries, not its backlog.
  */
-export const REDELAY_HORIZON_MS = ATTEMPT_LEASE_MS;
+const REDELAY_HORIZON_MS = ATTEMPT_LEASE_MS;
 /** A job that fires before PostgreSQL's clock says the event is due waits at least this long, not in a loop. */
 const MIN_REDELAY_MS = 250;
 
@@ -66,25 +67,6 @@ const errorText = (error: unknown): string => {
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 };
 
-/** How many attempts each token has running in this process. */
-function makeTokenSlots(perToken: number) {
-  const running = new Map<number | null, number>();
-  return {
-    tryTake(tokenId: number | null): boolean {
-      const held = running.get(tokenId) ?? 0;
-      if (held >= perToken) return false;
-      running.set(tokenId, held + 1);
-      return true;
-    },
-    release(tokenId: number | null): number {
-      const held = (running.get(tokenId) ?? 1) - 1;
-      if (held === 0) running.delete(tokenId);
-      else running.set(tokenId, held);
-      return perToken - held;
-    },
-  };
-}
-
 /**
  * Sends one attempt of one outbox event. PostgreSQL holds the event's state: the job only says "look
  * now". A failed attempt is retried by moving this same job (same id, same webhook-id) to BullMQ's
@@ -98,7 +80,8 @@ function makeTokenSlots(perToken: number) {
  */
 export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
   const maxAttempts = deps.config.WEBHOOK_MAX_ATTEMPTS;
-  const slots = makeTokenSlots(TOKEN_SLOTS);
+  // How many attempts each token has running in this process.
+  const slots = makeSlotsPerKey<number | null>(TOKEN_SLOTS);
   /** tokens with events parked by this process, not yet handed back */
   const parked = new Set<number | null>();
 
@@ -122,7 +105,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
     const log = deps.logger.child({ claimId, webhookId, eventId });
     const current = await webhooksRepo.findEvent(deps.db, eventId);
     if (!current || current.status !== 'pending') return 'settled';
-    if (!slots.tryTake(current.token_id)) {
+    if (!slots.take(current.token_id)) {
       parked.add(current.token_id);
       log.debug('webhook parked: its token holds its share of the delivery slots');
       return 'parked';
@@ -130,7 +113,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
     try {
       return await sendAttempt(job, token, log);
     } finally {
-      const freeSlots = slots.release(current.token_id);
+      const freeSlots = slots.give(current.token_id);
       await handBack(current.token_id, freeSlots).catch((error: Error) =>
         log.warn('could not hand back parked webhooks; the reconciler will', { error: error.message }),
       );
