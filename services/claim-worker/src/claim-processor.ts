@@ -60,7 +60,7 @@ const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** One partition's turn in a shared drain: whether to clear its wake-up marker first. */
-export interface DrainRequest {
+interface DrainRequest {
   partition: number;
   clearMarker: boolean;
 }
@@ -71,7 +71,7 @@ export interface DrainRequest {
  * group commit, as the API's). Serialization is untouched: each partition is still held by its one
  * job, which waits for the shared transaction; the transaction decides in id order across them.
  */
-export function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => boolean>) {
+function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => boolean>) {
   let waiting: (DrainRequest & { resolve: (found: boolean) => void; reject: (error: unknown) => void })[] = [];
   let flushing = false;
   const flush = async () => {

@@ -3,7 +3,7 @@ import type { ClaimRow } from '../db/repositories/claims.repository';
 import type { TaskView } from '../db/repositories/tasks.repository';
 import * as webhooks from '../db/repositories/webhooks.repository';
 import { presentClaimEvent } from '../presenters/webhook.presenter';
-import type { WebhookJobData } from '../queue/webhook-queue';
+import { webhookJobOf, type WebhookJobData } from '../queue/webhook-queue';
 
 /**
  * Writes the webhook outbox row of a claim that just became terminal, in the transaction that made
@@ -18,5 +18,5 @@ export async function recordClaimEvent(trx: Knex.Transaction, claim: ClaimRow, t
     token_id: claim.token_id,
     payload: presentClaimEvent(claim, task),
   });
-  return event && { eventId: event.id, claimId: claim.id, webhookId: event.webhook_id };
+  return event && webhookJobOf(event);
 }

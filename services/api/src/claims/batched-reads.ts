@@ -30,7 +30,7 @@ export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>
  * How long a token found active is believed without asking again: a revoked token, or one whose
  * operator was deactivated, stops working within this (at once on the API process that changed it).
  */
-export const TOKEN_TRUST_MS = 500;
+const TOKEN_TRUST_MS = 500;
 const MAX_CACHED_TOKENS = 10_000;
 
 export interface BatchedReads {

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { claimsRepo, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TokenRow } from '@taskclaim/shared';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
 const DECISION_MEMORY_MS = 60_000;
@@ -25,7 +25,7 @@ const frame = (event: LiveEventType, id: string, data: unknown): string => `even
 const ownerOf = (caller: TokenRow): string => (caller.kind === 'operator' ? `operator:${caller.operator_id}` : `token:${caller.id}`);
 
 /** The task event a decided claim makes, if any: a successful claim (or claim-next) or release of a task that still exists. */
-function taskEventOf({ claim, task, username }: DecidedClaim): { event: LiveEventType; data: object } | undefined {
+function taskEventOf({ claim, task, username }: DecidedClaim): { event: 'task.claimed'; data: TaskClaimedEvent } | { event: 'task.released'; data: TaskReleasedEvent } | undefined {
   if (!task || claim.status !== 'succeeded' || claim.already_claimed) return undefined;
   if (claim.action === 'release') return { event: 'task.released', data: { task_id: task.id, operator_id: claim.operator_id, claim_id: claim.id } };
   return { event: 'task.claimed', data: { task_id: task.id, operator_id: claim.operator_id, username: username ?? task.operator_username ?? '', claim_id: claim.id } };

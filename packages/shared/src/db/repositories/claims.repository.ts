@@ -99,10 +99,6 @@ export async function findClaimByIdempotencyKey(db: Knex, tokenId: number, key: 
   return db<ClaimRow>('claim_requests').where({ token_id: tokenId, idempotency_key: key }).first();
 }
 
-export async function findClaim(db: Knex, claimId: number): Promise<ClaimRow | undefined> {
-  return db<ClaimRow>('claim_requests').where({ id: claimId }).first();
-}
-
 /** A task's claim requests in accept order, one page of them; `operatorId`: only that operator's. */
 export async function pageClaimsOfTask(
   db: Knex,
