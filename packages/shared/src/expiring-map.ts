@@ -1,6 +1,7 @@
 /**
  * A map that forgets: an entry is gone `maxAgeMs` after it was set, and the oldest go first once
- * there are more than `capacity`. For what a process remembers of recent claims.
+ * there are more than `capacity`. For what a process remembers for a moment: recent claims and
+ * decisions, tokens it trusts.
  */
 export function makeExpiringMap<K, V>(options: { capacity: number; maxAgeMs: number; now?: () => number }) {
   const { capacity, maxAgeMs, now = Date.now } = options;
@@ -19,5 +20,7 @@ export function makeExpiringMap<K, V>(options: { capacity: number; maxAgeMs: num
       const entry = entries.get(key);
       return entry && now() - entry.at <= maxAgeMs ? entry.value : undefined;
     },
+    delete: (key: K): void => void entries.delete(key),
+    clear: (): void => entries.clear(),
   };
 }

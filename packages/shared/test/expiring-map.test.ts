@@ -18,3 +18,14 @@ test('past its capacity the oldest entries go first; setting a key again makes i
   map.set(3, 'c');
   expect([map.get(1), map.get(2), map.get(3)]).toEqual(['a again', undefined, 'c']);
 });
+
+test('an entry can be forgotten at once, one key or all of them', () => {
+  const map = makeExpiringMap<number, string>({ capacity: 10, maxAgeMs: 1_000 });
+  map.set(1, 'a');
+  map.set(2, 'b');
+  map.set(3, 'c');
+  map.delete(1);
+  expect([map.get(1), map.get(2)]).toEqual([undefined, 'b']);
+  map.clear();
+  expect([map.get(2), map.get(3)]).toEqual([undefined, undefined]);
+});

@@ -1,4 +1,4 @@
-import { claimsRepo, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, makeExpiringMap, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
 
 /**
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:
@@ -45,16 +45,15 @@ export interface BatchedReads {
 export function makeBatchedReads(db: Db, now: () => number = Date.now): BatchedReads {
   const tokenByHash = makeBatchLoader((hashes: string[]) => tokensRepo.findActiveTokensByHash(db, hashes));
   // Keyed by the token's value, so a request it already vouched for skips the hash too.
-  const trusted = new Map<string, { token: tokensRepo.ActiveToken; until: number }>();
+  const trusted = makeExpiringMap<string, tokensRepo.ActiveToken>({ capacity: MAX_CACHED_TOKENS, maxAgeMs: TOKEN_TRUST_MS, now });
   return {
     claim: makeBatchLoader((ids: number[]) => claimsRepo.findClaims(db, ids)),
     taskView: makeBatchLoader((ids: number[]) => tasksRepo.findTaskViews(db, ids)),
     async token(value) {
       const hit = trusted.get(value);
-      if (hit && hit.until > now()) return hit.token;
+      if (hit) return hit;
       const token = await tokenByHash(tokensRepo.hashToken(value));
-      if (trusted.size >= MAX_CACHED_TOKENS) trusted.clear();
-      if (token) trusted.set(value, { token, until: now() + TOKEN_TRUST_MS });
+      if (token) trusted.set(value, token);
       else trusted.delete(value);
       return token;
     },

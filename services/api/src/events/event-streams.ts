@@ -1,8 +1,9 @@
 import type { Response } from 'express';
-import { claimsRepo, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, makeExpiringMap, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TokenRow } from '@taskclaim/shared';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
 const DECISION_MEMORY_MS = 60_000;
+const DECISIONS_REMEMBERED = 100_000;
 
 interface Stream {
   res: Response;
@@ -51,8 +52,8 @@ function taskEventOf({ claim, task, username }: DecidedClaim): { event: 'task.cl
 export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: Logger; keepAliveMs: number }): EventStreams {
   const streams = new Set<Stream>();
   const byOwner = new Map<string, Set<Stream>>();
-  /** task id → when its last forwarded decision was made (database clock) and heard (this process's) */
-  const lastDecided = new Map<number, { decidedAt: number; heardAt: number }>();
+  /** task id → when its last forwarded decision was made (database clock); kept for a minute after it was heard */
+  const lastDecided = makeExpiringMap<number, number>({ capacity: DECISIONS_REMEMBERED, maxAgeMs: DECISION_MEMORY_MS });
 
   const index = (stream: Stream, add: boolean) => {
     const key = ownerOf(stream.caller);
@@ -68,19 +69,10 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
 
   /** Marks the events superseded by a decision already forwarded, and remembers this message's decisions. */
   const superseded = (batch: DecidedClaim[]): boolean[] => {
-    const before = (taskId: number) => lastDecided.get(taskId)?.decidedAt ?? -Infinity;
+    const before = (taskId: number) => lastDecided.get(taskId) ?? -Infinity;
     const stale = batch.map(({ claim, task }) => Boolean(task && claim.completed_at && claim.completed_at.getTime() < before(task.id)));
-    const heardAt = Date.now();
     for (const { claim, task } of batch) {
-      if (!task || !claim.completed_at) continue;
-      const decidedAt = Math.max(claim.completed_at.getTime(), before(task.id));
-      // re-inserted, so the map stays in the order heard and the oldest entries come first
-      lastDecided.delete(task.id);
-      lastDecided.set(task.id, { decidedAt, heardAt });
-    }
-    for (const [taskId, entry] of lastDecided) {
-      if (heardAt - entry.heardAt <= DECISION_MEMORY_MS) break;
-      lastDecided.delete(taskId);
+      if (task && claim.completed_at) lastDecided.set(task.id, Math.max(claim.completed_at.getTime(), before(task.id)));
     }
     return stale;
   };
