@@ -104,21 +104,21 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
   // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
-  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, fresh: true, onCancel: submission.onCancel }), accepted, replayed: false };
+  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: false };
 }
 
 /**
  * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
- * carries the decided rows. A claim read before the wait was registered (`fresh` unset, and its
- * decision not heard) is read again once it is, since it may have been decided in between; a wait
- * that runs out reads it once more, in case the event was missed. A token holding MAX_WAITS_PER_TOKEN
+ * carries the decided rows. A decision made between the caller's read of the claim and the wait's
+ * registration is in the decisions this process heard lately (the wait answers from them); a wait
+ * that runs out reads the claim once more, in case the event was missed. A token holding MAX_WAITS_PER_TOKEN
  * waits in this process already is answered at once (`waitRefused`).
  */
 export async function waitForDecision(
   deps: ApiDeps,
   claim: ClaimRow,
   waitMs: number,
-  options: { holder: number; fresh?: boolean; onCancel?: (cancel: () => void) => void },
+  options: { holder: number; onCancel?: (cancel: () => void) => void },
 ): Promise<Answer> {
   if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return { claim };
   const wait = deps.waiters.waitFor(claim.id, waitMs);
@@ -129,12 +129,5 @@ export async function waitForDecision(
   }
   wait.decided.finally(() => deps.waitSlots.give(options.holder));
   options.onCancel?.(wait.cancel);
-  if (!options.fresh) {
-    const current = (await deps.reads.claim(claim.id)) as ClaimRow;
-    if (claimsRepo.isTerminal(current.status)) {
-      wait.cancel();
-      return { claim: current };
-    }
-  }
   return (await wait.decided) ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow };
 }

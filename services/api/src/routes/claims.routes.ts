@@ -76,8 +76,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     const waitMs = prefer.waitSeconds * 1000;
     const stored = waitMs > 0 ? deps.recentClaims.stored(claimId) : undefined;
     const claim = visibleClaim(caller, claimId, stored ?? (await deps.reads.claim(claimId)));
-    // A claim this process just stored needs no second read: a decision since then was heard, or will be.
-    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, fresh: stored !== undefined, onCancel: cancelOnClose(res) });
+    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, onCancel: cancelOnClose(res) });
     await sendClaim(res, decided, 'resource', responseOptions(req, prefer.waitSeconds));
   });
 
