@@ -12,6 +12,15 @@ onContractWorld((world) => ({ call, d1, d2, operatorA, task1, seen } = world));
 /** A claim of task 1 by operator A with this raw body and these headers. */
 const postClaim = (rawBody: string, headers: Record<string, string> = {}) => call('POST', claimPath(task1.id), { token: operatorA.token, rawBody, headers });
 const JSON_TYPE = { 'content-type': 'application/json' };
+/** `count` tasks of one work order, each with 2,000 characters of work content (about 2 KiB each). */
+const wideTasks = (count: number, firstId: number, orderNumber: string, departmentId: number) =>
+  Array.from({ length: count }, (_, index) => ({
+    id: firstId + index,
+    work_order: { id: firstId, order_number: orderNumber },
+    work_content: 'w'.repeat(2000),
+    status: 'pending',
+    assigned_department_id: departmentId,
+  }));
 
 describe('400 validation_error for a malformed body', () => {
   test('malformed JSON body → 400 validation_error', async () => {
@@ -61,13 +70,7 @@ describe('413 payload_too_large', () => {
   });
 
   test('admin body over 1 MiB on PUT /api/admin/tasks → 413', async () => {
-    const tasks = Array.from({ length: 600 }, (_, index) => ({
-      id: 500_000 + index,
-      work_order: { id: 500_000, order_number: 'WO-BIG' },
-      work_content: 'w'.repeat(2000),
-      status: 'pending',
-      assigned_department_id: d1.id,
-    }));
+    const tasks = wideTasks(600, 500_000, 'WO-BIG', d1.id);
     expect(JSON.stringify(tasks).length).toBeGreaterThan(1024 * 1024);
     expectProblem(await call('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks }), 413, 'payload_too_large');
     // Nothing of it was stored.
@@ -75,13 +78,7 @@ describe('413 payload_too_large', () => {
   });
 
   test('an admin body of ~100 KiB is accepted', async () => {
-    const tasks = Array.from({ length: 50 }, (_, index) => ({
-      id: 600_000 + index,
-      work_order: { id: 600_000, order_number: 'WO-MID' },
-      work_content: 'w'.repeat(2000),
-      status: 'pending',
-      assigned_department_id: d2.id,
-    }));
+    const tasks = wideTasks(50, 600_000, 'WO-MID', d2.id);
     expect(JSON.stringify(tasks).length).toBeGreaterThan(100 * 1024);
     const response = await call('PUT', '/api/admin/tasks', { token: ADMIN_TOKEN, body: tasks });
     expect(response.status).toBe(200);
