@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BASELINE_MODES } from './baselines';
 import { CLIENTS, type ClientKind } from './clients';
 import { DEFAULT_SIZES, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
 
-/** taskclaim's two dispatch modes, and the peer baseline: the seed plan's synchronous design (bench/baselines/seed-sync). */
-export const MODES = ['queue', 'inline', 'seed-sync'] as const;
+/** taskclaim's two dispatch modes, and the synchronous baselines (bench/baselines.ts). */
+export const MODES = ['queue', 'inline', ...BASELINE_MODES] as const;
 export type Mode = (typeof MODES)[number];
 
 /** API and claim-worker process counts of one measured queue-mode run */
@@ -47,7 +48,8 @@ const USAGE = `npm run bench -- [options]
 
   --quick                 small sizes, every scenario (about a minute); writes no docs
   --scenarios a,b         ${SCENARIOS.join(', ')} (default: all)
-  --modes a,b             ${MODES.join(', ')} (default: all; seed-sync is the seed plan's synchronous design)
+  --modes a,b             ${MODES.join(', ')} (default: all; seed-sync is the seed plan's synchronous design,
+                          fast-sync the synchronous claim written for speed)
   --clients a,b           ${CLIENTS.join(', ')} (default: both): async POSTs (202) then long-polls GET /api/claims/{id};
                           wait POSTs with Prefer: wait=30
   --workers N             claim-worker processes (default 1, as npm start runs)

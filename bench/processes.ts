@@ -28,8 +28,6 @@ export interface SpawnOptions {
   cpuProfileDir?: string;
 }
 
-export const SEED_SYNC_SERVER = 'bench/baselines/seed-sync/server.ts';
-
 /**
  * Starts one service entry point exactly as `npm run start:api` / `start:worker` would (node + tsx),
  * plus the bench probe. Output goes to a log file, so the benchmark spends no CPU reading it.
@@ -59,7 +57,7 @@ function spawnService(role: Role, name: string, script: string, env: NodeJS.Proc
 
 const tail = (text: string) => text.split('\n').slice(-30).join('\n');
 
-/** taskclaim's API, or (`script`) another server that answers HTTP and /readyz, such as the seed-sync baseline. */
+/** taskclaim's API, or (`script`) another server that answers HTTP and /readyz, such as a baseline's server. */
 export async function startApi(role: 'api' | 'seeder', name: string, options: SpawnOptions, script = 'services/api/src/main.ts'): Promise<ServiceProcess> {
   const port = await freePort();
   const api = spawnService(role, name, path.join(ROOT, script), { PORT: String(port) }, options);

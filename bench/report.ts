@@ -1,3 +1,4 @@
+import { BASELINES, baselineOf, type Baseline, type BaselineMode } from './baselines';
 import type { BenchOptions } from './options';
 import { profileMarkdown } from './profile';
 import { runLabel, type RunResult } from './run';
@@ -22,7 +23,7 @@ export interface BenchReport {
   machine: MachineInfo;
   options: BenchOptions;
   runs: RunResult[];
-  /** every taskclaim run passed every invariant (seed-sync's are reported, not required) */
+  /** every run of taskclaim and of the baselines that keep the invariants passed every invariant (seed-sync's are reported, not required) */
   invariantsPass: boolean;
   method: string[];
 }
@@ -38,37 +39,32 @@ const counts = (record: Record<string, number>) =>
     .map(([key, n]) => `${key} ${n}`)
     .join(', ') || '—';
 
-const seedSyncOf = (report: BenchReport, run: RunResult) => report.runs.find((r) => r.scenario === run.scenario && r.mode === 'seed-sync');
+const baselineRunOf = (report: BenchReport, run: RunResult, mode: BaselineMode) => report.runs.find((r) => r.scenario === run.scenario && r.mode === mode);
 const ratio = (value: number, base: number | undefined) => (base ? value / base : NaN);
+/** the baselines this report has runs of */
+const baselinesIn = (report: BenchReport) => BASELINES.filter((baseline) => report.runs.some((run) => run.mode === baseline.mode));
+const isBaselineRun = (run: RunResult) => baselineOf(run.mode) !== undefined;
 
-/** Issue 11's targets, each against seed-sync measured in the same run. */
-const TARGETS: { scenario: string; mode: 'queue' | 'inline'; client?: 'async' | 'wait'; atLeast: number }[] = [
-  { scenario: 'shift-start', mode: 'queue', client: 'async', atLeast: 1.5 },
-  { scenario: 'shift-start', mode: 'queue', client: 'wait', atLeast: 2.0 },
-  { scenario: 'uniform', mode: 'queue', client: 'wait', atLeast: 2.0 },
-  { scenario: 'capacity-storm', mode: 'queue', client: 'async', atLeast: 1.0 },
-  { scenario: 'shift-start', mode: 'inline', atLeast: 1.0 },
-  { scenario: 'uniform', mode: 'inline', atLeast: 1.0 },
-  { scenario: 'capacity-storm', mode: 'inline', atLeast: 1.0 },
-];
-
-function targetTable(report: BenchReport): string[] {
+/** One table per baseline: each of its targets, against the baseline measured in the same run. */
+function targetTable(report: BenchReport, baseline: Baseline): string[] {
+  const name = baseline.mode;
   const out = [
-    '**Against the seed plan\'s synchronous design** (seed-sync, measured in this run; server CPU = API + workers + PostgreSQL + Redis per claim)',
+    `**Against ${name}**, ${baseline.title} (measured in this run; server CPU = API + workers + PostgreSQL + Redis per claim)`,
     '',
-    '| scenario | taskclaim | claims/s × seed-sync | target | server CPU × seed-sync (target ≤ 0.5) | end-to-end p99 ms, taskclaim / seed-sync | Redis commands per claim (target ≤ 10) |',
+    `| scenario | taskclaim | claims/s × ${name} | target | server CPU × ${name} (target ≤ ${baseline.serverCpuAtMost.toFixed(1)}) | end-to-end p99 ms, taskclaim / ${name} | Redis commands per claim (target ≤ ${baseline.redisCommandsAtMost}) |`,
     '|---|---|---:|---:|---:|---|---:|',
   ];
-  for (const target of TARGETS) {
+  for (const target of baseline.targets) {
     const run = report.runs.find((r) => r.scenario === target.scenario && r.mode === target.mode && (!target.client || r.client === target.client));
-    const base = run && seedSyncOf(report, run);
+    const base = run && baselineRunOf(report, run, name);
     if (!run || !base) continue;
     const throughput = ratio(run.claimsPerSecond, base.claimsPerSecond);
     const cpu = ratio(run.cpuMsPerClaim.server, base.cpuMsPerClaim.server);
     const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+    const queue = run.mode === 'queue';
     out.push(
-      `| ${run.scenario} | ${runLabel(run)} | ${fixed(throughput, 2)} | ≥ ${target.atLeast.toFixed(1)} ${met(throughput >= target.atLeast)} | ${fixed(cpu, 2)}${run.mode === 'queue' ? ` ${met(cpu <= 0.5)}` : ''} | ` +
-        `${ms(run.endToEndMs.p99)} / ${ms(base.endToEndMs.p99)} ${met(run.endToEndMs.p99 <= base.endToEndMs.p99)} | ${run.mode === 'queue' ? `${fixed(run.redis.commandsPerClaim, 1)} ${met(run.redis.commandsPerClaim <= 10)}` : '—'} |`,
+      `| ${run.scenario} | ${runLabel(run)} | ${fixed(throughput, 2)} | ≥ ${target.atLeast.toFixed(1)} ${met(throughput >= target.atLeast)} | ${fixed(cpu, 2)}${queue ? ` ${met(cpu <= baseline.serverCpuAtMost)}` : ''} | ` +
+        `${ms(run.endToEndMs.p99)} / ${ms(base.endToEndMs.p99)} ${met(run.endToEndMs.p99 <= base.endToEndMs.p99)} | ${queue ? `${fixed(run.redis.commandsPerClaim, 1)} ${met(run.redis.commandsPerClaim <= baseline.redisCommandsAtMost)}` : '—'} |`,
     );
   }
   out.push('');
@@ -109,22 +105,32 @@ export function markdownReport(report: BenchReport): string {
   );
   out.push('');
   out.push(
-    `Processes: taskclaim ${options.api} API + ${options.workers} claim worker (queue mode; inline runs the API only), CLAIM_PARTITIONS ${options.partitions}; seed-sync one server process. ` +
+    `Processes: taskclaim ${options.api} API + ${options.workers} claim worker (queue mode; inline runs the API only), CLAIM_PARTITIONS ${options.partitions}; each baseline one server process. ` +
       `${options.inflight} claims in flight (keep-alive), LOG_LEVEL ${options.logLevel}, operator tokens${options.idempotencyKeys ? ', an Idempotency-Key per claim' : ''}.`,
   );
   out.push('');
-  out.push(...targetTable(report));
+  const baselines = baselinesIn(report);
+  for (const baseline of baselines) out.push(...targetTable(report, baseline));
+  /** `× baseline` columns: the header cells, the separators, and a run's ratios of a figure */
+  const timesHeader = baselines.map((b) => ` × ${b.mode} |`).join('');
+  const timesSeparator = baselines.map(() => '---:|').join('');
+  const times = (run: RunResult, figure: (r: RunResult) => number) =>
+    baselines
+      .map((b) => {
+        const base = baselineRunOf(report, run, b.mode);
+        return ` ${fixed(ratio(figure(run), base && figure(base)), 2)} |`;
+      })
+      .join('');
 
   out.push('**Throughput and latency** (ms: p50 / p95 / p99 / max; end-to-end = POST sent → the client knows the outcome)');
   out.push('');
-  out.push('| scenario | server, client | claims | claims/s | × seed-sync | POST answered | end-to-end | operators over their limit | invariants |');
-  out.push('|---|---|---:|---:|---:|---|---|---:|---|');
+  out.push(`| scenario | server, client | claims | claims/s |${timesHeader} POST answered | end-to-end | operators over their limit | invariants |`);
+  out.push(`|---|---|---:|---:|${timesSeparator}---|---|---:|---|`);
   for (const run of report.runs) {
-    const base = seedSyncOf(report, run);
     const invariants = `${run.invariants.filter((i) => i.ok).length}/${run.invariants.length} ${run.invariantsPass ? 'PASS' : '**FAIL**'}`;
     out.push(
-      `| ${run.scenario} | ${runLabel(run)} | ${run.claims} | ${fixed(run.claimsPerSecond)} | ${fixed(ratio(run.claimsPerSecond, base?.claimsPerSecond), 2)} | ` +
-        `${quartet(run.postMs)} | ${quartet(run.endToEndMs)}${run.latencyNote ? ' ¹' : ''} | ${run.mode === 'seed-sync' && run.operatorsOverLimit ? `**${run.operatorsOverLimit}**` : run.operatorsOverLimit} | ${invariants} |`,
+      `| ${run.scenario} | ${runLabel(run)} | ${run.claims} | ${fixed(run.claimsPerSecond)} |${times(run, (r) => r.claimsPerSecond)} ` +
+        `${quartet(run.postMs)} | ${quartet(run.endToEndMs)}${run.latencyNote ? ' ¹' : ''} | ${run.operatorsOverLimit ? `**${run.operatorsOverLimit}**` : 0} | ${invariants} |`,
     );
   }
   out.push('');
@@ -145,18 +151,17 @@ export function markdownReport(report: BenchReport): string {
   out.push('**Cost per claim** (CPU milliseconds per decided claim; server = API + workers + PostgreSQL + Redis; ELU = event-loop utilisation of the API / worker processes)');
   out.push('');
   out.push(
-    '| scenario | server, client | statements (API + worker) | BEGIN/COMMIT | DB commits | Redis commands | API | workers | PostgreSQL | Redis | **server** | × seed-sync | load generator | other processes | machine | ELU API / worker | Redis used_memory after / peak |',
+    `| scenario | server, client | statements (API + worker) | BEGIN/COMMIT | DB commits | Redis commands | API | workers | PostgreSQL | Redis | **server** |${timesHeader} load generator | other processes | machine | ELU API / worker | Redis used_memory after / peak |`,
   );
-  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  out.push(`|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|${timesSeparator}---:|---:|---:|---|---|`);
   for (const run of report.runs) {
     const c = run.cpuMsPerClaim;
-    const base = seedSyncOf(report, run);
     const other = run.cpuSeconds.postgresOtherDatabases > 0.05 ? ` (${fixed((run.cpuSeconds.postgresOtherDatabases / run.claims) * 1000, 2)} other DBs)` : '';
     out.push(
       `| ${run.scenario} | ${runLabel(run)} | ${fixed(run.statements.perClaim.total, 1)} (${fixed(run.statements.perClaim.api, 1)} + ${fixed(run.statements.perClaim.worker, 1)}) | ` +
         `${fixed(run.statements.transactionControlPerClaim, 2)} | ${fixed(run.db.commitsPerClaim, 2)} | ${fixed(run.redis.commandsPerClaim, 1)} | ${fixed(c.api, 2)} | ${fixed(c.workers, 2)} | ${fixed(c.postgres, 2)}${other} | ${fixed(c.redis, 2)} | ` +
-        `**${fixed(c.server, 2)}** | ${fixed(ratio(c.server, base?.cpuMsPerClaim.server), 2)} | ${fixed(c.bench, 2)} | ${fixed(c.others, 2)} | ${fixed(c.machine, 2)} | ` +
-        `${fixed(run.eventLoopUtilization.api, 2)} / ${fixed(run.eventLoopUtilization.worker, 2)} | ${run.mode === 'seed-sync' ? '—' : `${mib(run.redis.usedMemoryAfter)} / ${mib(run.redis.usedMemoryPeakDuringRun)}`} |`,
+        `**${fixed(c.server, 2)}** |${times(run, (r) => r.cpuMsPerClaim.server)} ${fixed(c.bench, 2)} | ${fixed(c.others, 2)} | ${fixed(c.machine, 2)} | ` +
+        `${fixed(run.eventLoopUtilization.api, 2)} / ${fixed(run.eventLoopUtilization.worker, 2)} | ${isBaselineRun(run) ? '—' : `${mib(run.redis.usedMemoryAfter)} / ${mib(run.redis.usedMemoryPeakDuringRun)}`} |`,
     );
   }
   out.push('');
@@ -165,7 +170,7 @@ export function markdownReport(report: BenchReport): string {
   out.push('');
   out.push('| scenario | server, client | commands |');
   out.push('|---|---|---|');
-  for (const run of report.runs.filter((r) => r.mode !== 'seed-sync')) {
+  for (const run of report.runs.filter((r) => !isBaselineRun(r))) {
     const top = Object.entries(run.redis.byCommandPerClaim)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 8)
@@ -195,11 +200,11 @@ export function markdownReport(report: BenchReport): string {
     out.push('');
   }
 
-  const failed = report.runs.flatMap((run) => run.invariants.filter((i) => !i.ok).map((i) => ({ run: `${run.scenario} / ${runLabel(run)}`, ...i })));
-  const ours = failed.filter((f) => !f.run.includes('seed-sync'));
+  const failed = report.runs.flatMap((run) => run.invariants.filter((i) => !i.ok).map((i) => ({ run: `${run.scenario} / ${runLabel(run)}`, mode: run.mode, ...i })));
+  const required = failed.filter((f) => baselineOf(f.mode)?.keepsInvariants !== false);
   out.push(
-    `**Invariants** (SPEC §6: \`checkInvariants\` with first come first served, and what the clients were told): taskclaim ${ours.length ? '**FAIL**' : 'every one PASS in every run'}` +
-      `${failed.length > ours.length ? '; seed-sync breaks the ones listed below' : ''}.`,
+    `**Invariants** (SPEC §6: \`checkInvariants\` with first come first served, and what the clients were told): taskclaim${baselines.some((b) => b.keepsInvariants) ? ` and ${baselines.filter((b) => b.keepsInvariants).map((b) => b.mode).join(', ')}` : ''} ` +
+      `${required.length ? '**FAIL**' : 'every one PASS in every run'}${failed.length > required.length ? `; ${[...new Set(failed.filter((f) => !required.includes(f)).map((f) => f.mode))].join(', ')} breaks the ones listed below` : ''}.`,
   );
   for (const failure of failed) out.push(`- FAIL ${failure.run}: ${failure.name} — ${JSON.stringify(failure.violations).slice(0, 300)}`);
   out.push('');
@@ -220,7 +225,7 @@ export function markdownReport(report: BenchReport): string {
   for (const run of report.runs.filter((r) => r.profiles)) {
     out.push(`**CPU profile, ${run.scenario} / ${runLabel(run)}** (node --cpu-prof, samples inside the burst window only; files in \`${run.profiles!.dir}\`)`);
     out.push('');
-    if (run.profiles!.api) out.push(profileMarkdown(run.mode === 'seed-sync' ? 'seed-sync server' : 'API process(es)', run.profiles!.api));
+    if (run.profiles!.api) out.push(profileMarkdown(isBaselineRun(run) ? `${run.mode} server` : 'API process(es)', run.profiles!.api));
     if (run.profiles!.worker) out.push(profileMarkdown('claim-worker process(es)', run.profiles!.worker));
   }
 
@@ -239,7 +244,7 @@ export function latencySvg(report: BenchReport): string {
   const panelHeight = 280;
   const margin = { left: 70, right: 210, top: 40, bottom: 46 };
   const height = Math.max(1, scenarios.length) * (panelHeight + margin.top + margin.bottom) + 40;
-  const colors: Record<string, string> = { 'queue, async client': '#1f77b4', 'queue, wait client': '#17becf', inline: '#ff7f0e', 'seed-sync': '#d62728' };
+  const colors: Record<string, string> = { 'queue, async client': '#1f77b4', 'queue, wait client': '#17becf', inline: '#ff7f0e', 'seed-sync': '#d62728', 'fast-sync': '#2ca02c' };
   const nines = (p: number) => (p >= 100 ? 3.4 : -Math.log10(1 - p / 100));
   const xMax = 3.4;
   const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');

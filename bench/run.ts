@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { claimQueueName, dropDatabase, ensureDatabase, makeDb } from '@taskclaim/shared';
 import { checkInvariants, type InvariantReport } from '../harness/invariants';
+import { BASELINE_MODES, baselineOf } from './baselines';
 import { learnOutcome, postClaim, type ClientCounters, type ClientKind, type ClientOptions, type ClientRecord } from './clients';
 import { RoundRobinClient, runWithInflight, wallNow } from './http';
 import { clientInvariants, operatorsOverLimit } from './invariants';
@@ -30,7 +31,7 @@ import {
 } from './world';
 
 export interface CpuFigures {
-  /** the processes answering HTTP: taskclaim's API processes, or the seed-sync server */
+  /** the processes answering HTTP: taskclaim's API processes, or a baseline's server */
   api: number;
   workers: number;
   postgres: number;
@@ -70,7 +71,7 @@ export interface WaitingRoomFigures {
   redisCommandsWhileHolding: number;
 }
 
-/** What one run measures: a scenario, a server (taskclaim in a dispatch mode, or seed-sync) and a client. */
+/** What one run measures: a scenario, a server (taskclaim in a dispatch mode, or a baseline) and a client. */
 export interface RunTarget {
   mode: Mode;
   client: ClientKind;
@@ -282,7 +283,8 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
   mkdirSync(runDir, { recursive: true });
   const othersBusyCoresBefore = options.waitQuietMs > 0 ? await waitForQuietMachine(world, label) : NaN;
   const cpuProfileDir = options.profile ? path.join(options.resultsDir, 'profiles', world.stamp, label) : undefined;
-  const env = { ...world.serviceEnv, DATABASE_URL: url, ...(target.mode === 'seed-sync' ? {} : { CLAIM_DISPATCH: target.mode }) };
+  const baseline = baselineOf(target.mode);
+  const env = { ...world.serviceEnv, DATABASE_URL: url, ...(baseline ? {} : { CLAIM_DISPATCH: target.mode }) };
   const spawn: SpawnOptions = { env, logDir: runDir, probeDir: probeDirOf(world), cpuProfileDir };
 
   const redis = new Redis(world.redis.url, { maxRetriesPerRequest: null });
@@ -291,7 +293,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
   let client: RoundRobinClient | undefined;
   let memoryTimer: NodeJS.Timeout | undefined;
   try {
-    world.log(`${label}: starting ${target.mode === 'seed-sync' ? 'the seed-sync server' : `${options.api} API${target.mode === 'queue' ? ` + ${options.workers} workers` : ''}`} on ${database}`);
+    world.log(`${label}: starting ${baseline ? `the ${baseline.mode} server` : `${options.api} API${target.mode === 'queue' ? ` + ${options.workers} workers` : ''}`} on ${database}`);
     services = await startServices(spawn, target.mode, label, { api: options.api, workers: options.workers });
     client = new RoundRobinClient(services.apis.map((api) => api.port as number));
     const counters: ClientCounters = { http: {}, retried: {}, repolls: 0 };
@@ -337,7 +339,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
 
     const db = makeDb(url, { max: 2 });
     try {
-      const baseline = target.mode === 'seed-sync';
+      // a baseline stores no claim requests: only what its clients were told can be checked
       const invariants = [
         ...(baseline ? [] : await checkInvariants(db, { defaultLimit: world.maxActiveTasks, firstComeFirstServed: true })),
         ...(await clientInvariants(db, records, { defaultLimit: world.maxActiveTasks, storesClaims: !baseline })),
@@ -411,13 +413,13 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
   }
 }
 
-/** Runs in the order the report reads: for each scenario seed-sync first, then taskclaim. */
+/** Runs in the order the report reads: for each scenario the baselines first, then taskclaim. */
 export function targetsOf(scenario: ScenarioName, modes: readonly Mode[], clients: readonly ClientKind[]): RunTarget[] {
   if (scenario === 'waiting-room') return modes.includes('queue') ? [{ mode: 'queue', client: 'async' }] : [];
   // the seed's design has no claim-next: the variant is taskclaim beside its own plain shift-start run
-  const order: Mode[] = scenario === 'shift-start-next' ? ['inline', 'queue'] : ['seed-sync', 'inline', 'queue'];
+  const order: Mode[] = scenario === 'shift-start-next' ? ['inline', 'queue'] : [...BASELINE_MODES, 'inline', 'queue'];
   return order
     .filter((mode) => modes.includes(mode))
-    // seed-sync and inline answer every POST with its outcome: both clients do the same against them.
+    // the baselines and inline answer every POST with its outcome: both clients do the same against them.
     .flatMap((mode): RunTarget[] => (mode === 'queue' ? clients.map((client) => ({ mode, client })) : [{ mode, client: clients.includes('wait') ? 'wait' : clients[0] }]));
 }

@@ -5,7 +5,8 @@ import { wallNow } from './http';
 import { machineBusySeconds, parseRedisInfo } from './meter';
 import type { BenchOptions, Mode, ProcessCounts } from './options';
 import type { ProbeSnapshot } from './probe';
-import { probeSnapshots, SEED_SYNC_SERVER, startApi, startWorker, type ServiceProcess, type SpawnOptions } from './processes';
+import { baselineOf } from './baselines';
+import { probeSnapshots, startApi, startWorker, type ServiceProcess, type SpawnOptions } from './processes';
 import type { ScenarioName } from './scenarios';
 
 /** What every run shares: the server, the private Redis, the migrated template database, where files go. */
@@ -36,10 +37,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export const probeDirOf = (world: BenchWorld): string => path.join(world.workDir, 'probes');
 
-/** The measured processes: the API processes and, in queue mode, the claim workers, started together; or the seed-sync server. */
+/** The measured processes: the API processes and, in queue mode, the claim workers, started together; or a baseline's server. */
 export async function startServices(spawn: SpawnOptions, mode: Mode, label: string, processes: ProcessCounts): Promise<Services> {
-  if (mode === 'seed-sync') {
-    const server = await startApi('api', `${label}-server`, spawn, SEED_SYNC_SERVER);
+  const baseline = baselineOf(mode);
+  if (baseline) {
+    const server = await startApi('api', `${label}-server`, spawn, baseline.server);
     return { apis: [server], workers: [], all: [server] };
   }
   const started = await Promise.all([

@@ -19,7 +19,7 @@ describe('npm run bench -- --quick', () => {
   const resultsDir = mkdtempSync(path.join(os.tmpdir(), 'taskclaim-bench-test-'));
   afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
 
-  test('completes every scenario against seed-sync, inline and queue (both clients) with every taskclaim invariant PASS and writes its JSON', async () => {
+  test('completes every scenario against seed-sync, fast-sync, inline and queue (both clients) with every invariant of taskclaim and fast-sync PASS and writes its JSON', async () => {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn('npm', ['run', 'bench', '--', '--quick', '--no-docs', '--results-dir', resultsDir], {
         cwd: ROOT,
@@ -39,7 +39,7 @@ describe('npm run bench -- --quick', () => {
     const label = (run: QuickReport['runs'][number]) => `${run.scenario}/${run.mode}${run.mode === 'queue' ? `/${run.client}` : ''}`;
     expect(report.runs.map(label).sort()).toEqual(
       ['capacity-storm', 'shift-start', 'uniform']
-        .flatMap((scenario) => ['inline', 'queue/async', 'queue/wait', 'seed-sync'].map((server) => `${scenario}/${server}`))
+        .flatMap((scenario) => ['fast-sync', 'inline', 'queue/async', 'queue/wait', 'seed-sync'].map((server) => `${scenario}/${server}`))
         .concat(['shift-start-next/inline', 'shift-start-next/queue/async', 'shift-start-next/queue/wait', 'waiting-room/queue/async'])
         .sort(),
     );

@@ -43,8 +43,11 @@ export interface TestEnv {
   startWorker(): Promise<ClaimWorkerProcess>;
   /** starts `npm run start:worker`'s entry point as a separate OS process */
   spawnWorker(extraEnv?: NodeJS.ProcessEnv): Promise<SpawnedWorker>;
-  /** starts `npm run start:api`'s entry point as a separate OS process on a free port, resolved once /readyz answers 200 */
-  spawnApi(extraEnv?: NodeJS.ProcessEnv): Promise<SpawnedApi>;
+  /**
+   * starts `npm run start:api`'s entry point (or another server that answers /readyz, such as a bench
+   * baseline) as a separate OS process on a free port, resolved once /readyz answers 200
+   */
+  spawnApi(extraEnv?: NodeJS.ProcessEnv, script?: string): Promise<SpawnedApi>;
   close(): Promise<void>;
 }
 
@@ -132,9 +135,9 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
       });
       return spawned;
     },
-    async spawnApi(extraEnv = {}) {
+    async spawnApi(extraEnv = {}, script = 'services/api/src/main.ts') {
       const port = await freePort();
-      const spawned = spawnTs(path.join(ROOT, 'services/api/src/main.ts'), { ...childEnv, LOG_LEVEL: 'info', ...extraEnv, PORT: String(port) });
+      const spawned = spawnTs(path.join(ROOT, script), { ...childEnv, LOG_LEVEL: 'info', ...extraEnv, PORT: String(port) });
       children.push(spawned);
       const apiUrl = `http://127.0.0.1:${port}`;
       await until(async () => {
