@@ -64,8 +64,10 @@ describe('admin API', () => {
     expectValidation(await call('DELETE', '/api/admin/tasks/abc', { token: ADMIN_TOKEN }), 'path');
   });
 
-  test('DELETE /api/admin/tokens/{missing} → 404', async () => {
-    expectProblem(await call('DELETE', `/api/admin/tokens/${MISSING_ID}`, { token: ADMIN_TOKEN }), 404, 'not_found');
+  test('DELETE /api/admin/tokens/{missing} → 404, also beyond the range of the token id column', async () => {
+    for (const id of [MISSING_ID, 2_147_483_648, Number.MAX_SAFE_INTEGER]) {
+      expectProblem(await call('DELETE', `/api/admin/tokens/${id}`, { token: ADMIN_TOKEN }), 404, 'not_found');
+    }
   });
 
   test('POST /api/admin/tokens kind operator without operator_id → 400', async () => {

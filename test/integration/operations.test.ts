@@ -23,6 +23,8 @@ test('/metrics of the API and of a worker show a short burst', async () => {
   const operators = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [department.id] })));
   const task = await env.factories.newTask({ departmentId: department.id });
   await Promise.all(operators.map((operator) => env.factories.claim(operator.token, task.id)));
+  expect((await env.factories.claim(operators[0].token, env.factories.nextId())).status).toBe(404);
+  await text(`${env.baseUrl}/console/`);
 
   const api = await text(`${env.baseUrl}/metrics`);
   expect(api.status).toBe(200);
@@ -30,6 +32,10 @@ test('/metrics of the API and of a worker show a short burst', async () => {
   expect(api.body).toMatch(/taskclaim_claims_accepted_total\{dispatch="queue",service="api"\} 3/);
   expect(api.body).toContain('taskclaim_http_request_duration_seconds_bucket');
   expect(api.body).toMatch(/route="\/api\/workorder-tasks\/:id\/claim\/",status="(200|400)"/);
+  // One template per route, whatever the status: a problem answered outside its router keeps its mount.
+  expect(api.body).toMatch(/route="\/api\/workorder-tasks\/:id\/claim\/",status="404"/);
+  expect(api.body).not.toMatch(/route="\/workorder-tasks\//);
+  expect(api.body).toMatch(/route="\/console\/",status="(200|503)"/);
   expect(api.body).toContain('taskclaim_claim_waiters');
   expect(api.body).toContain('taskclaim_process_cpu_seconds_total');
 

@@ -60,7 +60,8 @@ test('an operator token sees only its own requests, in the language it asks for'
   expect(response.body.results.map((claim: { claim_id: number }) => claim.claim_id)).toEqual([claimIds[1], claimIds[4]]);
   expect(response.body.results[0].detail).toMatch(/[\u4e00-\u9fff]/);
   const stranger = await env.factories.newOperator();
-  expect((await history(stranger.token)).body).toMatchObject({ count: 0, results: [] });
+  // SPEC §4 Scope: a task outside the operator's departments and not assigned to it does not exist for it.
+  expect((await history(stranger.token)).body).toMatchObject({ status: 404, code: 'task_not_found' });
 });
 
 test("an integration token of the task's department sees all; one of another department gets 404 task_not_found", async () => {

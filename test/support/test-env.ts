@@ -19,6 +19,7 @@ import {
 } from '@taskclaim/shared';
 import { makeApp } from '../../services/api/src/app';
 import { makeApiDeps, type ApiDeps } from '../../services/api/src/deps';
+import { makeHttpServer } from '../../services/api/src/http/server';
 import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim-worker/src/worker';
 import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
 import { makeFactories, type Factories } from './factories';
@@ -88,6 +89,8 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
     RECONCILE_INTERVAL_MS: '1000',
     CLAIM_LOCK_MS: '2000',
     WORKER_METRICS_PORT: '0',
+    // one token of a test often stands in for many clients; concurrency-limit.test.ts sets the limit it tests
+    MAX_CONCURRENT_PER_TOKEN: '10000',
     // two test files run at once, each with an API, workers and child processes: stay under max_connections
     DATABASE_POOL_MAX: '4',
     // two suites share two cores: a statement of a loaded machine must not be cut short as if PostgreSQL had stopped
@@ -103,7 +106,7 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
   await tokensRepo.syncBootstrapAdminToken(db, ADMIN_TOKEN);
   await api.queues.enforceSerialization();
   const server: Server = await new Promise((resolve) => {
-    const listening = makeApp(api).listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = makeHttpServer(makeApp(api), { maxConnections: config.MAX_CONNECTIONS }).listen(0, '127.0.0.1', () => resolve(listening));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const http = makeHttp(baseUrl);

@@ -52,6 +52,15 @@ export const configSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Per token; high by default because one integration may submit for a whole shift at once. */
   RATE_LIMIT_PER_MINUTE: positiveInt.default(6000),
+  /**
+   * Requests of one token an API process has in progress at once (SPEC §6); the excess is answered 429.
+   * Long-polls count once they wait, and streams not at all: they have their own caps.
+   */
+  MAX_CONCURRENT_PER_TOKEN: positiveInt.default(32),
+  /** Open GET /api/events streams of one token in an API process; one more is answered 429. */
+  MAX_STREAMS_PER_TOKEN: positiveInt.default(10),
+  /** Open HTTP connections an API process holds; past it new connections are closed at once (keeps file descriptors for PostgreSQL and Redis). */
+  MAX_CONNECTIONS: positiveInt.default(10_000),
   /** Requests of one token an API process holds waiting (`Prefer: wait`) at once; past it a wait is answered at once. */
   MAX_WAITS_PER_TOKEN: positiveInt.default(1000),
   /** How often an open GET /api/events stream gets a keep-alive comment (SPEC §4: at least every 25 s) and its scope is read again. */

@@ -1,4 +1,4 @@
-import { isInScope, scopeDepartments } from '../src/domain/token-scope';
+import { canSeeTask, isInScope, scopeDepartments } from '../src/domain/token-scope';
 
 const integration = { kind: 'integration' as const, department_ids: [3, 5] };
 const admin = { kind: 'admin' as const, department_ids: [] };
@@ -29,5 +29,26 @@ describe('isInScope', () => {
       expect(isInScope(token, 4)).toBe(true);
       expect(isInScope(token, null)).toBe(true);
     }
+  });
+});
+
+describe('canSeeTask', () => {
+  const operatorOf7 = { kind: 'operator' as const, department_ids: [], operator_id: 7 };
+  const task = (department: number | null, operator: number | null) => ({ assigned_department_id: department, assigned_operator_id: operator });
+
+  test("an operator token sees the tasks of its operator's departments and those assigned to its operator", () => {
+    expect(canSeeTask(operatorOf7, task(3, null), [3])).toBe(true);
+    expect(canSeeTask(operatorOf7, task(4, 7), [3])).toBe(true);
+    expect(canSeeTask(operatorOf7, task(null, 7), [])).toBe(true);
+  });
+  test('and no other task: of another department, held by someone else there, or without a department', () => {
+    expect(canSeeTask(operatorOf7, task(4, null), [3])).toBe(false);
+    expect(canSeeTask(operatorOf7, task(4, 8), [3])).toBe(false);
+    expect(canSeeTask(operatorOf7, task(null, null), [3])).toBe(false);
+  });
+  test('other tokens see as their scope says', () => {
+    expect(canSeeTask({ ...integration, operator_id: null }, task(3, 9), [])).toBe(true);
+    expect(canSeeTask({ ...integration, operator_id: null }, task(4, 9), [])).toBe(false);
+    expect(canSeeTask({ ...admin, operator_id: null }, task(null, null), [])).toBe(true);
   });
 });

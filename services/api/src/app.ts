@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { ApiDeps } from './deps';
 import { makeAuthenticate } from './http/auth';
+import { makeConcurrencyLimit } from './http/concurrency-limit';
+import { parsePrefer } from './http/prefer';
 import { makeProblemHandler, notFoundHandler } from './http/problem';
 import { makeRateLimit } from './http/rate-limit';
+import { securityHeaders } from './http/security-headers';
+import { rememberRouteMount } from './metrics';
 import { makeOpenApiDocument } from './openapi';
 import { adminRouter } from './routes/admin.routes';
 import { claimsRouter } from './routes/claims.routes';
@@ -26,17 +30,26 @@ const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
+/**
+ * Requests that hold a connection but no PostgreSQL work have caps of their own (SPEC §6): a stream
+ * (MAX_STREAMS_PER_TOKEN) and a long-poll of a claim (MAX_WAITS_PER_TOKEN). A POST that waits counts
+ * until its claim is stored.
+ */
+const countsApart = (req: Request): boolean =>
+  req.method === 'GET' && (req.path === '/events' || (/^\/claims\/[^/]+$/.test(req.path) && parsePrefer(req.headers.prefer).waitSeconds > 0));
+
 export function makeApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Answers are small and never cached: an ETag would be a hash of every body for nothing.
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(requestId);
+  app.use(requestId, securityHeaders);
   app.use(deps.metrics.httpDurations);
   // The API first: a claim's requests pass no other router's layers.
   const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
-  app.use('/api', makeAuthenticate(deps.reads.token), rateLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), eventsRouter(deps), adminRouter(deps));
+  const concurrencyLimit = makeConcurrencyLimit(deps.config.MAX_CONCURRENT_PER_TOKEN, countsApart);
+  app.use('/api', rememberRouteMount, makeAuthenticate(deps.reads.token), rateLimit, concurrencyLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), eventsRouter(deps), adminRouter(deps));
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());

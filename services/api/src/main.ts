@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
 import { makeLogger, parseConfig, prepareDatabase, runProcess, tokensRepo } from '@taskclaim/shared';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
+import { makeHttpServer } from './http/server';
 
 runProcess('api', async () => {
   const config = parseConfig();
@@ -12,10 +12,9 @@ runProcess('api', async () => {
   if (bootstrap.created || bootstrap.revoked) logger.info('bootstrap admin token follows ADMIN_TOKEN', { ...bootstrap, adminTokenSet: Boolean(config.ADMIN_TOKEN) });
   await deps.queues.enforceSerialization().catch((error: Error) => logger.warn('could not set global concurrency yet', { error: error.message }));
 
-  const server: Server = makeApp(deps).listen(config.PORT, () => {
+  const server = makeHttpServer(makeApp(deps), { maxConnections: config.MAX_CONNECTIONS }).listen(config.PORT, () => {
     logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
   });
-  server.keepAliveTimeout = 65_000;
 
   return {
     logger,

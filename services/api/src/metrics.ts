@@ -36,11 +36,18 @@ export function makeApiMetrics(waiters: () => ClaimWaiters): ApiMetrics {
   const httpDurations: RequestHandler = (req, res, next) => {
     const stop = durations.startTimer();
     res.on('finish', () => {
-      // the route pattern, not the path: ids must not multiply label values
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      // The route pattern, not the path: ids must not multiply label values. Its mount is the one
+      // remembered when the route ran: an error answered outside the router has lost its baseUrl.
+      const route = req.route ? `${(res.locals.routeMount as string | undefined) ?? ''}${String(req.route.path)}` : 'unmatched';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();
   };
   return { registry, claimsAccepted, decisions: makeClaimDecisionMetrics(registry), httpDurations };
 }
+
+/** First in a mounted router: the metrics label its routes with this mount (e.g. `/api`). */
+export const rememberRouteMount: RequestHandler = (req, res, next) => {
+  res.locals.routeMount = req.baseUrl;
+  next();
+};

@@ -81,6 +81,8 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
     RECONCILE_AFTER_MS: '3000',
     RECONCILE_INTERVAL_MS: '1000',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // the admin token stands in for every client of the burst
+    MAX_CONCURRENT_PER_TOKEN: '10000',
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };

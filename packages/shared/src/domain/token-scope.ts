@@ -19,3 +19,20 @@ export function isInScope(token: ScopedToken, departmentId: number | null): bool
   const departments = scopeDepartments(token);
   return departments === undefined || (departmentId !== null && departments.includes(departmentId));
 }
+
+/** What of a task decides who sees it. */
+export interface TaskPlacement {
+  assigned_department_id: number | null;
+  assigned_operator_id: number | null;
+}
+
+/**
+ * SPEC §4 Scope: whether the token sees this task (its resource, its history, and the task inside a
+ * claim resource). An operator token sees the tasks of its operator's departments (`operatorDepartments`)
+ * and those assigned to its operator; other tokens as `isInScope`.
+ */
+export function canSeeTask(token: ScopedToken & { operator_id: number | null }, task: TaskPlacement, operatorDepartments: readonly number[]): boolean {
+  if (token.kind !== 'operator') return isInScope(token, task.assigned_department_id);
+  if (task.assigned_operator_id !== null && task.assigned_operator_id === token.operator_id) return true;
+  return task.assigned_department_id !== null && operatorDepartments.includes(task.assigned_department_id);
+}

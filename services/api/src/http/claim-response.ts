@@ -8,6 +8,8 @@ export interface ClaimResponseOptions {
   language: Language;
   waitSeconds: number;
   loadTaskView: (taskId: number) => Promise<TaskView | undefined>;
+  /** whether the caller sees the task (SPEC §4 Scope): a claim of a task it does not see answers without it */
+  seesTask: (task: TaskView) => Promise<boolean>;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface ClaimResponseOptions {
 export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
   const terminal = claimsRepo.isTerminal(claim.status);
-  const task = terminal && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
+  const loaded = terminal && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
+  const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
   const resource = presentClaim(claim, options.language, task);
   if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {

@@ -4,12 +4,14 @@ import { submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
+import { leaveConcurrencyLimit } from '../http/concurrency-limit';
 import { sendClaim, sendSubmitOutcome, type ClaimResponseOptions } from '../http/claim-response';
 import { parseIdempotencyKey } from '../http/idempotency-key';
 import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
 import { parsePrefer } from '../http/prefer';
 import { HttpProblem } from '../http/problem';
+import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
 
 export const CLAIM_BODY_LIMIT = '16kb';
@@ -26,12 +28,20 @@ function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefin
 /** The departments a claim-next request may pick from (null for a claim or release, or for all of the operator's). */
 type DepartmentsOf = (caller: Caller, operatorId: number, body: ClaimNextRequestBody) => Promise<number[] | null>;
 
-/** A wait ends early when its client goes away. */
-const cancelOnClose = (res: Response) => (cancel: () => void) => res.once('close', cancel);
+/** A request that starts waiting holds a wait slot instead of a concurrency slot; the wait ends early when its client goes away. */
+const waitingOn = (res: Response) => (cancel: () => void) => {
+  leaveConcurrencyLimit(res);
+  res.once('close', cancel);
+};
 
 export function claimsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const responseOptions = (req: Request, waitSeconds: number): ClaimResponseOptions => ({ language: languageOf(req), waitSeconds, loadTaskView: deps.reads.taskView });
+  const responseOptions = (req: Request, res: Response, waitSeconds: number): ClaimResponseOptions => ({
+    language: languageOf(req),
+    waitSeconds,
+    loadTaskView: deps.reads.taskView,
+    seesTask: (task) => callerSeesTask(deps.db, callerOf(res), task),
+  });
 
   /**
    * Claims, releases and claim-next requests are submitted the same way; they differ in their body
@@ -55,9 +65,9 @@ export function claimsRouter(deps: ApiDeps): Router {
       idempotencyKey,
       requestId: res.locals.requestId as string,
       waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
-      onCancel: cancelOnClose(res),
+      onCancel: waitingOn(res),
     });
-    await sendSubmitOutcome(res, outcome, responseOptions(req, prefer.waitSeconds));
+    await sendSubmitOutcome(res, outcome, responseOptions(req, res, prefer.waitSeconds));
   };
   // A claim or a release targets the path's task.
   const ofTheTask: DepartmentsOf = async () => null;
@@ -76,8 +86,8 @@ export function claimsRouter(deps: ApiDeps): Router {
     const waitMs = prefer.waitSeconds * 1000;
     const stored = waitMs > 0 ? deps.recentClaims.stored(claimId) : undefined;
     const claim = visibleClaim(caller, claimId, stored ?? (await deps.reads.claim(claimId)));
-    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, onCancel: cancelOnClose(res) });
-    await sendClaim(res, decided, 'resource', responseOptions(req, prefer.waitSeconds));
+    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, onCancel: waitingOn(res) });
+    await sendClaim(res, decided, 'resource', responseOptions(req, res, prefer.waitSeconds));
   });
 
   router.get('/claims/:id/deliveries', async (req, res) => {

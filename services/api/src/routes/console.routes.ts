@@ -45,7 +45,8 @@ export function consoleRouter(dist = CONSOLE_DIST): Router {
   router.use(
     '/console',
     express.static(dist, {
-      index: 'index.html',
+      // the page itself is answered by the routes below, so the metrics label it `/console/`
+      index: false,
       redirect: false,
       setHeaders(res, file) {
         res.setHeader('Cache-Control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -61,6 +62,7 @@ export function consoleRouter(dist = CONSOLE_DIST): Router {
     }
     res.set('Cache-Control', 'no-cache').sendFile(index);
   };
-  router.get(['/console', '/console/{*page}'], fallback);
+  router.get('/console/', fallback);
+  router.get('/console/{*page}', fallback);
   return router;
 }

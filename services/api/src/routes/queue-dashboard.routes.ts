@@ -6,6 +6,7 @@ import { isInfrastructureError } from '@taskclaim/shared';
 import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../http/problem';
+import { rememberRouteMount } from '../metrics';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -47,6 +48,6 @@ export function queueDashboardRouter(deps: ApiDeps): Router {
     return bullBoardErrorHandler(error);
   });
   const router = Router();
-  router.use(QUEUE_DASHBOARD_PATH, adminOnly(deps), serverAdapter.getRouter());
+  router.use(QUEUE_DASHBOARD_PATH, rememberRouteMount, adminOnly(deps), serverAdapter.getRouter());
   return router;
 }

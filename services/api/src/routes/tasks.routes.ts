@@ -1,11 +1,12 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, claimsRepo, isInScope, listQuery, pageQuery, pathId, presentClaim, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
+import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentClaim, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { languageOf } from '../http/language';
 import { pageEnvelope, pageRequestOf, pageWindow } from '../http/pagination';
 import { HttpProblem } from '../http/problem';
+import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
 
 export function parseListQuery(req: Request) {
@@ -13,10 +14,10 @@ export function parseListQuery(req: Request) {
   return { ...pageRequestOf(query), operatorId: query.operator_id };
 }
 
-/** Outside an integration's departments a task does not exist for it. */
+/** A task the caller does not see (SPEC §4 Scope) does not exist for it. */
 async function findVisibleTask(deps: ApiDeps, caller: Caller, taskId: number): Promise<TaskView> {
   const task = await tasksRepo.findTaskView(deps.db, taskId);
-  if (!task || !isInScope(caller, task.assigned_department_id)) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+  if (!task || !(await callerSeesTask(deps.db, caller, task))) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
   return task;
 }
 

@@ -71,7 +71,11 @@ export async function createToken(db: Knex, token: NewToken): Promise<{ row: Tok
   return { row, token: value };
 }
 
+/** api_tokens.id is an `integer` column: a larger (well-formed) id names no token. */
+const MAX_TOKEN_ID = 2_147_483_647;
+
 export async function revokeToken(db: Knex, tokenId: number): Promise<boolean> {
+  if (tokenId > MAX_TOKEN_ID) return false;
   return (await db('api_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
 }
 

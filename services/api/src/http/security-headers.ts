@@ -1,0 +1,19 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * Every answer of the service, whichever router sends it (SPEC §6): no content sniffing, and no page
+ * framed by another site (clickjacking of the dashboard's pause/clean buttons). The CSP says only
+ * `frame-ancestors`, so it restricts nothing else: swagger-ui and bull-board keep their inline scripts
+ * and styles, and a router with a stricter policy of its own (the console) replaces it.
+ */
+const HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  // for browsers that predate frame-ancestors
+  'X-Frame-Options': 'DENY',
+};
+
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set(HEADERS);
+  next();
+};

@@ -1,0 +1,52 @@
+/**
+ * SPEC §4 Scope, operator tokens: an operator sees the tasks of its departments and the tasks assigned
+ * to it; any other task, and its history, does not exist for it. A claim of such a task is still
+ * decided (not_in_department), but its answer does not show the task.
+ */
+import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+
+let env: TestEnv;
+let operator: { id: number; token: string };
+let ownDepartmentTask: { id: number };
+let otherDepartmentTask: { id: number };
+let assignedInOtherDepartment: { id: number };
+
+beforeAll(async () => {
+  env = await makeTestEnv({ CLAIM_DISPATCH: 'inline' });
+  const own = await env.factories.newDepartment();
+  const other = await env.factories.newDepartment();
+  operator = await env.factories.newOperator({ departmentIds: [own.id] });
+  ownDepartmentTask = await env.factories.newTask({ departmentId: own.id });
+  otherDepartmentTask = await env.factories.newTask({ departmentId: other.id });
+  assignedInOtherDepartment = await env.factories.newTask({ departmentId: other.id, assignedOperatorId: operator.id });
+});
+afterAll(() => env?.close());
+
+const read = (path: string) => env.http('GET', path, { token: operator.token });
+
+test("another department's task and its history → 404 task_not_found, as for a task that does not exist", async () => {
+  for (const path of [`/api/workorder-tasks/${otherDepartmentTask.id}/`, `/api/workorder-tasks/${otherDepartmentTask.id}/claims/`]) {
+    const response = await read(path);
+    expect({ path, status: response.status, code: response.body.code }).toEqual({ path, status: 404, code: 'task_not_found' });
+  }
+  expect((await env.http('GET', `/api/workorder-tasks/${otherDepartmentTask.id}/`, { token: ADMIN_TOKEN })).status).toBe(200);
+});
+
+test('a task of its own department, and one assigned to it in another department → 200', async () => {
+  for (const task of [ownDepartmentTask, assignedInOtherDepartment]) {
+    const response = await read(`/api/workorder-tasks/${task.id}/`);
+    expect({ status: response.status, id: response.body.id }).toEqual({ status: 200, id: task.id });
+    expect((await read(`/api/workorder-tasks/${task.id}/claims/`)).status).toBe(200);
+  }
+});
+
+test("a claim of another department's task answers not_in_department without the task, now and when read again", async () => {
+  const response = await env.factories.claim(operator.token, otherDepartmentTask.id, {}, { prefer: 'wait=10' });
+  expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code: 'not_in_department' });
+  expect(response.body.claim).not.toHaveProperty('task');
+  const again = await read(`/api/claims/${response.body.claim_id}`);
+  expect({ status: again.status, code: again.body.code }).toEqual({ status: 200, code: 'not_in_department' });
+  expect(again.body).not.toHaveProperty('task');
+  // The admin sees the task in the same claim.
+  expect((await env.http('GET', `/api/claims/${response.body.claim_id}`, { token: ADMIN_TOKEN })).body.task.id).toBe(otherDepartmentTask.id);
+});
