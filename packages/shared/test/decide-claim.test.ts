@@ -6,7 +6,7 @@ import {
   type TaskStatus,
 } from '../src/domain/decide-claim';
 
-const OPERATOR = { id: 7, username: 'li.wei', active: true };
+const OPERATOR = { id: 7, username: 'li.wei', active: true, skills: ['welding', 'forklift'] };
 const OTHER_OPERATOR = { id: 8, username: 'zhang.san' };
 const DEPARTMENT = { id: 3, name: 'Assembly' };
 
@@ -25,7 +25,7 @@ function facts(overrides: {
     task:
       task === null
         ? null
-        : { id: 42, status: 'pending', assignedDepartment: DEPARTMENT, assignedOperator: null, ...task },
+        : { id: 42, status: 'pending', assignedDepartment: DEPARTMENT, assignedOperator: null, requiredSkills: [], ...task },
     taskId: 42,
     operatorIsMemberOfTaskDepartment: true,
     activeTaskCount: 2,
@@ -75,6 +75,15 @@ describe('decideClaim — SPEC §3, row by row', () => {
       code: 'not_in_department',
       params: { department_name: 'Assembly' },
     });
+  });
+
+  test('row 4a: an operator lacking required skills is rejected with missing_skill naming each missing skill', () => {
+    const decision = decideClaim(facts({ task: { requiredSkills: ['welding', 'crane', 'Forklift'] } }));
+    expect(decision).toEqual({ outcome: 'rejected', code: 'missing_skill', params: { username: 'li.wei', skills: 'crane, Forklift' } });
+  });
+
+  test('row 4a: an operator with every required skill (and more) passes on', () => {
+    expect(decideClaim(facts({ task: { requiredSkills: ['forklift'] } }))).toEqual(SUCCEEDED);
   });
 
   test('row 5: a task already assigned to this operator succeeds with alreadyClaimed', () => {
@@ -203,6 +212,21 @@ describe('decideClaim — rule order', () => {
   test('row 4 before row 7: a non-member at capacity gets not_in_department', () => {
     const decision = decideClaim(facts({ operatorIsMemberOfTaskDepartment: false, activeTaskCount: 10, limit: 10 }));
     expect(decision).toMatchObject({ outcome: 'rejected', code: 'not_in_department' });
+  });
+
+  test('row 4 before row 4a: a non-member lacking a skill gets not_in_department', () => {
+    const decision = decideClaim(facts({ operatorIsMemberOfTaskDepartment: false, task: { requiredSkills: ['crane'] } }));
+    expect(decision).toMatchObject({ outcome: 'rejected', code: 'not_in_department' });
+  });
+
+  test('row 4a before row 5: a task of his own that now requires a skill he lacks gets missing_skill', () => {
+    const decision = decideClaim(facts({ task: { requiredSkills: ['crane'], assignedOperator: { id: OPERATOR.id, username: OPERATOR.username } } }));
+    expect(decision).toMatchObject({ outcome: 'rejected', code: 'missing_skill' });
+  });
+
+  test('row 4a before rows 6 and 7: an unqualified operator at capacity on a task held by another gets missing_skill', () => {
+    const decision = decideClaim(facts({ task: { requiredSkills: ['crane'], assignedOperator: OTHER_OPERATOR }, activeTaskCount: 10, limit: 10 }));
+    expect(decision).toMatchObject({ outcome: 'rejected', code: 'missing_skill' });
   });
 
   test('row 5 before row 7: an operator at capacity re-claiming his own task succeeds with alreadyClaimed', () => {

@@ -1,11 +1,13 @@
 import { decideClaim, REJECTION_CODES, type ClaimDecision, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
 import { decideClaimNext } from '../src/domain/decide-claim-next';
+import { decideExpire } from '../src/domain/decide-expire';
 import { decideRelease, type ReleaseFacts } from '../src/domain/decide-release';
+import { decideStart } from '../src/domain/decide-start';
 import { LANGUAGES, renderMessage } from '../src/domain/messages';
 
 const base: ClaimFacts = {
-  operator: { id: 7, username: 'li.wei', active: true },
-  task: { id: 42, status: 'pending', assignedDepartment: { id: 3, name: 'Assembly' }, assignedOperator: null },
+  operator: { id: 7, username: 'li.wei', active: true, skills: [] },
+  task: { id: 42, status: 'pending', assignedDepartment: { id: 3, name: 'Assembly' }, assignedOperator: null, requiredSkills: [] },
   taskId: 42,
   operatorIsMemberOfTaskDepartment: true,
   activeTaskCount: 2,
@@ -29,6 +31,9 @@ const DECISION_FOR: Record<RejectionCode, () => ClaimDecision> = {
   not_assignee: () => decideRelease({ ...release, task: { ...release.task!, assignedOperator: { id: 8, username: 'zhang.san' } } }),
   task_not_releasable: () => decideRelease({ ...release, task: { ...release.task!, status: 'in_progress' } }),
   no_claimable_task: () => decideClaimNext({ operator: base.operator, activeTaskCount: 0, limit: 10, picked: false }),
+  missing_skill: () => decideClaim(withTask({ requiredSkills: ['welding', 'crane'] })),
+  task_not_startable: () => decideStart({ ...release, task: { ...release.task!, status: 'draft' } }),
+  lease_not_expired: () => decideExpire({ ...release, task: { ...release.task!, leaseExpired: false } }),
 };
 
 function paramsFor(code: RejectionCode): ClaimParams {
@@ -111,6 +116,11 @@ describe('renderMessage', () => {
     }
   });
 
+  test('missing_skill names the operator and every missing skill', () => {
+    const params = paramsFor('missing_skill');
+    for (const language of LANGUAGES) expect(renderMessage('missing_skill', params, language)).toMatch(/li\.wei.*welding, crane/);
+  });
+
   test('parameter values are inserted literally (no regex replacement patterns)', () => {
     const text = renderMessage('already_claimed', { username: '$& $1 {limit}' }, 'en');
     expect(text).toContain('$& $1 {limit}');
@@ -132,7 +142,24 @@ describe('renderMessage', () => {
     expect(renderMessage('claim_failed', {}, 'zh')).toMatch(/新的 Idempotency-Key.*重新提交/);
   });
 
-  test.each(['claim_succeeded', 'claim_already_yours', 'claim_queued', 'claim_failed', 'release_succeeded', 'release_queued'] as const)(
+  test.each([
+    'claim_succeeded',
+    'claim_already_yours',
+    'claim_queued',
+    'claim_failed',
+    'release_succeeded',
+    'release_queued',
+    'start_succeeded',
+    'start_already',
+    'start_queued',
+    'reassign_succeeded',
+    'reassign_already',
+    'reassign_queued',
+    'expire_succeeded',
+    'expire_queued',
+    'not_assignee_start_unassigned',
+    'lease_superseded',
+  ] as const)(
     'status message %s renders in both languages without placeholders',
     (key) => {
       for (const language of LANGUAGES) {

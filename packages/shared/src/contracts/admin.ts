@@ -1,9 +1,20 @@
 import { z } from 'zod';
 import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
-import { id, text } from './common';
+import { id, skillSet, text } from './common';
 
-export const departmentUpsert = z.object({ name: text().min(1).max(200) }).strict().meta({ id: 'DepartmentUpsert' });
-export const departmentResource = z.object({ id: z.number().int(), name: z.string() }).meta({ id: 'Department' });
+const claimLeaseSeconds = z.number().int().min(1).max(604_800);
+
+export const departmentUpsert = z
+  .object({ name: text().min(1).max(200), claim_lease_seconds: claimLeaseSeconds.nullable().optional() })
+  .strict()
+  .meta({
+    id: 'DepartmentUpsert',
+    description:
+      '`claim_lease_seconds` (1–604800): a task of the department claimed and not started within it goes back to the pool. On update an omitted one keeps its value; null clears it.',
+  });
+export const departmentResource = z
+  .object({ id: z.number().int(), name: z.string(), claim_lease_seconds: z.number().int().nullable() })
+  .meta({ id: 'Department' });
 
 export const operatorUpsert = z
   .object({
@@ -13,12 +24,13 @@ export const operatorUpsert = z
     department_ids: z.array(id).max(1000),
     active: z.boolean().optional(),
     max_active_tasks: z.number().int().min(0).max(100_000).nullable().optional(),
+    skills: skillSet.optional(),
   })
   .strict()
   .meta({
     id: 'OperatorUpsert',
     description:
-      '`department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. On update an omitted optional field keeps its current value; a new operator is active, with no name and no limit of its own.',
+      '`department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS; `skills` are what task `required_skills` are checked against. On update an omitted optional field keeps its current value; a new operator is active, with no name, no limit of its own and no skills.',
   });
 
 export const operatorResource = z
@@ -29,6 +41,7 @@ export const operatorResource = z
     last_name: z.string(),
     active: z.boolean(),
     max_active_tasks: z.number().int().nullable(),
+    skills: z.array(z.string()),
     department_ids: z.array(z.number().int()),
     created_at: z.string(),
     updated_at: z.string(),

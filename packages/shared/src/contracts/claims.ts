@@ -19,12 +19,18 @@ export const claimNextRequestBody = claimRequestBody
   .meta({ id: 'ClaimNextRequest' });
 export type ClaimNextRequestBody = z.infer<typeof claimNextRequestBody>;
 
+export const reassignRequestBody = claimRequestBody
+  .extend({ operator_id: id.meta({ description: 'the operator the task moves to' }) })
+  .strict()
+  .meta({ id: 'ReassignRequest' });
+
 export const claimResource = z
   .object({
     claim_id: z.number().int(),
     action: z.enum(CLAIM_ACTIONS),
     task_id: z.number().int().nullable().meta({ description: 'null for a `claim_next` request until it is decided (and when it got no task)' }),
-    operator_id: z.number().int(),
+    operator_id: z.number().int().meta({ description: 'the acting operator: for a `reassign`, the target; for an `expire`, the assignee whose lease ran out' }),
+    previous_operator_id: z.number().int().nullable().optional().meta({ description: '`reassign` only: who held the task just before it was decided (null: nobody)' }),
     status: z.enum(CLAIM_STATUSES),
     code: z.string().nullable(),
     detail: z.string(),
@@ -38,9 +44,14 @@ export const claimResource = z
   .meta({ id: 'Claim', description: '`assigned_operator` and `task` (the task as it is now) are shown once the claim is decided.' });
 export type ClaimResource = z.infer<typeof claimResource>;
 
+export const releaseMineResult = z
+  .object({ count: z.number().int(), results: z.array(claimResource) })
+  .meta({ id: 'ReleaseMineResult', description: 'One release request per pending task the operator held, as each stands (decided under `Prefer: wait`).' });
+export type ReleaseMineResult = z.infer<typeof releaseMineResult>;
+
 export const claimHistoryPage = pagedResponse(claimResource).meta({
   id: 'ClaimHistoryPage',
-  description: "A task's claim and release requests, oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token.",
+  description: "A task's requests (claims, releases, starts, reassigns and lease expiries), oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token.",
 });
 export type ClaimHistoryPage = z.infer<typeof claimHistoryPage>;
 

@@ -84,3 +84,21 @@ export const text = () => storable(z.string());
 
 /** Counts Unicode code points, as "at most 500 characters" means to a person (an emoji is one). */
 export const unicodeMax = (max: number) => text().refine((value) => [...value].length <= max, `must be at most ${max} characters`);
+
+/** A skill name (SPEC §2): 1–64 characters, compared exactly. */
+const skillName = text()
+  .min(1, 'must not be empty')
+  .refine((value) => [...value].length <= 64, 'must be at most 64 characters');
+
+/** A set of at most 50 skill names, each given once. */
+export const skillSet = z
+  .array(skillName)
+  .max(50)
+  .refine((skills) => new Set(skills).size === skills.length, 'skill names must be unique')
+  .meta({ description: 'A set of skill names (each 1–64 characters, at most 50, compared exactly).' });
+
+/** An ISO 8601 date-time with its offset (`Z` or `+08:00`); PostgreSQL has no year 0. */
+export const dateTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !value.startsWith('0000'), 'year 0000 does not exist')
+  .meta({ examples: ['2026-12-04T16:00:00Z'] });

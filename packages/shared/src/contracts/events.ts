@@ -7,12 +7,24 @@ export const taskClaimedEvent = z
   .meta({ id: 'TaskClaimedEvent', description: '`event: task.claimed` — a task of one of the caller’s departments was claimed (by a claim or a claim-next request).' });
 export type TaskClaimedEvent = z.infer<typeof taskClaimedEvent>;
 
+export const RELEASE_REASONS = ['released', 'lease_expired', 'reassigned'] as const;
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
+
 export const taskReleasedEvent = z
-  .object({ task_id: z.number().int(), operator_id: z.number().int(), claim_id: z.number().int() })
-  .meta({ id: 'TaskReleasedEvent', description: '`event: task.released` — a task of one of the caller’s departments was released by its assignee.' });
+  .object({ task_id: z.number().int(), operator_id: z.number().int(), claim_id: z.number().int(), reason: z.enum(RELEASE_REASONS) })
+  .meta({
+    id: 'TaskReleasedEvent',
+    description:
+      '`event: task.released` — a task of one of the caller’s departments left `operator_id`: `released` by them (also through release-mine), `lease_expired`, or `reassigned` by a supervisor.',
+  });
 export type TaskReleasedEvent = z.infer<typeof taskReleasedEvent>;
 
-export const LIVE_EVENT_TYPES = ['task.claimed', 'task.released', 'claim.decided'] as const;
+export const taskStartedEvent = z
+  .object({ task_id: z.number().int(), operator_id: z.number().int(), claim_id: z.number().int() })
+  .meta({ id: 'TaskStartedEvent', description: '`event: task.started` — work on a task of one of the caller’s departments started.' });
+export type TaskStartedEvent = z.infer<typeof taskStartedEvent>;
+
+export const LIVE_EVENT_TYPES = ['task.claimed', 'task.released', 'task.started', 'claim.decided'] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
 /** One event of the stream, as the SDK yields it: its type, id and data. */
@@ -20,6 +32,7 @@ export const liveEvent = z
   .discriminatedUnion('event', [
     z.object({ event: z.literal('task.claimed'), id: z.string(), data: taskClaimedEvent }),
     z.object({ event: z.literal('task.released'), id: z.string(), data: taskReleasedEvent }),
+    z.object({ event: z.literal('task.started'), id: z.string(), data: taskStartedEvent }),
     z.object({ event: z.literal('claim.decided'), id: z.string(), data: claimResource }),
   ])
   .meta({

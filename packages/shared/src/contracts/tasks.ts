@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from '../domain/decide-claim';
-import { id, pagedResponse, text } from './common';
+import { dateTime, id, pagedResponse, skillSet, text } from './common';
 
 const taskStatus = z.enum(TASK_STATUSES);
 
@@ -21,6 +21,11 @@ export const taskResource = z
     status: taskStatus,
     assigned_department: z.object({ id: z.number().int(), name: z.string() }).nullable(),
     assigned_operator: operatorSummary.nullable(),
+    priority: z.number().int().meta({ description: '0–100, higher is more urgent' }),
+    due_at: z.string().nullable(),
+    required_skills: z.array(z.string()),
+    claimed_at: z.string().nullable().meta({ description: 'when its current assignee got it' }),
+    lease_expires_at: z.string().nullable().meta({ description: 'when the claim goes back to the pool unless started; null without a lease, once started, or when unassigned' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -29,7 +34,7 @@ export type TaskResource = z.infer<typeof taskResource>;
 
 export const claimablePage = pagedResponse(taskResource)
   .extend({ claimable_count: z.number().int() })
-  .meta({ id: 'ClaimablePage', description: 'Pending, unassigned tasks of the departments of the operator, oldest first.' });
+  .meta({ id: 'ClaimablePage', description: 'Pending, unassigned tasks of the departments of the operator whose required skills the operator has, in dispatch order: priority descending, then due_at ascending (tasks with a due date first), then created_at, then id.' });
 export type ClaimablePage = z.infer<typeof claimablePage>;
 
 export const myTasks = z
@@ -48,9 +53,16 @@ export const taskUpsert = z
     status: taskStatus,
     assigned_department_id: id.nullable(),
     assigned_operator_id: id.nullable().optional(),
+    priority: z.number().int().min(0).max(100).optional(),
+    due_at: dateTime.nullable().optional(),
+    required_skills: skillSet.optional(),
   })
   .strict()
-  .meta({ id: 'TaskUpsert', description: 'An omitted assigned_operator_id keeps the current assignee; null clears it.' });
+  .meta({
+    id: 'TaskUpsert',
+    description:
+      'On update an omitted optional field keeps its value: assigned_operator_id (null clears it), priority (a new task gets 50), due_at (null clears it), required_skills (a new task requires none).',
+  });
 
 export const bulkTaskUpsert = z
   .array(taskUpsert.extend({ id }).strict())

@@ -17,6 +17,7 @@ export const REJECTION_CODES = [
   'task_cancelled',
   'task_no_department',
   'not_in_department',
+  'missing_skill',
   'already_claimed',
   'capacity_reached',
   // releases (decide-release.ts)
@@ -24,17 +25,22 @@ export const REJECTION_CODES = [
   'task_not_releasable',
   // claim-next (decide-claim-next.ts)
   'no_claimable_task',
+  // start (decide-start.ts)
+  'task_not_startable',
+  // lease expiry (decide-expire.ts)
+  'lease_not_expired',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export interface ClaimFacts {
-  operator: { id: number; username: string; active: boolean };
+  operator: { id: number; username: string; active: boolean; skills: readonly string[] };
   /** null when the task was deleted after the claim was accepted */
   task: {
     id: number;
     status: TaskStatus;
     assignedDepartment: { id: number; name: string } | null;
     assignedOperator: { id: number; username: string } | null;
+    requiredSkills: readonly string[];
   } | null;
   taskId: number;
   operatorIsMemberOfTaskDepartment: boolean;
@@ -60,6 +66,9 @@ const STATUS_REJECTIONS: Partial<Record<TaskStatus, RejectionCode>> = {
 export const inactiveRejection = (operator: { username: string; active: boolean }): ClaimDecision | undefined =>
   operator.active ? undefined : reject('operator_inactive', { username: operator.username });
 
+/** The skills a task requires that the operator lacks, in the task's order (skill names compare exactly). */
+export const missingSkills = (required: readonly string[], skills: readonly string[]): string[] => required.filter((skill) => !skills.includes(skill));
+
 /** Rule 7, shared with claim-next: no more active tasks than the limit. */
 export const capacityRejection = (facts: { activeTaskCount: number; limit: number }): ClaimDecision | undefined =>
   facts.activeTaskCount >= facts.limit ? reject('capacity_reached', { active_count: facts.activeTaskCount, limit: facts.limit }) : undefined;
@@ -75,6 +84,8 @@ export function decideClaim(facts: ClaimFacts): ClaimDecision {
   if (!facts.operatorIsMemberOfTaskDepartment) {
     return reject('not_in_department', { department_name: task.assignedDepartment.name });
   }
+  const missing = missingSkills(task.requiredSkills, operator.skills);
+  if (missing.length) return reject('missing_skill', { username: operator.username, skills: missing.join(', ') });
   if (task.assignedOperator?.id === operator.id) return { outcome: 'succeeded', alreadyClaimed: true };
   if (task.assignedOperator) return reject('already_claimed', { username: task.assignedOperator.username });
   return capacityRejection(facts) ?? { outcome: 'succeeded', alreadyClaimed: false };

@@ -33,6 +33,10 @@ const MESSAGES = {
     en: 'You are not a member of department {department_name}, so you cannot claim this task.',
     zh: '您不属于部门 {department_name}，无法认领该任务',
   },
+  missing_skill: {
+    en: 'Operator {username} lacks the skills this task requires: {skills}.',
+    zh: '操作员 {username} 缺少该任务所需的技能：{skills}',
+  },
   already_claimed: {
     en: 'This task has already been claimed by {username}.',
     zh: '该任务已被 {username} 认领，无法重复认领',
@@ -53,6 +57,28 @@ const MESSAGES = {
   task_not_releasable: {
     en: 'Work on this task has started or it is closed, so it can no longer be released.',
     zh: '该任务已开始或已关闭，无法释放',
+  },
+  /** not_assignee of a start */
+  not_assignee_start: {
+    en: 'This task is assigned to {username}, not to you, so you cannot start it.',
+    zh: '该任务由 {username} 认领，您无法开始',
+  },
+  not_assignee_start_unassigned: {
+    en: 'This task is not assigned to anyone; claim it before starting it.',
+    zh: '该任务尚未被认领，请先认领再开始',
+  },
+  task_not_startable: {
+    en: 'Only a pending task can be started; this one is a draft or closed.',
+    zh: '只有待处理的任务可以开始，该任务为草稿或已关闭',
+  },
+  /** not_assignee of a lease expiry: the task changed hands first */
+  lease_superseded: {
+    en: 'The task changed hands before the lease ran out, so the lease released nothing.',
+    zh: '租约到期前任务已变更，租约未释放任何任务',
+  },
+  lease_not_expired: {
+    en: 'The claim lease of this task has not run out, so the task stays assigned.',
+    zh: '该任务的认领租约尚未到期，任务保持分配',
   },
   no_claimable_task: {
     en: 'There is no task left to claim in your departments right now.',
@@ -78,6 +104,38 @@ const MESSAGES = {
     en: 'The release is queued and will be decided shortly.',
     zh: '释放请求已排队，稍后给出结果',
   },
+  start_succeeded: {
+    en: 'Work on the task has started.',
+    zh: '任务已开始',
+  },
+  start_already: {
+    en: 'Work on this task had already started.',
+    zh: '该任务已经开始',
+  },
+  start_queued: {
+    en: 'The start is queued and will be decided shortly.',
+    zh: '开始请求已排队，稍后给出结果',
+  },
+  reassign_succeeded: {
+    en: 'Task reassigned.',
+    zh: '任务已转派',
+  },
+  reassign_already: {
+    en: 'The task is already assigned to this operator.',
+    zh: '该任务已分配给该操作员',
+  },
+  reassign_queued: {
+    en: 'The reassignment is queued and will be decided shortly.',
+    zh: '转派请求已排队，稍后给出结果',
+  },
+  expire_succeeded: {
+    en: 'The claim lease ran out: the task went back to the pool.',
+    zh: '认领租约已到期，任务已退回任务池',
+  },
+  expire_queued: {
+    en: 'The lease expiry is queued and will be decided shortly.',
+    zh: '租约到期请求已排队，稍后给出结果',
+  },
   claim_failed: {
     // Final: a replay of this request's Idempotency-Key answers this same failed claim, so only a new key submits again.
     en: 'The claim could not be applied after repeated attempts; please submit it again with a new Idempotency-Key.',
@@ -98,6 +156,30 @@ const MESSAGES = {
   release_notification_content: {
     en: 'You have released task "{work_content}". Work order: {order_number}.',
     zh: '您已释放任务 "{work_content}"。施工单：{order_number}',
+  },
+  lease_notification_title: {
+    en: 'Lease ran out: {work_content}',
+    zh: '认领租约已到期：{work_content}',
+  },
+  lease_notification_content: {
+    en: 'Task "{work_content}" was not started within its claim lease and went back to the pool. Work order: {order_number}.',
+    zh: '任务 "{work_content}" 未在认领租约内开始，已退回任务池。施工单：{order_number}',
+  },
+  reassigned_away_notification_title: {
+    en: 'Task reassigned: {work_content}',
+    zh: '任务已转派：{work_content}',
+  },
+  reassigned_away_notification_content: {
+    en: 'A supervisor reassigned task "{work_content}" to another operator. Work order: {order_number}.',
+    zh: '主管已将任务 "{work_content}" 转派给其他操作员。施工单：{order_number}',
+  },
+  reassigned_to_notification_title: {
+    en: 'Task assigned to you: {work_content}',
+    zh: '任务已分配给您：{work_content}',
+  },
+  reassigned_to_notification_content: {
+    en: 'A supervisor assigned task "{work_content}" to you. Work order: {order_number}.',
+    zh: '主管已将任务 "{work_content}" 分配给您。施工单：{order_number}',
   },
   notification_notes: {
     en: ' Notes: {notes}',

@@ -1,23 +1,40 @@
-import type { ClaimRow } from '../db/repositories/claims.repository';
+import type { ClaimAction, ClaimRow } from '../db/repositories/claims.repository';
 import type { TaskView } from '../db/repositories/tasks.repository';
 import type { ClaimResource } from '../contracts/claims';
 import { renderMessage, type Language, type MessageKey } from '../domain/messages';
 import type { ClaimParams } from '../domain/decide-claim';
 import { presentTask } from './task.presenter';
 
+type Texts = { queued: MessageKey; succeeded: MessageKey; unchanged: MessageKey };
+const CLAIM_TEXTS: Texts = { queued: 'claim_queued', succeeded: 'claim_succeeded', unchanged: 'claim_already_yours' };
+/** What each action's request says while queued, once it changed the task, and once it succeeded changing nothing. */
+const ACTION_TEXTS: Record<ClaimAction, Texts> = {
+  claim: CLAIM_TEXTS,
+  claim_next: CLAIM_TEXTS,
+  release: { queued: 'release_queued', succeeded: 'release_succeeded', unchanged: 'release_succeeded' },
+  start: { queued: 'start_queued', succeeded: 'start_succeeded', unchanged: 'start_already' },
+  reassign: { queued: 'reassign_queued', succeeded: 'reassign_succeeded', unchanged: 'reassign_already' },
+  expire: { queued: 'expire_queued', succeeded: 'expire_succeeded', unchanged: 'expire_succeeded' },
+};
+
+/** not_assignee names the current assignee, or, without one, says the task is unassigned; each action in its own words. */
+function notAssigneeKey(action: ClaimAction, assigned: boolean): MessageKey {
+  if (action === 'expire') return 'lease_superseded';
+  if (action === 'start') return assigned ? 'not_assignee_start' : 'not_assignee_start_unassigned';
+  return assigned ? 'not_assignee' : 'not_assignee_unassigned';
+}
+
 function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>): MessageKey {
-  const release = claim.action === 'release';
+  const texts = ACTION_TEXTS[claim.action];
   switch (claim.status) {
     case 'queued':
-      return release ? 'release_queued' : 'claim_queued';
+      return texts.queued;
     case 'succeeded':
-      if (release) return 'release_succeeded';
-      return claim.already_claimed ? 'claim_already_yours' : 'claim_succeeded';
+      return claim.already_claimed ? texts.unchanged : texts.succeeded;
     case 'failed':
       return 'claim_failed';
     case 'rejected':
-      // not_assignee names the current assignee, or, without one, says the task is unassigned
-      return claim.code === 'not_assignee' && claim.params.username === undefined ? 'not_assignee_unassigned' : (claim.code as MessageKey);
+      return claim.code === 'not_assignee' ? notAssigneeKey(claim.action, claim.params.username !== undefined) : (claim.code as MessageKey);
   }
 }
 
@@ -40,6 +57,7 @@ export function presentClaim(claim: ClaimRow, language: Language, task?: TaskVie
     submitted_at: claim.submitted_at.toISOString(),
     completed_at: claim.completed_at ? claim.completed_at.toISOString() : null,
   };
+  if (claim.action === 'reassign') resource.previous_operator_id = claim.previous_operator_id;
   if (task && claim.completed_at) {
     const presented = presentTask(task);
     resource.assigned_operator = presented.assigned_operator;

@@ -1,6 +1,8 @@
 import type { TaskView } from '../db/repositories/tasks.repository';
 import type { TaskResource } from '../contracts/tasks';
 
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
 export function presentTask(task: TaskView): TaskResource {
   return {
     id: task.id,
@@ -16,6 +18,11 @@ export function presentTask(task: TaskView): TaskResource {
           last_name: task.operator_last_name ?? '',
         }
       : null,
+    priority: task.priority,
+    due_at: iso(task.due_at),
+    required_skills: task.required_skills,
+    claimed_at: iso(task.claimed_at),
+    lease_expires_at: iso(task.lease_expires_at),
     created_at: task.created_at.toISOString(),
     updated_at: task.updated_at.toISOString(),
   };

@@ -40,7 +40,14 @@ function parseClaimsDecided(message: string): DecidedClaim[] {
   return parsed.flatMap((entry: DecidedClaim) => {
     if (typeof entry?.claim?.id !== 'number') return [];
     const claim = { ...entry.claim, submitted_at: toDate(entry.claim.submitted_at) as Date, completed_at: toDate(entry.claim.completed_at) };
-    const task = entry.task && { ...entry.task, created_at: toDate(entry.task.created_at) as Date, updated_at: toDate(entry.task.updated_at) as Date };
+    const task = entry.task && {
+      ...entry.task,
+      due_at: toDate(entry.task.due_at),
+      claimed_at: toDate(entry.task.claimed_at),
+      lease_expires_at: toDate(entry.task.lease_expires_at),
+      created_at: toDate(entry.task.created_at) as Date,
+      updated_at: toDate(entry.task.updated_at) as Date,
+    };
     return [{ claim, task, username: entry.username }];
   });
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { claimsRepo, makeExpiringMap, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, makeExpiringMap, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TaskStartedEvent, type TokenRow } from '@taskclaim/shared';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
 const DECISION_MEMORY_MS = 60_000;
@@ -25,11 +25,35 @@ const frame = (event: LiveEventType, id: string, data: unknown): string => `even
 /** Whose `claim.decided` events a stream gets: an operator token its operator's requests, any other token those it submitted. */
 const ownerOf = (caller: TokenRow): string => (caller.kind === 'operator' ? `operator:${caller.operator_id}` : `token:${caller.id}`);
 
-/** The task event a decided claim makes, if any: a successful claim (or claim-next) or release of a task that still exists. */
-function taskEventOf({ claim, task, username }: DecidedClaim): { event: 'task.claimed'; data: TaskClaimedEvent } | { event: 'task.released'; data: TaskReleasedEvent } | undefined {
-  if (!task || claim.status !== 'succeeded' || claim.already_claimed) return undefined;
-  if (claim.action === 'release') return { event: 'task.released', data: { task_id: task.id, operator_id: claim.operator_id, claim_id: claim.id } };
-  return { event: 'task.claimed', data: { task_id: task.id, operator_id: claim.operator_id, username: username ?? task.operator_username ?? '', claim_id: claim.id } };
+type TaskEvent =
+  | { event: 'task.claimed'; data: TaskClaimedEvent }
+  | { event: 'task.released'; data: TaskReleasedEvent }
+  | { event: 'task.started'; data: TaskStartedEvent };
+
+/**
+ * The task events a decided request makes, in order: a successful claim (or claim-next), release,
+ * lease expiry or start of a task that still exists; a reassign releases the task from its previous
+ * holder (if any), then claims it for the target.
+ */
+function taskEventsOf({ claim, task, username }: DecidedClaim): TaskEvent[] {
+  if (!task || claim.status !== 'succeeded' || claim.already_claimed) return [];
+  const ids = { task_id: task.id, claim_id: claim.id };
+  const claimed: TaskEvent = { event: 'task.claimed', data: { ...ids, operator_id: claim.operator_id, username: username ?? task.operator_username ?? '' } };
+  switch (claim.action) {
+    case 'release':
+      return [{ event: 'task.released', data: { ...ids, operator_id: claim.operator_id, reason: 'released' } }];
+    case 'expire':
+      return [{ event: 'task.released', data: { ...ids, operator_id: claim.operator_id, reason: 'lease_expired' } }];
+    case 'start':
+      return [{ event: 'task.started', data: { ...ids, operator_id: claim.operator_id } }];
+    case 'reassign':
+      return claim.previous_operator_id === null
+        ? [claimed]
+        : [{ event: 'task.released', data: { ...ids, operator_id: claim.previous_operator_id, reason: 'reassigned' } }, claimed];
+    case 'claim':
+    case 'claim_next':
+      return [claimed];
+  }
 }
 
 /**
@@ -83,10 +107,9 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
     batch.forEach((decided, position) => {
       const { claim, task } = decided;
       if (!claimsRepo.isTerminal(claim.status)) return;
-      const taskEvent = stale[position] ? undefined : taskEventOf(decided);
-      if (taskEvent && task) {
+      const department = task?.assigned_department_id ?? null;
+      for (const taskEvent of stale[position] ? [] : taskEventsOf(decided)) {
         const text = frame(taskEvent.event, `${claim.id}-${taskEvent.event}`, taskEvent.data);
-        const department = task.assigned_department_id;
         for (const stream of streams) if (!stream.departments || (department !== null && stream.departments.has(department))) stream.res.write(text);
       }
       const owners = byOwner.get(claim.token_id !== null ? `token:${claim.token_id}` : '') ?? new Set();

@@ -29,8 +29,8 @@ export function adminRouter(deps: ApiDeps): Router {
   router.put('/admin/departments/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
     const body = parseInput(departmentUpsert, req.body, 'body');
-    const created = await departmentsRepo.upsertDepartment(deps.db, { id, ...body });
-    res.status(createdOrOk(created)).json({ id, name: body.name });
+    const { created, row } = await departmentsRepo.upsertDepartment(deps.db, { id, ...body });
+    res.status(createdOrOk(created)).json(row);
   });
 
   router.put('/admin/operators/:id', async (req, res) => {

@@ -28,8 +28,8 @@ export function tasksRouter(deps: ApiDeps): Router {
     const query = parseListQuery(req);
     const caller = callerOf(res);
     const operatorId = await resolveActingOperator(deps.db, caller, query.operatorId, 'query');
-    const departments = await visibleDepartments(deps.db, caller, operatorId);
-    const { count, results } = await tasksRepo.pageClaimableTasks(deps.db, departments, pageWindow(query));
+    const [departmentIds, operator] = await Promise.all([visibleDepartments(deps.db, caller, operatorId), operatorsRepo.findOperator(deps.db, operatorId)]);
+    const { count, results } = await tasksRepo.pageClaimableTasks(deps.db, { departmentIds, skills: operator?.skills ?? [] }, pageWindow(query));
     res.json({ ...pageEnvelope(req, query, count, results.map(presentTask)), claimable_count: count });
   });
 

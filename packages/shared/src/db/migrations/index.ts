@@ -6,6 +6,7 @@ import * as claimPartition from './004_claim_partition';
 import * as webhookTokenDue from './005_webhook_token_due';
 import * as claimStatusWithoutProcessing from './006_claim_status_without_processing';
 import * as claimActions from './007_claim_actions';
+import * as dispatch from './008_dispatch';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '005_webhook_token_due': webhookTokenDue,
   '006_claim_status_without_processing': claimStatusWithoutProcessing,
   '007_claim_actions': claimActions,
+  '008_dispatch': dispatch,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

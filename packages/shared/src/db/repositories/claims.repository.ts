@@ -4,8 +4,12 @@ import { partitionOfRequest } from '../../queue/claim-queues';
 
 export const CLAIM_STATUSES = ['queued', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
-/** What a claim request asks for (SPEC §4): claim a given task, release one, or have the worker pick one. */
-export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release'] as const;
+/**
+ * What a claim request asks for (SPEC §4): claim a given task, release one, have the worker pick one,
+ * start one, move one to another operator (reassign), or give one back whose lease ran out (expire,
+ * submitted by the lease sweep, not by a token).
+ */
+export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release', 'start', 'reassign', 'expire'] as const;
 export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
 
@@ -15,6 +19,9 @@ export interface ClaimRow {
   /** null for a claim-next request until it is decided (and when it got no task) */
   task_id: number | null;
   operator_id: number;
+  /** reassign only: who held the task just before it was decided */
+  previous_operator_id: number | null;
+  /** null for a lease expiry (no token submits it) */
   token_id: number | null;
   /** claim-next only: the departments it may pick from (null: all of the operator's) */
   department_ids: number[] | null;
@@ -38,7 +45,7 @@ export interface NewClaim {
   task_id: number | null;
   department_ids: number[] | null;
   operator_id: number;
-  token_id: number;
+  token_id: number | null;
   notes: string;
   callback_url: string | null;
   request_id: string | null;
@@ -51,6 +58,15 @@ export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATU
 
 /** Namespace of the advisory locks that order the claims of one task (the second key is the task id). */
 export const ACCEPT_LOCK_NAMESPACE = 7_301;
+
+/** The accept locks of these tasks, in task order, held until commit (see insertClaims). */
+export async function takeAcceptLocks(trx: Knex.Transaction, taskIds: number[]): Promise<void> {
+  const sorted = [...new Set(taskIds)].sort((a, b) => a - b);
+  await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
+    ACCEPT_LOCK_NAMESPACE,
+    sorted,
+  ]);
+}
 
 /** What became of one claim given to insertClaims: stored, or not (its task does not exist, or its Idempotency-Key was used). */
 export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
@@ -65,11 +81,7 @@ export type InsertResult = { stored: true; row: ClaimRow } | { stored: false };
  * request has no task to lock or to check.
  */
 export async function insertClaims(trx: Knex.Transaction, newClaims: NewClaim[]): Promise<InsertResult[]> {
-  const taskIds = [...new Set(newClaims.flatMap((claim) => claim.task_id ?? []))].sort((a, b) => a - b);
-  await trx.raw(`SELECT pg_advisory_xact_lock(?, (task_id % 2147483647)::int) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(task_id, n) ORDER BY n`, [
-    ACCEPT_LOCK_NAMESPACE,
-    taskIds,
-  ]);
+  await takeAcceptLocks(trx, newClaims.flatMap((claim) => claim.task_id ?? []));
   const { rows: ids }: { rows: { id: number }[] } = await trx.raw(`SELECT nextval('claim_requests_id_seq') AS id FROM generate_series(1, ?)`, [newClaims.length]);
   const input = newClaims.map((claim, index) => ({ id: ids[index].id, ...claim }));
   const { rows }: { rows: ClaimRow[] } = await trx.raw(
@@ -148,11 +160,12 @@ export async function lockQueuedClaims(trx: Knex.Transaction, claimIds: number[]
   return trx<ClaimRow>('claim_requests').whereIn('id', claimIds).where({ status: 'queued' }).orderBy('id').forUpdate();
 }
 
-/** One claim's outcome; `taskId`, the task a claim-next request got. */
+/** One claim's outcome; `taskId`, the task a claim-next request got; `previousOperatorId`, who held a reassigned task. */
 export interface Decision {
   claimId: number;
   decision: ClaimDecision;
   taskId?: number;
+  previousOperatorId?: number | null;
 }
 
 /**
@@ -161,9 +174,10 @@ export interface Decision {
  */
 export async function recordDecisions(trx: Knex.Transaction, decisions: Decision[]): Promise<Map<number, ClaimRow>> {
   if (decisions.length === 0) return new Map();
-  const rows = decisions.map(({ claimId, decision, taskId }) => ({
+  const rows = decisions.map(({ claimId, decision, taskId, previousOperatorId }) => ({
     id: claimId,
     task_id: taskId ?? null,
+    previous_operator_id: previousOperatorId ?? null,
     status: decision.outcome,
     code: decision.outcome === 'rejected' ? decision.code : null,
     params: decision.outcome === 'rejected' ? decision.params : {},
@@ -172,8 +186,8 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: Decision
   const { rows: decided }: { rows: ClaimRow[] } = await trx.raw(
     `UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
-         task_id = coalesce(v.task_id, c.task_id), attempts = c.attempts + 1, completed_at = clock_timestamp()
-     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, status text, code text, params jsonb, already_claimed boolean)
+         task_id = coalesce(v.task_id, c.task_id), previous_operator_id = v.previous_operator_id, attempts = c.attempts + 1, completed_at = clock_timestamp()
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, previous_operator_id bigint, status text, code text, params jsonb, already_claimed boolean)
      WHERE c.id = v.id
      RETURNING c.*`,
     [JSON.stringify(rows)],

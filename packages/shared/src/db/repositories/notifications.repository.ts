@@ -4,11 +4,14 @@ import type { Knex } from 'knex';
 export const NOTIFICATION_TYPES = ['task_assigned', 'task_released'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
+export type NotificationReason = 'lease_expired' | 'reassigned';
+
 export interface NotificationRow {
   id: number;
   operator_id: number;
   type: NotificationType;
-  params: { work_content: string; order_number: string; notes: string };
+  /** `reason`: why a task was released or assigned other than by its operator's own request */
+  params: { work_content: string; order_number: string; notes: string; reason?: NotificationReason };
   priority: string;
   task_id: number | null;
   work_order_id: number | null;

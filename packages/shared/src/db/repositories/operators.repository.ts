@@ -7,6 +7,8 @@ export interface OperatorRow {
   last_name: string;
   active: boolean;
   max_active_tasks: number | null;
+  /** compared exactly with a task's required_skills */
+  skills: string[];
 }
 
 export interface OperatorUpsert {
@@ -17,6 +19,7 @@ export interface OperatorUpsert {
   department_ids: number[];
   active?: boolean;
   max_active_tasks?: number | null;
+  skills?: string[];
 }
 
 export async function findOperator(db: Knex, operatorId: number): Promise<OperatorRow | undefined> {
@@ -58,7 +61,7 @@ export async function memberships(db: Knex, operatorIds: number[], departmentIds
   return new Set(rows.map((row) => `${row.operator_id}:${row.department_id}`));
 }
 
-const OPTIONAL_FIELDS = ['first_name', 'last_name', 'active', 'max_active_tasks'] as const;
+const OPTIONAL_FIELDS = ['first_name', 'last_name', 'active', 'max_active_tasks', 'skills'] as const;
 
 /**
  * Returns true when the operator was created. On update an omitted optional field keeps its value (a

@@ -9,6 +9,14 @@ export interface TaskRow {
   status: TaskStatus;
   assigned_department_id: number | null;
   assigned_operator_id: number | null;
+  /** 0–100, higher is more urgent */
+  priority: number;
+  due_at: Date | null;
+  required_skills: string[];
+  /** when its current assignee got it */
+  claimed_at: Date | null;
+  /** null without a lease, once started, or when unassigned */
+  lease_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -17,6 +25,10 @@ export interface TaskRow {
 export interface TaskView extends TaskRow {
   order_number: string;
   department_name: string | null;
+  /** its department's claim_lease_seconds (null: no lease) */
+  department_lease_seconds: number | null;
+  /** its lease ran out when the reading transaction began */
+  lease_expired: boolean;
   operator_username: string | null;
   operator_first_name: string | null;
   operator_last_name: string | null;
@@ -29,6 +41,10 @@ export interface TaskUpsert {
   status: TaskStatus;
   assigned_department_id: number | null;
   assigned_operator_id?: number | null;
+  priority?: number;
+  /** ISO 8601; null clears it */
+  due_at?: string | null;
+  required_skills?: string[];
 }
 
 function taskViewQuery(db: Knex) {
@@ -40,6 +56,8 @@ function taskViewQuery(db: Knex) {
       't.*',
       'w.order_number',
       'd.name as department_name',
+      'd.claim_lease_seconds as department_lease_seconds',
+      db.raw('coalesce(t.lease_expires_at <= now(), false) AS lease_expired'),
       'o.username as operator_username',
       'o.first_name as operator_first_name',
       'o.last_name as operator_last_name',
@@ -61,17 +79,37 @@ export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): P
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** task id → its new assignee (null: none), in one statement; returns each task's new updated_at. */
-export async function assignOperators(trx: Knex.Transaction, assignments: Map<number, number | null>): Promise<Map<number, Date>> {
-  if (assignments.size === 0) return new Map();
-  const { rows }: { rows: { id: number; updated_at: Date }[] } = await trx.raw(
-    `UPDATE work_order_tasks AS t SET assigned_operator_id = v.operator_id, updated_at = now()
-     FROM unnest(?::bigint[], ?::bigint[]) AS v(id, operator_id) WHERE t.id = v.id
-     RETURNING t.id, t.updated_at`,
-    // pg sends a null element as SQL NULL; knex's binding types know no null array elements
-    [[...assignments.keys()], [...assignments.values()] as number[]],
+/** What one decision transaction leaves a task as: its assignee and status, and whether the assignee got it just now. */
+export interface TaskChange {
+  operatorId: number | null;
+  status: TaskStatus;
+  /** (re)assigned by this transaction: claimed_at is now, and a pending task's lease starts */
+  assignedNow: boolean;
+}
+
+/**
+ * Writes the tasks a decision transaction changed, in one statement: the assignee, the status,
+ * claimed_at, and the lease (`claim_lease_seconds` of the task's department from now, for a pending
+ * task just assigned; none once unassigned or started). Returns each task's new timestamps.
+ */
+export type TaskTimestamps = Pick<TaskRow, 'updated_at' | 'claimed_at' | 'lease_expires_at'>;
+
+export async function writeTaskChanges(trx: Knex.Transaction, changes: Map<number, TaskChange>): Promise<Map<number, TaskTimestamps>> {
+  if (changes.size === 0) return new Map();
+  const rows = [...changes].map(([id, change]) => ({ id, operator_id: change.operatorId, status: change.status, assigned_now: change.assignedNow }));
+  const { rows: written }: { rows: (TaskTimestamps & { id: number })[] } = await trx.raw(
+    `UPDATE work_order_tasks AS t SET
+       assigned_operator_id = v.operator_id, status = v.status, updated_at = now(),
+       claimed_at = CASE WHEN v.operator_id IS NULL THEN NULL WHEN v.assigned_now THEN now() ELSE t.claimed_at END,
+       lease_expires_at = CASE
+         WHEN v.operator_id IS NULL OR v.status <> 'pending' THEN NULL
+         WHEN v.assigned_now THEN now() + make_interval(secs => (SELECT d.claim_lease_seconds FROM departments d WHERE d.id = t.assigned_department_id))
+         ELSE t.lease_expires_at END
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, operator_id bigint, status text, assigned_now boolean) WHERE t.id = v.id
+     RETURNING t.id, t.updated_at, t.claimed_at, t.lease_expires_at`,
+    [JSON.stringify(rows)],
   );
-  return new Map(rows.map((row) => [row.id, row.updated_at]));
+  return new Map(written.map(({ id, ...timestamps }) => [Number(id), timestamps]));
 }
 
 export async function countActiveTasks(db: Knex, operatorIds: number[]): Promise<Map<number, number>> {
@@ -94,11 +132,51 @@ export async function listActiveTasks(db: Knex, operatorId: number, departmentId
   return departmentIds ? query.whereIn('t.assigned_department_id', departmentIds) : query;
 }
 
-/** Claimable (SPEC §4): pending and unassigned, of one of these departments; `t` is the task. */
-const whereClaimable = (query: Knex.QueryBuilder, departmentIds: number[]) =>
-  query.whereIn('t.assigned_department_id', departmentIds).where('t.status', 'pending').whereNull('t.assigned_operator_id');
+/** The dispatch order (SPEC §2) of the claimable list and claim-next; `work_order_tasks_dispatch_idx` holds it per department. */
+const DISPATCH_ORDER = 'priority DESC, due_at ASC NULLS LAST, created_at, id';
 
-const claimableQuery = (db: Knex, departmentIds: number[]) => whereClaimable(db('work_order_tasks as t'), departmentIds);
+/** Who asks for claimable tasks: the departments to look in, and the operator's skills (a task requiring others is left out). */
+export interface ClaimableScope {
+  departmentIds: number[];
+  skills: readonly string[];
+}
+
+/**
+ * The ids of claimable tasks (pending, unassigned, of one of these departments, needing no skill the
+ * operator lacks) in dispatch order, a window of them. Each department's tasks are read in order off
+ * the dispatch index, at most offset + limit of them, and only those are merged: never the whole
+ * backlog of a department, however long. `pick` narrows to what a claim-next request may take: not
+ * in `passed`, and no claim accepted before request `claimId` waiting for it.
+ */
+async function claimableIds(
+  db: Knex,
+  scope: ClaimableScope,
+  window: { offset: number; limit: number },
+  pick?: { claimId: number; passed: number[] },
+): Promise<number[]> {
+  if (scope.departmentIds.length === 0) return [];
+  const pickFilter = pick
+    ? `AND t.id <> ALL(?::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM claim_requests c WHERE c.task_id = t.id AND c.status = 'queued' AND c.id < ?)`
+    : '';
+  const { rows }: { rows: { id: number }[] } = await db.raw(
+    `SELECT o.id FROM unnest(?::bigint[]) AS d(id),
+       LATERAL (SELECT t.id, t.priority, t.due_at, t.created_at FROM work_order_tasks t
+         WHERE t.assigned_department_id = d.id AND t.status = 'pending' AND t.assigned_operator_id IS NULL
+           AND t.required_skills <@ ?::text[] ${pickFilter}
+         ORDER BY ${DISPATCH_ORDER} LIMIT ?) AS o
+     ORDER BY ${DISPATCH_ORDER} LIMIT ? OFFSET ?`,
+    [
+      scope.departmentIds,
+      [...scope.skills],
+      ...(pick ? [pick.passed, pick.claimId] : []),
+      window.offset + window.limit,
+      window.limit,
+      window.offset,
+    ],
+  );
+  return rows.map((row) => Number(row.id));
+}
 
 /** Whether a claim request of this task accepted before `claimId` is still waiting to be decided. */
 async function hasEarlierQueuedClaim(trx: Knex.Transaction, taskId: number, claimId: number): Promise<boolean> {
@@ -106,10 +184,11 @@ async function hasEarlierQueuedClaim(trx: Knex.Transaction, taskId: number, clai
 }
 
 /**
- * The task claim-next request `claimId` gets, locked: the oldest claimable task of `departmentIds`
- * (not in `taken`) that no claim accepted before it is waiting for — so it never takes a task over an
- * earlier explicit claim. SKIP LOCKED passes over tasks another transaction is deciding or picking,
- * so two claim-next requests never get the same task and this never waits on a row.
+ * The task claim-next request `claimId` gets, locked: the first claimable task in dispatch order (not
+ * in `taken`) that no claim accepted before it is waiting for — so it never takes a task over an
+ * earlier explicit claim. The candidate is locked with SKIP LOCKED and checked again under the lock
+ * (FOR UPDATE reads its latest version): a task another transaction is deciding is passed over, so
+ * two claim-next requests never get the same task and this never waits on a row.
  *
  * A claim of the task with a smaller id may still be in an API's insert, not yet visible: ids are
  * drawn under the task's accept lock (insertClaims), so taking that lock waits such an insert out,
@@ -118,46 +197,41 @@ async function hasEarlierQueuedClaim(trx: Knex.Transaction, taskId: number, clai
  */
 export async function pickClaimableTask(
   trx: Knex.Transaction,
-  request: { claimId: number; departmentIds: number[]; taken: number[] },
+  request: ClaimableScope & { claimId: number; taken: number[] },
 ): Promise<TaskView | undefined> {
-  if (request.departmentIds.length === 0) return undefined;
   const passed = [...request.taken];
   for (;;) {
-    const candidate: TaskView | undefined = await whereClaimable(taskViewQuery(trx), request.departmentIds)
-      .whereNotIn('t.id', passed)
-      .whereNotExists(
-        trx('claim_requests as c').whereRaw('c.task_id = t.id').where('c.status', 'queued').where('c.id', '<', request.claimId),
-      )
-      .orderBy([{ column: 't.created_at' }, { column: 't.id' }])
+    const [candidateId] = await claimableIds(trx, request, { offset: 0, limit: 1 }, { claimId: request.claimId, passed });
+    if (candidateId === undefined) return undefined;
+    const candidate: TaskView | undefined = await taskViewQuery(trx)
+      .where('t.id', candidateId)
+      .where('t.status', 'pending')
+      .whereNull('t.assigned_operator_id')
       .first()
       .forUpdate('t')
       .skipLocked();
-    if (!candidate) return undefined;
-    const { rows }: { rows: { locked: boolean }[] } = await trx.raw(`SELECT pg_try_advisory_xact_lock(?, (?::bigint % 2147483647)::int) AS locked`, [
-      ACCEPT_LOCK_NAMESPACE,
-      candidate.id,
-    ]);
-    if (rows[0].locked && !(await hasEarlierQueuedClaim(trx, candidate.id, request.claimId))) return candidate;
-    passed.push(candidate.id);
+    if (candidate) {
+      const { rows }: { rows: { locked: boolean }[] } = await trx.raw(`SELECT pg_try_advisory_xact_lock(?, (?::bigint % 2147483647)::int) AS locked`, [
+        ACCEPT_LOCK_NAMESPACE,
+        candidate.id,
+      ]);
+      if (rows[0].locked && !(await hasEarlierQueuedClaim(trx, candidate.id, request.claimId))) return candidate;
+    }
+    passed.push(candidateId);
   }
 }
 
-export async function pageClaimableTasks(
-  db: Knex,
-  departmentIds: number[],
-  page: { offset: number; limit: number },
-): Promise<{ count: number; results: TaskView[] }> {
-  if (departmentIds.length === 0) return { count: 0, results: [] };
-  const [{ count }] = await claimableQuery(db, departmentIds).count({ count: '*' });
-  const ids = claimableQuery(db, departmentIds)
-    .select('t.id')
-    .orderBy([{ column: 't.created_at' }, { column: 't.id' }])
-    .offset(page.offset)
-    .limit(page.limit);
-  const results: TaskView[] = await taskViewQuery(db)
-    .whereIn('t.id', ids)
-    .orderBy([{ column: 't.created_at' }, { column: 't.id' }]);
-  return { count: Number(count), results };
+export async function pageClaimableTasks(db: Knex, scope: ClaimableScope, page: { offset: number; limit: number }): Promise<{ count: number; results: TaskView[] }> {
+  if (scope.departmentIds.length === 0) return { count: 0, results: [] };
+  const [{ count }] = await db('work_order_tasks')
+    .whereIn('assigned_department_id', scope.departmentIds)
+    .where('status', 'pending')
+    .whereNull('assigned_operator_id')
+    .whereRaw('required_skills <@ ?::text[]', [[...scope.skills]])
+    .count({ count: '*' });
+  const ids = await claimableIds(db, scope, page);
+  const views = await findTaskViews(db, ids);
+  return { count: Number(count), results: ids.flatMap((id) => views.get(id) ?? []) };
 }
 
 const taskColumns = (task: TaskUpsert) => ({
@@ -167,6 +241,9 @@ const taskColumns = (task: TaskUpsert) => ({
   status: task.status,
   assigned_department_id: task.assigned_department_id,
   assigned_operator_id: task.assigned_operator_id ?? null,
+  priority: task.priority ?? 50,
+  due_at: task.due_at ?? null,
+  required_skills: task.required_skills ?? [],
 });
 
 /**
@@ -174,6 +251,10 @@ const taskColumns = (task: TaskUpsert) => ({
  * locks tasks: work orders first (one statement, sorted), then the new tasks (one sorted INSERT), then
  * the existing ones, locked in id order before the UPDATE changes them. Written in request order, a bulk
  * upsert of [5, 2] and a claim batch deciding tasks 2 and 5 could each hold one row the other waits for.
+ *
+ * A task whose assignee or status the upsert changed gets claimed_at and its lease as a decision would
+ * leave them (writeTaskChanges): an assignee set now starts a pending task's lease, a task set
+ * in_progress (or unassigned) has none.
  */
 export async function upsertTasks(trx: Knex.Transaction, tasks: TaskUpsert[]): Promise<Set<number>> {
   const sorted = [...tasks].sort((a, b) => a.id - b.id);
@@ -189,27 +270,56 @@ export async function upsertTasks(trx: Knex.Transaction, tasks: TaskUpsert[]): P
     .returning('id');
   const created = new Set(inserted.map((row) => Number(row.id)));
   const existing = sorted.filter((task) => !created.has(task.id));
-  if (existing.length) await updateTaskRows(trx, existing);
+  const before = existing.length ? await updateTaskRows(trx, existing) : new Map<number, Pick<TaskRow, 'assigned_operator_id' | 'status'>>();
+  const changes = new Map<number, TaskChange>();
+  for (const task of sorted) {
+    const old = before.get(task.id) ?? { assigned_operator_id: null, status: task.status };
+    const operatorId = task.assigned_operator_id === undefined ? old.assigned_operator_id : task.assigned_operator_id;
+    const assignedNow = operatorId !== null && operatorId !== old.assigned_operator_id;
+    const unassignedNow = operatorId === null && old.assigned_operator_id !== null;
+    if (assignedNow || unassignedNow || old.status !== task.status) changes.set(task.id, { operatorId, status: task.status, assignedNow });
+  }
+  await writeTaskChanges(trx, changes);
   return new Set(existing.map((task) => task.id));
 }
 
-/** Existing rows, sorted by id: locked in that order first, so the UPDATE (whose row order the planner picks) takes no new lock. */
-async function updateTaskRows(trx: Knex.Transaction, tasks: TaskUpsert[]): Promise<void> {
-  await trx('work_order_tasks').whereIn('id', tasks.map((task) => task.id)).orderBy('id').forNoKeyUpdate().select('id');
-  // An omitted assigned_operator_id keeps the current assignee (a sync must not undo claims); null clears it.
+/**
+ * Existing rows, sorted by id: locked in that order first, so the UPDATE (whose row order the planner
+ * picks) takes no new lock. Returns each row's assignee and status before the update.
+ */
+async function updateTaskRows(trx: Knex.Transaction, tasks: TaskUpsert[]): Promise<Map<number, Pick<TaskRow, 'assigned_operator_id' | 'status'>>> {
+  const before: Pick<TaskRow, 'id' | 'assigned_operator_id' | 'status'>[] = await trx('work_order_tasks')
+    .whereIn('id', tasks.map((task) => task.id))
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .select('id', 'assigned_operator_id', 'status');
+  // An omitted optional field keeps its value (a sync must not undo claims); null clears the assignee and due_at.
   await trx.raw(
     `UPDATE work_order_tasks AS t SET
        work_order_id = v.work_order_id, work_content = v.work_content, status = v.status,
        assigned_department_id = v.assigned_department_id,
        assigned_operator_id = CASE WHEN v.keep_assignee THEN t.assigned_operator_id ELSE v.assigned_operator_id END,
+       priority = CASE WHEN v.keep_priority THEN t.priority ELSE v.priority END,
+       due_at = CASE WHEN v.keep_due_at THEN t.due_at ELSE v.due_at END,
+       required_skills = CASE WHEN v.keep_required_skills THEN t.required_skills ELSE v.required_skills END,
        updated_at = now()
      FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, work_order_id bigint, work_content text, status text,
-       assigned_department_id bigint, assigned_operator_id bigint, keep_assignee boolean)
+       assigned_department_id bigint, assigned_operator_id bigint, keep_assignee boolean, priority int, keep_priority boolean,
+       due_at timestamptz, keep_due_at boolean, required_skills text[], keep_required_skills boolean)
      WHERE t.id = v.id`,
     [
-      JSON.stringify(tasks.map((task) => ({ ...taskColumns(task), keep_assignee: task.assigned_operator_id === undefined }))),
+      JSON.stringify(
+        tasks.map((task) => ({
+          ...taskColumns(task),
+          keep_assignee: task.assigned_operator_id === undefined,
+          keep_priority: task.priority === undefined,
+          keep_due_at: task.due_at === undefined,
+          keep_required_skills: task.required_skills === undefined,
+        })),
+      ),
     ],
   );
+  return new Map(before.map((row) => [Number(row.id), row]));
 }
 
 export async function deleteTask(db: Knex, taskId: number): Promise<boolean> {
