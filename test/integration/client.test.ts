@@ -132,8 +132,8 @@ test('the SDK sends idempotencyKey as Idempotency-Key, wait as Prefer, the token
 
 test('admin helpers: upserts report the stored resource, deleteTask and revokeToken take effect, errors are typed', async () => {
   const departmentId = env.factories.nextId();
-  expect(await admin.upsertDepartment(departmentId, { name: 'Paint shop' })).toEqual({ id: departmentId, name: 'Paint shop' });
-  expect(await admin.upsertDepartment(departmentId, { name: 'Paint shop 2' })).toEqual({ id: departmentId, name: 'Paint shop 2' });
+  expect(await admin.upsertDepartment(departmentId, { name: 'Paint shop' })).toEqual({ id: departmentId, name: 'Paint shop', claim_lease_seconds: null });
+  expect(await admin.upsertDepartment(departmentId, { name: 'Paint shop 2' })).toEqual({ id: departmentId, name: 'Paint shop 2', claim_lease_seconds: null });
 
   const operatorId = env.factories.nextId();
   const operator = await admin.upsertOperator(operatorId, { username: `admin-sdk${operatorId}`, department_ids: [departmentId], max_active_tasks: 3 });

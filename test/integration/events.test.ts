@@ -86,7 +86,7 @@ describe('scope', () => {
 
     const claimed = await ofA.next(isEvent('task.claimed', byB.claim_id));
     expect(claimed).toEqual({ event: 'task.claimed', id: `${byB.claim_id}-task.claimed`, data: { task_id: t1.id, operator_id: b.id, username: b.username, claim_id: byB.claim_id } });
-    expect((await ofA.next(isEvent('task.released', released.claim_id))).data).toEqual({ task_id: t1.id, operator_id: b.id, claim_id: released.claim_id });
+    expect((await ofA.next(isEvent('task.released', released.claim_id))).data).toEqual({ task_id: t1.id, operator_id: b.id, claim_id: released.claim_id, reason: 'released' });
     const decided = await ofA.next(isEvent('claim.decided', forA.claim_id));
     expect(decided.data).toMatchObject({ claim_id: forA.claim_id, action: 'claim', status: 'succeeded', detail: 'Task claimed successfully.', task: { id: t2.id } });
     for (const received of [ofA, ofB, ofC, ofAdmin, ofIntegration1, ofIntegration2]) for (const event of received.events) expect(event.id).toEqual(expect.any(String));

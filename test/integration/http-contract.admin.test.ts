@@ -13,10 +13,10 @@ describe('admin API', () => {
     const id = factories.nextId();
     const first = await call('PUT', `/api/admin/departments/${id}`, { token: ADMIN_TOKEN, body: { name: 'Welding' } });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id, name: 'Welding' });
+    expect(first.body).toEqual({ id, name: 'Welding', claim_lease_seconds: null });
     const second = await call('PUT', `/api/admin/departments/${id}`, { token: ADMIN_TOKEN, body: { name: 'Welding & Cutting' } });
     expect(second.status).toBe(200);
-    expect(second.body).toEqual({ id, name: 'Welding & Cutting' });
+    expect(second.body).toEqual({ id, name: 'Welding & Cutting', claim_lease_seconds: null });
   });
 
   test('PUT operator: created with defaults; on update an omitted optional field keeps its value, null clears max_active_tasks', async () => {

@@ -58,7 +58,7 @@ test('a typed openapi-fetch client drives a whole flow, every answer as the docu
 
   const department = await admin.PUT('/api/admin/departments/{id}', { params: { path: { id: departmentId } }, body: { name: 'Welding' } });
   expect(department.response.status).toBe(201);
-  expect(department.data).toEqual({ id: departmentId, name: 'Welding' });
+  expect(department.data).toEqual({ id: departmentId, name: 'Welding', claim_lease_seconds: null });
 
   for (const [id, username] of [[operatorId, `typed${operatorId}`], [rivalId, `rival${rivalId}`]] as const) {
     const operator = await admin.PUT('/api/admin/operators/{id}', {

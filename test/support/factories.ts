@@ -4,9 +4,23 @@ let nextId = 1000;
 const newId = () => nextId++;
 
 export interface Factories {
-  newDepartment(overrides?: { name?: string }): Promise<{ id: number; name: string }>;
-  newOperator(overrides?: { departmentIds?: number[]; maxActiveTasks?: number | null; active?: boolean; username?: string }): Promise<{ id: number; username: string; token: string }>;
-  newTask(overrides?: { departmentId?: number | null; status?: string; assignedOperatorId?: number | null; workContent?: string }): Promise<{ id: number; workOrderId: number }>;
+  newDepartment(overrides?: { name?: string; claimLeaseSeconds?: number }): Promise<{ id: number; name: string }>;
+  newOperator(overrides?: {
+    departmentIds?: number[];
+    maxActiveTasks?: number | null;
+    active?: boolean;
+    username?: string;
+    skills?: string[];
+  }): Promise<{ id: number; username: string; token: string }>;
+  newTask(overrides?: {
+    departmentId?: number | null;
+    status?: string;
+    assignedOperatorId?: number | null;
+    workContent?: string;
+    priority?: number;
+    dueAt?: string | null;
+    requiredSkills?: string[];
+  }): Promise<{ id: number; workOrderId: number }>;
   newToken(body: Record<string, unknown>): Promise<{ id: number; token: string; webhook_secret?: string }>;
   /** claims through the API and waits (Prefer: wait) for the outcome */
   claim(token: string, taskId: number, body?: Record<string, unknown>, headers?: Record<string, string>): ReturnType<Http>;
@@ -25,7 +39,8 @@ export function makeFactories(http: Http, adminToken: string): Factories {
     async newDepartment(overrides = {}) {
       const id = newId();
       const name = overrides.name ?? `Department ${id}`;
-      await expectOk(http('PUT', `/api/admin/departments/${id}`, { token: adminToken, body: { name } }));
+      const lease = overrides.claimLeaseSeconds === undefined ? {} : { claim_lease_seconds: overrides.claimLeaseSeconds };
+      await expectOk(http('PUT', `/api/admin/departments/${id}`, { token: adminToken, body: { name, ...lease } }));
       return { id, name };
     },
     async newOperator(overrides = {}) {
@@ -41,6 +56,7 @@ export function makeFactories(http: Http, adminToken: string): Factories {
             department_ids: overrides.departmentIds ?? [],
             active: overrides.active ?? true,
             ...(overrides.maxActiveTasks !== undefined ? { max_active_tasks: overrides.maxActiveTasks } : {}),
+            ...(overrides.skills !== undefined ? { skills: overrides.skills } : {}),
           },
         }),
       );
@@ -59,6 +75,9 @@ export function makeFactories(http: Http, adminToken: string): Factories {
             status: overrides.status ?? 'pending',
             assigned_department_id: overrides.departmentId ?? null,
             ...(overrides.assignedOperatorId !== undefined ? { assigned_operator_id: overrides.assignedOperatorId } : {}),
+            ...(overrides.priority !== undefined ? { priority: overrides.priority } : {}),
+            ...(overrides.dueAt !== undefined ? { due_at: overrides.dueAt } : {}),
+            ...(overrides.requiredSkills !== undefined ? { required_skills: overrides.requiredSkills } : {}),
           },
         }),
       );

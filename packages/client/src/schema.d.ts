@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `already_claimed`, `capacity_reached`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `missing_skill`, `already_claimed`, `capacity_reached`, `task_not_startable`, `lease_not_expired`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
          */
         post: operations["claimTask"];
         delete?: never;
@@ -441,16 +441,27 @@ export interface components {
             status: "draft" | "pending" | "in_progress" | "completed" | "cancelled";
             assigned_department_id: number | null;
             assigned_operator_id?: number | null;
+            priority?: number;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T16:00:00Z
+             */
+            due_at?: string | null;
+            /** @description A set of skill names (each 1–64 characters, at most 50, compared exactly). */
+            required_skills?: string[];
             id: number;
         }[];
         /** @description `assigned_operator` and `task` (the task as it is now) are shown once the claim is decided. */
         Claim: {
             claim_id: number;
             /** @enum {string} */
-            action: "claim" | "claim_next" | "release";
+            action: "claim" | "claim_next" | "release" | "start" | "reassign" | "expire";
             /** @description null for a `claim_next` request until it is decided (and when it got no task) */
             task_id: number | null;
+            /** @description the acting operator: for a `reassign`, the target; for an `expire`, the assignee whose lease ran out */
             operator_id: number;
+            /** @description `reassign` only: who held the task just before it was decided (null: nobody) */
+            previous_operator_id?: number | null;
             /** @enum {string} */
             status: "queued" | "succeeded" | "rejected" | "failed";
             code: string | null;
@@ -462,7 +473,7 @@ export interface components {
             assigned_operator?: components["schemas"]["OperatorSummary"] | null;
             task?: components["schemas"]["Task"] | null;
         };
-        /** @description Pending, unassigned tasks of the departments of the operator, oldest first. */
+        /** @description Pending, unassigned tasks of the departments of the operator whose required skills the operator has, in dispatch order: priority descending, then due_at ascending (tasks with a due date first), then created_at, then id. */
         ClaimablePage: {
             count: number;
             page: number;
@@ -474,7 +485,7 @@ export interface components {
             results: components["schemas"]["Task"][];
             claimable_count: number;
         };
-        /** @description A task's claim and release requests, oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token. */
+        /** @description A task's requests (claims, releases, starts, reassigns and lease expiries), oldest first: all of them for admin tokens and integration tokens of its department, an operator's own for an operator token. */
         ClaimHistoryPage: {
             count: number;
             page: number;
@@ -500,7 +511,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable" | "no_claimable_task";
+            code: "operator_inactive" | "task_not_found" | "task_draft" | "task_completed" | "task_cancelled" | "task_no_department" | "not_in_department" | "missing_skill" | "already_claimed" | "capacity_reached" | "not_assignee" | "task_not_releasable" | "no_claimable_task" | "task_not_startable" | "lease_not_expired";
             errors?: {
                 path: string;
                 message: string;
@@ -523,9 +534,12 @@ export interface components {
         Department: {
             id: number;
             name: string;
+            claim_lease_seconds: number | null;
         };
+        /** @description `claim_lease_seconds` (1–604800): a task of the department claimed and not started within it goes back to the pool. On update an omitted one keeps its value; null clears it. */
         DepartmentUpsert: {
             name: string;
+            claim_lease_seconds?: number | null;
         };
         Health: {
             /** @enum {string} */
@@ -542,6 +556,11 @@ export interface components {
             event: "task.released";
             id: string;
             data: components["schemas"]["TaskReleasedEvent"];
+        } | {
+            /** @enum {string} */
+            event: "task.started";
+            id: string;
+            data: components["schemas"]["TaskStartedEvent"];
         } | {
             /** @enum {string} */
             event: "claim.decided";
@@ -584,6 +603,7 @@ export interface components {
             last_name: string;
             active: boolean;
             max_active_tasks: number | null;
+            skills: string[];
             department_ids: number[];
             created_at: string;
             updated_at: string;
@@ -594,7 +614,7 @@ export interface components {
             first_name: string;
             last_name: string;
         };
-        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS. On update an omitted optional field keeps its current value; a new operator is active, with no name and no limit of its own. */
+        /** @description `department_ids` replaces the memberships; `max_active_tasks` null uses MAX_ACTIVE_TASKS; `skills` are what task `required_skills` are checked against. On update an omitted optional field keeps its current value; a new operator is active, with no name, no limit of its own and no skills. */
         OperatorUpsert: {
             username: string;
             first_name?: string;
@@ -602,6 +622,8 @@ export interface components {
             department_ids: number[];
             active?: boolean;
             max_active_tasks?: number | null;
+            /** @description A set of skill names (each 1–64 characters, at most 50, compared exactly). */
+            skills?: string[];
         };
         /** @description RFC 9457 problem details (application/problem+json) with a stable `code`. */
         Problem: {
@@ -640,6 +662,14 @@ export interface components {
                 name: string;
             } | null;
             assigned_operator: components["schemas"]["OperatorSummary"] | null;
+            /** @description 0–100, higher is more urgent */
+            priority: number;
+            due_at: string | null;
+            required_skills: string[];
+            /** @description when its current assignee got it */
+            claimed_at: string | null;
+            /** @description when the claim goes back to the pool unless started; null without a lease, once started, or when unassigned */
+            lease_expires_at: string | null;
             created_at: string;
             updated_at: string;
         };
@@ -650,13 +680,21 @@ export interface components {
             username: string;
             claim_id: number;
         };
-        /** @description `event: task.released` — a task of one of the caller’s departments was released by its assignee. */
+        /** @description `event: task.released` — a task of one of the caller’s departments left `operator_id`: `released` by them (also through release-mine), `lease_expired`, or `reassigned` by a supervisor. */
         TaskReleasedEvent: {
             task_id: number;
             operator_id: number;
             claim_id: number;
+            /** @enum {string} */
+            reason: "released" | "lease_expired" | "reassigned";
         };
-        /** @description An omitted assigned_operator_id keeps the current assignee; null clears it. */
+        /** @description `event: task.started` — work on a task of one of the caller’s departments started. */
+        TaskStartedEvent: {
+            task_id: number;
+            operator_id: number;
+            claim_id: number;
+        };
+        /** @description On update an omitted optional field keeps its value: assigned_operator_id (null clears it), priority (a new task gets 50), due_at (null clears it), required_skills (a new task requires none). */
         TaskUpsert: {
             work_order: {
                 id: number;
@@ -667,6 +705,14 @@ export interface components {
             status: "draft" | "pending" | "in_progress" | "completed" | "cancelled";
             assigned_department_id: number | null;
             assigned_operator_id?: number | null;
+            priority?: number;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T16:00:00Z
+             */
+            due_at?: string | null;
+            /** @description A set of skill names (each 1–64 characters, at most 50, compared exactly). */
+            required_skills?: string[];
         };
         /** @description operator tokens need `operator_id`; integration tokens need `department_ids` and may have `callback_hosts`; admin tokens have neither. */
         TokenCreate: {

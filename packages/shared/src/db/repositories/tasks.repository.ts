@@ -148,18 +148,12 @@ export interface ClaimableScope {
  * backlog of a department, however long. `pick` narrows to what a claim-next request may take: not
  * in `passed`, and no claim accepted before request `claimId` waiting for it.
  */
-async function claimableIds(
-  db: Knex,
-  scope: ClaimableScope,
-  window: { offset: number; limit: number },
-  pick?: { claimId: number; passed: number[] },
-): Promise<number[]> {
-  if (scope.departmentIds.length === 0) return [];
+export function claimableIdsQuery(db: Knex, scope: ClaimableScope, window: { offset: number; limit: number }, pick?: { claimId: number; passed: number[] }): Knex.Raw<{ rows: { id: number }[] }> {
   const pickFilter = pick
     ? `AND t.id <> ALL(?::bigint[])
        AND NOT EXISTS (SELECT 1 FROM claim_requests c WHERE c.task_id = t.id AND c.status = 'queued' AND c.id < ?)`
     : '';
-  const { rows }: { rows: { id: number }[] } = await db.raw(
+  return db.raw(
     `SELECT o.id FROM unnest(?::bigint[]) AS d(id),
        LATERAL (SELECT t.id, t.priority, t.due_at, t.created_at FROM work_order_tasks t
          WHERE t.assigned_department_id = d.id AND t.status = 'pending' AND t.assigned_operator_id IS NULL
@@ -175,6 +169,11 @@ async function claimableIds(
       window.offset,
     ],
   );
+}
+
+async function claimableIds(db: Knex, scope: ClaimableScope, window: { offset: number; limit: number }, pick?: { claimId: number; passed: number[] }): Promise<number[]> {
+  if (scope.departmentIds.length === 0) return [];
+  const { rows } = await claimableIdsQuery(db, scope, window, pick);
   return rows.map((row) => Number(row.id));
 }
 
