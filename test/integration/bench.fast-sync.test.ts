@@ -47,6 +47,9 @@ test('each rule of SPEC §3 rejects with its code, in the rules\' order, and cha
     { token: operator.token, taskId: (await env.factories.newTask({ departmentId: null, status: 'draft' })).id, status: 400, code: 'task_draft' },
     { token: operator.token, taskId: (await env.factories.newTask({ departmentId: null })).id, status: 400, code: 'task_no_department' },
     { token: operator.token, taskId: (await env.factories.newTask({ departmentId: other.id })).id, status: 400, code: 'not_in_department', names: 'Paint shop' },
+    // rule 4 before rule 4a, rule 4a before rules 5–7
+    { token: operator.token, taskId: (await env.factories.newTask({ departmentId: other.id, requiredSkills: ['crane'] })).id, status: 400, code: 'not_in_department', names: 'Paint shop' },
+    { token: operator.token, taskId: (await env.factories.newTask({ departmentId: department.id, requiredSkills: ['welding', 'crane'], assignedOperatorId: holder.id })).id, status: 400, code: 'missing_skill', names: 'welding, crane' },
     { token: operator.token, taskId: (await env.factories.newTask({ departmentId: department.id, assignedOperatorId: holder.id })).id, status: 400, code: 'already_claimed', names: 'zhang.wei' },
   ];
   for (const expected of cases) {

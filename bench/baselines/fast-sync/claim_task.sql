@@ -1,14 +1,17 @@
 -- The whole claim of the fast-sync baseline in one round trip (created by server.ts at start-up).
 -- Locks the task row, then the operator row, always in that order, so no two claims deadlock; the
 -- operator lock serialises an operator's claims on different tasks, which makes the capacity count
--- exact. Applies SPEC §3's rules in order, writes the task and the notification, and returns what
+-- exact. Applies SPEC §3's rules in order (rule 4a's skills too), writes the task and the notification, and returns what
 -- the response needs (rejections as a code with the parameters of their message).
-CREATE OR REPLACE FUNCTION claim_task(p_task_id bigint, p_operator_id bigint, p_notes text, p_default_limit integer)
+-- Dropped first: a database made by an earlier version keeps a function whose result columns differ.
+DROP FUNCTION IF EXISTS claim_task(bigint, bigint, text, integer);
+CREATE FUNCTION claim_task(p_task_id bigint, p_operator_id bigint, p_notes text, p_default_limit integer)
 RETURNS TABLE (
   code text,
   already_claimed boolean,
   holder_username text,
   department_name text,
+  missing_skills text,
   active_count integer,
   active_limit integer,
   task_id bigint,
@@ -44,6 +47,10 @@ BEGIN
   ELSIF NOT EXISTS (SELECT 1 FROM operator_departments m WHERE m.operator_id = o.id AND m.department_id = t.assigned_department_id) THEN
     code := 'not_in_department';
     SELECT d.name INTO department_name FROM departments d WHERE d.id = t.assigned_department_id;
+  ELSIF NOT t.required_skills <@ o.skills THEN
+    code := 'missing_skill';
+    SELECT string_agg(r.skill, ', ' ORDER BY r.n) INTO missing_skills
+      FROM unnest(t.required_skills) WITH ORDINALITY AS r(skill, n) WHERE NOT r.skill = ANY(o.skills);
   ELSIF t.assigned_operator_id = o.id THEN
     already_claimed := true;
   ELSIF t.assigned_operator_id IS NOT NULL THEN
@@ -56,7 +63,10 @@ BEGIN
     IF active_count >= active_limit THEN
       code := 'capacity_reached';
     ELSE
-      UPDATE work_order_tasks w SET assigned_operator_id = o.id, updated_at = now() WHERE w.id = t.id RETURNING w.updated_at INTO t.updated_at;
+      -- claimed_at and the department's lease (SPEC §2), as taskclaim writes them
+      UPDATE work_order_tasks w SET assigned_operator_id = o.id, updated_at = now(), claimed_at = now(),
+        lease_expires_at = CASE WHEN w.status = 'pending' THEN now() + make_interval(secs => (SELECT d.claim_lease_seconds FROM departments d WHERE d.id = w.assigned_department_id)) END
+        WHERE w.id = t.id RETURNING w.updated_at INTO t.updated_at;
       INSERT INTO notifications (operator_id, type, params, task_id, work_order_id)
         SELECT o.id, 'task_assigned', jsonb_build_object('work_content', t.work_content, 'order_number', wo.order_number, 'notes', p_notes), t.id, t.work_order_id
         FROM work_orders wo WHERE wo.id = t.work_order_id;

@@ -21,6 +21,7 @@ interface ClaimRow {
   already_claimed: boolean;
   holder_username: string | null;
   department_name: string | null;
+  missing_skills: string | null;
   active_count: number | null;
   active_limit: number | null;
   task_id: string;
@@ -40,6 +41,7 @@ const MESSAGES: Record<string, (row: ClaimRow) => string> = {
   task_cancelled: () => 'Cancelled tasks cannot be claimed.',
   task_no_department: () => 'The task has no department yet and cannot be claimed.',
   not_in_department: (row) => `You are not a member of ${row.department_name} and cannot claim this task.`,
+  missing_skill: (row) => `Operator ${row.username} lacks the skills this task requires: ${row.missing_skills}.`,
   already_claimed: (row) => `The task was already claimed by ${row.holder_username}.`,
   capacity_reached: (row) => `You already have ${row.active_count} active tasks (limit ${row.active_limit}).`,
 };
