@@ -11,8 +11,10 @@ import type {
   Department,
   DepartmentUpsert,
   LiveEvent,
+  Me,
   MyTasks,
   NotificationPage,
+  NotificationsMarkedRead,
   Operator,
   OperatorUpsert,
   Problem,
@@ -247,6 +249,17 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
     /** The operator's notifications, newest first. */
     async getNotifications(page: PageOptions = {}): Promise<NotificationPage> {
       return (await request<NotificationPage>('GET', '/api/notifications/', { query: pageQuery(page), signal: page.signal })).body;
+    },
+
+    /** Marks the operator's notifications read: those of `ids`, or all of them without. Resolves with how many it marked. */
+    async markNotificationsRead(read: { ids?: number[]; operatorId?: number; signal?: AbortSignal } = {}): Promise<NotificationsMarkedRead> {
+      const body = { ids: read.ids };
+      return (await request<NotificationsMarkedRead>('POST', '/api/notifications/read', { query: { operator_id: read.operatorId }, body, signal: read.signal })).body;
+    },
+
+    /** Who the token acts as: its kind, its name, and the operator of an operator token. */
+    async getMe(signal?: AbortSignal): Promise<Me> {
+      return (await request<Me>('GET', '/api/me', { signal })).body;
     },
 
     // Admin tokens: idempotent upserts for syncing from other systems.

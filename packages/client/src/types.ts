@@ -10,6 +10,9 @@ export type ClaimablePage = Schemas['ClaimablePage'];
 export type MyTasks = Schemas['MyTasks'];
 export type Notification = Schemas['Notification'];
 export type NotificationPage = Schemas['NotificationPage'];
+export type NotificationsMarkedRead = Schemas['NotificationsMarkedRead'];
+/** Who a token acts as (GET /api/me). */
+export type Me = Schemas['Me'];
 export type WebhookDeliveries = Schemas['WebhookDeliveries'];
 export type ClaimHistoryPage = Schemas['ClaimHistoryPage'];
 /** One event of `subscribe()` (GET /api/events): `task.claimed`, `task.released` or `claim.decided`, with its id and typed data. */

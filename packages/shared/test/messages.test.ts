@@ -126,13 +126,17 @@ describe('renderMessage', () => {
     expect(text).toContain('$& $1 {limit}');
   });
 
-  test('notification title and content name the work content, order number and notes', () => {
+  test('notification titles name the work content; the content names the order number and notes, without repeating the title', () => {
     const params = { work_content: 'Weld frame A', order_number: 'WO-2024-001', notes: 'bring gloves' };
+    const kinds = ['', 'release_', 'lease_', 'reassigned_away_', 'reassigned_to_'] as const;
     for (const language of LANGUAGES) {
-      expect(renderMessage('notification_title', params, language)).toContain('Weld frame A');
-      const content = renderMessage('notification_content', params, language);
-      expect(content).toContain('Weld frame A');
-      expect(content).toContain('WO-2024-001');
+      for (const kind of kinds) {
+        expect(renderMessage(`${kind}notification_title`, params, language)).toContain('Weld frame A');
+        if (kind === 'release_') continue; // a release says "released" in its title; its content is a claim's
+        const content = renderMessage(`${kind}notification_content`, params, language);
+        expect(content).not.toContain('Weld frame A');
+        expect(content).toContain('WO-2024-001');
+      }
       expect(renderMessage('notification_notes', params, language)).toContain('bring gloves');
     }
   });

@@ -14,6 +14,7 @@ import { claimsRouter } from './routes/claims.routes';
 import { consoleRouter } from './routes/console.routes';
 import { docsRouter } from './routes/docs.routes';
 import { eventsRouter } from './routes/events.routes';
+import { meRouter } from './routes/me.routes';
 import { queueDashboardRouter } from './routes/queue-dashboard.routes';
 import { notificationsRouter } from './routes/notifications.routes';
 import { operationsRouter } from './routes/operations.routes';
@@ -49,7 +50,7 @@ export function makeApp(deps: ApiDeps): express.Express {
   // The API first: a claim's requests pass no other router's layers.
   const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
   const concurrencyLimit = makeConcurrencyLimit(deps.config.MAX_CONCURRENT_PER_TOKEN, countsApart);
-  app.use('/api', rememberRouteMount, makeAuthenticate(deps.reads.token), rateLimit, concurrencyLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), eventsRouter(deps), adminRouter(deps));
+  app.use('/api', rememberRouteMount, makeAuthenticate(deps.reads.token), rateLimit, concurrencyLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), meRouter(deps), eventsRouter(deps), adminRouter(deps));
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());

@@ -6,3 +6,4 @@ export * from './admin';
 export * from './operations';
 export * from './webhooks';
 export * from './events';
+export * from './me';

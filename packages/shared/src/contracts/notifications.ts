@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '../db/repositories/notifications.repository';
-import { pagedResponse } from './common';
+import { id, pagedResponse } from './common';
 
 export const notificationResource = z
   .object({
@@ -18,3 +18,20 @@ export const notificationResource = z
 export type NotificationResource = z.infer<typeof notificationResource>;
 
 export const notificationPage = pagedResponse(notificationResource).meta({ id: 'NotificationPage', description: 'Newest first.' });
+
+/** Only the caller's notifications are marked: ids of others' are ignored. */
+export const markNotificationsReadBody = z
+  .object({
+    ids: z
+      .array(id)
+      .max(1000)
+      .optional()
+      .meta({ description: 'The notifications to mark read; without it, all of the caller’s.' }),
+  })
+  .strict()
+  .meta({ id: 'MarkNotificationsRead' });
+export type MarkNotificationsReadBody = z.infer<typeof markNotificationsReadBody>;
+
+export const notificationsMarkedRead = z
+  .object({ updated: z.number().int().meta({ description: 'How many of them were unread and are read now.' }) })
+  .meta({ id: 'NotificationsMarkedRead' });

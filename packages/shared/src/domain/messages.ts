@@ -145,41 +145,38 @@ const MESSAGES = {
     en: 'Task claimed: {work_content}',
     zh: '任务认领成功：{work_content}',
   },
+  // The title names the task; the content adds what the title does not say.
   notification_content: {
-    en: 'You have claimed task "{work_content}". Work order: {order_number}.',
-    zh: '您已成功认领任务 "{work_content}"。施工单：{order_number}',
+    en: 'Work order: {order_number}.',
+    zh: '施工单：{order_number}',
   },
   release_notification_title: {
     en: 'Task released: {work_content}',
     zh: '任务已释放：{work_content}',
-  },
-  release_notification_content: {
-    en: 'You have released task "{work_content}". Work order: {order_number}.',
-    zh: '您已释放任务 "{work_content}"。施工单：{order_number}',
   },
   lease_notification_title: {
     en: 'Lease ran out: {work_content}',
     zh: '认领租约已到期：{work_content}',
   },
   lease_notification_content: {
-    en: 'Task "{work_content}" was not started within its claim lease and went back to the pool. Work order: {order_number}.',
-    zh: '任务 "{work_content}" 未在认领租约内开始，已退回任务池。施工单：{order_number}',
+    en: 'It was not started within its claim lease and went back to the pool. Work order: {order_number}.',
+    zh: '未在认领租约内开始，已退回任务池。施工单：{order_number}',
   },
   reassigned_away_notification_title: {
     en: 'Task reassigned: {work_content}',
     zh: '任务已转派：{work_content}',
   },
   reassigned_away_notification_content: {
-    en: 'A supervisor reassigned task "{work_content}" to another operator. Work order: {order_number}.',
-    zh: '主管已将任务 "{work_content}" 转派给其他操作员。施工单：{order_number}',
+    en: 'A supervisor reassigned it to another operator. Work order: {order_number}.',
+    zh: '主管已将其转派给其他操作员。施工单：{order_number}',
   },
   reassigned_to_notification_title: {
     en: 'Task assigned to you: {work_content}',
     zh: '任务已分配给您：{work_content}',
   },
   reassigned_to_notification_content: {
-    en: 'A supervisor assigned task "{work_content}" to you. Work order: {order_number}.',
-    zh: '主管已将任务 "{work_content}" 分配给您。施工单：{order_number}',
+    en: 'A supervisor assigned it to you. Work order: {order_number}.',
+    zh: '主管已将其分配给您。施工单：{order_number}',
   },
   notification_notes: {
     en: ' Notes: {notes}',

@@ -5,7 +5,7 @@ import { renderMessage, type Language, type MessageKey } from '../domain/message
 type Texts = { title: MessageKey; content: MessageKey };
 const TEXTS: Record<NotificationType, Texts> = {
   task_assigned: { title: 'notification_title', content: 'notification_content' },
-  task_released: { title: 'release_notification_title', content: 'release_notification_content' },
+  task_released: { title: 'release_notification_title', content: 'notification_content' },
 };
 /** A task that changed hands without its operator asking: the lease ran out, or a supervisor moved it. */
 const REASON_TEXTS: Record<NotificationReason, Record<NotificationType, Texts>> = {

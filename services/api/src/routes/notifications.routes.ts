@@ -1,10 +1,13 @@
 import { Router } from 'express';
-import { notificationsRepo, presentNotification, scopeDepartments } from '@taskclaim/shared';
+import { actingOperatorQuery, markNotificationsReadBody, notificationsRepo, presentNotification, scopeDepartments } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';
 import { callerOf } from '../http/auth';
+import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
 import { pageEnvelope, pageWindow } from '../http/pagination';
+import { parseInput } from '../http/validate';
+import { CLAIM_BODY_LIMIT } from './claims.routes';
 import { parseListQuery } from './tasks.routes';
 
 export function notificationsRouter(deps: ApiDeps): Router {
@@ -16,6 +19,16 @@ export function notificationsRouter(deps: ApiDeps): Router {
     const { count, results } = await notificationsRepo.pageNotifications(deps.db, operatorId, pageWindow(query), scopeDepartments(caller));
     const language = languageOf(req);
     res.json(pageEnvelope(req, query, count, results.map((row) => presentNotification(row, language))));
+  });
+
+  // Integration and admin tokens name the operator as on the list: `?operator_id=`.
+  router.post('/notifications/read', jsonBody(CLAIM_BODY_LIMIT), async (req, res) => {
+    const body = parseInput(markNotificationsReadBody, req.body ?? {}, 'body');
+    const query = parseInput(actingOperatorQuery, req.query, 'query');
+    const caller = callerOf(res);
+    const operatorId = await resolveActingOperator(deps.db, caller, query.operator_id, 'query');
+    const updated = await notificationsRepo.markNotificationsRead(deps.db, operatorId, body.ids, scopeDepartments(caller));
+    res.json({ updated });
   });
   return router;
 }

@@ -44,23 +44,31 @@ export async function insertNotifications(trx: Knex.Transaction, notifications: 
 }
 
 /**
- * `departmentIds`: only notifications of tasks of those departments (a narrowed token scope; a
- * notification of a deleted task then belongs to none); undefined: all of the operator's.
+ * The operator's notifications. `departmentIds`: only those of tasks of those departments (a narrowed
+ * token scope; a notification of a deleted task then belongs to none); undefined: all of them.
  */
+function notificationsOf(db: Knex, operatorId: number, departmentIds?: readonly number[]) {
+  const query = db<NotificationRow>('notifications').where({ operator_id: operatorId });
+  return departmentIds ? query.whereIn('task_id', db('work_order_tasks').select('id').whereIn('assigned_department_id', departmentIds)) : query;
+}
+
 export async function pageNotifications(
   db: Knex,
   operatorId: number,
   page: { offset: number; limit: number },
   departmentIds?: readonly number[],
 ): Promise<{ count: number; results: NotificationRow[] }> {
-  const ofOperator = () => {
-    const query = db<NotificationRow>('notifications').where({ operator_id: operatorId });
-    return departmentIds ? query.whereIn('task_id', db('work_order_tasks').select('id').whereIn('assigned_department_id', departmentIds)) : query;
-  };
-  const [{ count }] = await ofOperator().count({ count: '*' });
-  const results = await ofOperator()
+  const [{ count }] = await notificationsOf(db, operatorId, departmentIds).count({ count: '*' });
+  const results = await notificationsOf(db, operatorId, departmentIds)
     .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .offset(page.offset)
     .limit(page.limit);
   return { count: Number(count), results };
+}
+
+/** Marks the operator's unread notifications read: those of `ids` (others' ids match none), or all. Returns how many. */
+export async function markNotificationsRead(db: Knex, operatorId: number, ids: readonly number[] | undefined, departmentIds?: readonly number[]): Promise<number> {
+  const unread = notificationsOf(db, operatorId, departmentIds).whereNull('read_at');
+  if (ids) unread.whereIn('id', ids);
+  return unread.update({ read_at: db.fn.now() });
 }
