@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTaskclaimClient, type TaskUpsert, type TaskclaimClient } from '@taskclaim/client';
 import { ensureConsole } from '../../scripts/ensure-console';
 import { launchChromium } from '../support/browser';
-import { pauseClaimQueues } from '../support/paused-queues';
+import { pauseClaimQueues, whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
 const DOCS = path.resolve(__dirname, '../../docs');
@@ -225,6 +225,8 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
 
   await expectVisible(page.getByRole('heading', { name: 'Sign in' }));
   await signIn(page, me.token);
+  // Named at once, with no task assigned yet: a wrong token on a shared tablet shows.
+  await expectText(page.locator('#who'), `Signed in as Op ${me.id} (${me.username})`);
   const titles = await page.locator('#claimable li.task .title').allTextContents();
   expect(titles).toEqual([first.work_content, second.work_content, third.work_content]);
   await expectContains(page.locator('#claimable-summary'), '3 to claim');
@@ -242,7 +244,6 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   await expectText(page.locator('#mine-count'), '1 of 10');
   await expectContains(page.locator('#mine'), second.work_content);
   await expectContains(page.locator('#notifications'), `Task claimed: ${second.work_content}`);
-  await expectText(page.locator('#who'), `Signed in as Op ${me.id} (${me.username})`);
   expect(await visibleText(page)).not.toContain(foreign.work_content);
 
   // The token lives in this tab's session storage only: not in the URL, not in local storage; a reload keeps the session.
@@ -253,6 +254,7 @@ test('sign in, see only my departments’ tasks oldest first, claim one and watc
   await expectVisible(page.locator('#console'));
   await settled(page);
   await expectCount(page.locator('#claimable li.task'), 2);
+  await expectText(page.locator('#who'), `Signed in as Op ${me.id} (${me.username})`);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expectFocused(page.getByLabel('Operator token'));
@@ -394,22 +396,22 @@ test('a wrong token is refused on the sign-in form; keyboard alone signs in and 
   expectNoConsoleErrors(errors, [401]);
 });
 
-test('pages of claimable tasks, oldest first', async () => {
+test('pages of 50 claimable tasks, oldest first', async () => {
   const floor = await department();
   const me = await operator([floor.id]);
   const made = await tasks(
     floor.id,
-    Array.from({ length: 23 }, (_, i) => `Station ${String(i + 1).padStart(2, '0')}`),
+    Array.from({ length: 53 }, (_, i) => `Station ${String(i + 1).padStart(2, '0')}`),
   );
   const { page, errors } = await openConsole();
   await signIn(page, me.token);
   await expectText(page.locator('#page-of'), 'Page 1 of 2');
   await expectDisabled(page.getByRole('button', { name: 'Previous' }));
-  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(0, 20).map((task) => task.work_content));
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(0, 50).map((task) => task.work_content));
   await page.getByRole('button', { name: 'Next', exact: true }).click();
   await expectText(page.locator('#page-of'), 'Page 2 of 2');
   await settled(page);
-  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(20).map((task) => task.work_content));
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual(made.slice(50).map((task) => task.work_content));
   await expectDisabled(page.getByRole('button', { name: 'Next', exact: true }));
   expectNoConsoleErrors(errors);
 });
@@ -556,10 +558,112 @@ test('Release in my active tasks gives a task back: it returns to the list and m
   await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
   await expectText(entry.locator('.badge'), 'Released');
   await expectText(entry.locator('.detail'), 'Task released.');
+  // in the row pressed too, until it leaves my tasks
+  await expectText(page.locator(`#mine li[data-task-id="${task.id}"] .outcome`), 'Task released.');
   await expectContains(entry.locator('.meta'), 'Release · Work order');
   await expectText(page.locator('#mine-count'), '1 of 10');
   await expectCount(taskRow(page, task.id), 1);
   await expectContains(page.locator('#notifications'), `Task released: ${task.work_content}`);
+  expectNoConsoleErrors(errors);
+});
+
+/** Where the element is, against the page's viewport: all of it is on screen. */
+async function expectInViewport(page: Page, locator: Locator): Promise<void> {
+  const box = await locator.boundingBox({ timeout: 1_000 });
+  const viewport = page.viewportSize()!;
+  expect(box).not.toBeNull();
+  expect({ top: box!.y >= 0, bottom: box!.y + box!.height <= viewport.height }).toEqual({ top: true, bottom: true });
+}
+
+/**
+ * In the page, from now on: the milliseconds between the row of `taskId` showing an outcome of `state`
+ * in place and the row leaving the list (the page's own clock: a slow test run cannot shorten it).
+ */
+const heldMs = (page: Page, taskId: number, state: string) =>
+  page.evaluate(`window.__held = new Promise((resolve) => {
+    let shownAt;
+    const list = document.getElementById('claimable');
+    const observer = new MutationObserver(() => {
+      const row = list.querySelector('li[data-task-id="${taskId}"]');
+      if (shownAt === undefined && row?.querySelector('.outcome[data-state="${state}"]')) shownAt = performance.now();
+      if (shownAt !== undefined && !row) {
+        observer.disconnect();
+        resolve(performance.now() - shownAt);
+      }
+    });
+    observer.observe(list, { childList: true, subtree: true });
+  }); undefined`);
+
+test.each([360, 1280])(
+  'at %i px, Claim on the last of 30 tasks shows the outcome in the row pressed, on screen and announced: a win, then a loss to a faster operator, whose row stays about 4 s',
+  async (width) => {
+    const floor = await department();
+    const me = await operator([floor.id]);
+    const rival = await operator([floor.id], { username: `demo-zhang.min.${width}` });
+    const made = await tasks(floor.id, Array.from({ length: 30 }, (_, i) => `Station ${String(i + 1).padStart(2, '0')}: fit the panel`));
+    const { page, errors } = await openConsole({ width, height: width === 360 ? 740 : 800 });
+    await signIn(page, me.token);
+    await expectLive(page);
+    await expectCount(page.locator('#claimable li.task'), 30);
+
+    // A win: the row pressed says so, where the operator is looking.
+    const won = made[29];
+    await taskRow(page, won.id).getByRole('button').click();
+    const wonOutcome = taskRow(page, won.id).locator('.outcome');
+    await expectAttribute(wonOutcome, 'data-state', 'succeeded', 20_000);
+    await expectText(wonOutcome, 'Task claimed successfully.');
+    await expectInViewport(page, wonOutcome);
+    await expectText(page.locator('#announcer'), `${won.work_content}: Claimed. Task claimed successfully.`);
+    await expectAttribute(page.locator('#announcer'), 'aria-live', 'polite');
+    // then it leaves the list for my active tasks
+    await expectCount(taskRow(page, won.id), 0);
+    await expectContains(page.locator('#mine'), won.work_content);
+
+    // A loss made real: the rival's claim is accepted first (the workers held), mine second.
+    const lost = made[28];
+    await heldMs(page, lost.id, 'rejected');
+    const rivalClaim = await whilePaused(env, async () => {
+      const claim = await createTaskclaimClient({ baseUrl: env.baseUrl, token: rival.token }).claimTask(lost.id);
+      await taskRow(page, lost.id).getByRole('button').click();
+      await expectAttribute(claimEntry(page, lost.id), 'data-state', 'queued');
+      await expectText(taskRow(page, lost.id).locator('.outcome'), 'Queued — waiting for the decision…');
+      return claim;
+    });
+    const lostOutcome = taskRow(page, lost.id).locator('.outcome');
+    await expectAttribute(lostOutcome, 'data-state', 'rejected', 20_000);
+    await expectText(lostOutcome, `This task has already been claimed by ${rival.username}.`);
+    await expectInViewport(page, lostOutcome);
+    await expectText(page.locator('#announcer'), `${lost.work_content}: Rejected. This task has already been claimed by ${rival.username}.`);
+    expect(await createTaskclaimClient({ baseUrl: env.baseUrl, token: rival.token }).getClaim(rivalClaim.claim_id)).toMatchObject({ status: 'succeeded' });
+    // The lost row stays long enough to read, then leaves.
+    expect(await page.evaluate('window.__held')).toBeGreaterThanOrEqual(3_500);
+    await expectCount(page.locator('#claimable li.task'), 28);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
+    expectNoConsoleErrors(errors);
+  },
+);
+
+test('Mark as read: the unread count falls; a notification’s body does not repeat its title', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const made = await tasks(floor.id, ['Calibrate the torque wrench', 'Check the weld seams']);
+  const mine = createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token });
+  for (const task of made) await mine.claimTask(task.id, { wait: 20, notes: task === made[1] ? 'use the new gauge' : undefined });
+  const { page, errors, requests } = await openConsole();
+  await signIn(page, me.token);
+  await expectText(page.locator('#unread'), '2 unread');
+  const newest = page.locator('#notifications li').first();
+  await expectText(newest.locator('.title'), `Task claimed: ${made[1].work_content}`);
+  await expectText(newest.locator('.detail'), `Work order: ${made[1].work_order.order_number}. Notes: use the new gauge`);
+  await expectAttribute(newest, 'class', 'notification unread');
+
+  await page.getByRole('button', { name: 'Mark all notifications as read' }).click();
+  await expectHidden(page.locator('#unread'));
+  await expectHidden(page.locator('#mark-read'));
+  await expectAttribute(newest, 'class', 'notification');
+  expect(requests).toContain('POST /api/notifications/read');
+  const unread = await env.db('notifications').where({ operator_id: me.id }).whereNull('read_at').count({ count: '*' });
+  expect(Number(unread[0].count)).toBe(0);
   expectNoConsoleErrors(errors);
 });
 
@@ -580,6 +684,8 @@ test('Claim next takes the oldest task for me; with none left it says so', async
     await expectText(entry.locator('.title'), task.work_content);
     await expectText(entry.locator('.badge'), 'Claimed');
     await expectText(entry.locator('.detail'), 'Task claimed successfully.');
+    // and beside the button pressed
+    await expectText(page.locator('#claim-next-outcome'), `${task.work_content}: Task claimed successfully.`);
     await expectCount(taskRow(page, task.id), 0);
   }
   await expectText(page.locator('#mine-count'), '2 of 10');
@@ -590,6 +696,9 @@ test('Claim next takes the oldest task for me; with none left it says so', async
   await expectAttribute(none, 'data-code', 'no_claimable_task');
   await expectText(none.locator('.title'), 'Next task');
   await expectText(none.locator('.detail'), 'There is no task left to claim in your departments right now.');
+  await expectText(page.locator('#claim-next-outcome'), 'There is no task left to claim in your departments right now.');
+  await expectAttribute(page.locator('#claim-next-outcome'), 'data-state', 'rejected');
+  await expectText(page.locator('#announcer'), 'Next task: Rejected. There is no task left to claim in your departments right now.');
   expectNoConsoleErrors(errors);
 });
 
@@ -609,6 +718,8 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
   // the stream's claim is in English: read again in Chinese
   await expectText(claimed.locator('.detail'), '任务认领成功');
   await expectContains(claimed.locator('.meta'), '认领下一个 · 施工单');
+  await expectText(page.locator('#claim-next-outcome'), `${task.work_content}：任务认领成功`);
+  await expectText(page.locator('#announcer'), `${task.work_content}：认领成功。任务认领成功`);
 
   await page.getByRole('button', { name: `释放 ${task.work_content}` }).click();
   const released = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
@@ -616,6 +727,10 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
   await expectText(released.locator('.badge'), '已释放');
   await expectText(released.locator('.detail'), '任务已释放');
   await expectCount(taskRow(page, task.id), 1);
+
+  await expectText(page.locator('#unread'), '2 未读');
+  await page.getByRole('button', { name: '将全部通知标为已读' }).click();
+  await expectHidden(page.locator('#unread'));
   expectNoConsoleErrors(errors);
 });
 

@@ -26,6 +26,8 @@ export interface ClaimEntry {
   messageKey?: 'networkError';
   /** set while a busy or unreachable server is being retried */
   retryInSeconds?: number;
+  /** when the console showed the outcome (Date.now()): the pressed row keeps it in place a while */
+  decidedAt?: number;
 }
 
 export interface ClaimDeps {

@@ -21,22 +21,41 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
+/** One item of a keyed list: rebuilt only when its `signature` (what it shows) changed. */
+export interface KeyedItem {
+  key: string;
+  signature: string;
+  build(): HTMLElement;
+}
+
 /**
- * Replaces a list's items only when what they show changed (`signature`), so a refresh that brings
- * nothing new neither moves keyboard focus nor makes a screen reader speak. Focus on an item's
- * control (marked `data-focus`) is put back on its successor after a change.
+ * Renders a list by key: an item that shows the same keeps its element, so a refresh that brings
+ * nothing new neither moves keyboard focus nor makes a screen reader speak, and the browser's scroll
+ * anchoring keeps what the operator looks at in place while items above it come and go. Focus on an
+ * item's control (marked `data-focus`) is put back on its rebuilt twin, or on the control that took
+ * its place when its item left.
  */
-export function replaceItems(list: HTMLElement, signature: string, build: () => Node[]): void {
-  if (list.dataset.signature === signature) return;
+export function renderKeyed(list: HTMLElement, items: KeyedItem[]): void {
+  const existing = new Map(Array.from(list.children as HTMLCollectionOf<HTMLElement>, (element) => [element.dataset.key, element]));
   const active = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement : undefined;
   const focusables = () => Array.from(list.querySelectorAll<HTMLElement>('[data-focus]'));
   const index = active ? focusables().indexOf(active) : -1;
-  list.dataset.signature = signature;
-  list.replaceChildren(...build());
-  if (!active) return;
+  items.forEach((item, position) => {
+    let element = existing.get(item.key);
+    existing.delete(item.key);
+    if (element?.dataset.signature !== item.signature) {
+      const built = item.build();
+      built.dataset.key = item.key;
+      built.dataset.signature = item.signature;
+      element?.replaceWith(built);
+      element = built;
+    }
+    if (list.children[position] !== element) list.insertBefore(element, list.children[position] ?? null);
+  });
+  for (const gone of existing.values()) gone.remove();
+  if (!active || active.isConnected) return;
   const same = list.querySelector<HTMLElement>(`[data-focus="${CSS.escape(active.dataset.focus ?? '')}"]`);
   const after = focusables();
-  // The focused item left the list (its task was claimed): focus the one that took its place.
   (same ?? after[Math.min(Math.max(index, 0), after.length - 1)])?.focus();
 }
 

@@ -5,12 +5,13 @@ import {
   type LiveEvent,
   type MyTasks,
   type NotificationPage,
+  type OperatorSummary,
   type Task,
   type TaskclaimClient,
 } from '@taskclaim/client';
-import type { Retry } from './backoff';
+import { isAbort, type Retry } from './backoff';
 import { newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
-import { byId, h, replaceItems, setText } from './dom';
+import { byId, h, renderKeyed, setText, type KeyedItem } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
 import { makeLive } from './live';
 import { makeRefresher } from './refresher';
@@ -21,11 +22,14 @@ import { makeRefresher } from './refresher';
  */
 const API_BASE = new URL(/* @vite-ignore */ '../../', import.meta.url).href;
 const TOKEN_KEY = 'taskclaim.console.token';
-const PAGE_SIZE = 20;
+/** A shift's list on one page: the operator scrolls rather than pages through it. */
+const PAGE_SIZE = 50;
 const NOTIFICATIONS_SHOWN = 5;
 const CLAIMS_KEPT = 10;
 /** A gentle interval: a shift of operators refreshing must not add up to a burst of its own. */
 const REFRESH_MS = 20_000;
+/** How long a pressed row keeps its outcome in place (and a task it lost stays listed) before the list moves on. */
+const HOLD_MS = 4_000;
 
 interface State {
   lang: Lang;
@@ -39,7 +43,12 @@ interface State {
   mine?: MyTasks;
   notifications?: NotificationPage;
   updatedAt?: Date;
-  operatorName?: string;
+  /** the token's operator (GET /api/me), named from sign-in on */
+  operator?: OperatorSummary;
+  /** the rows last shown, so a row whose outcome is held stays where it was */
+  claimableShown: Task[];
+  mineShown: Task[];
+  markingRead: boolean;
   /** newest first */
   claims: ClaimEntry[];
   /** the live stream is up: claims of others leave the list as they are decided */
@@ -49,7 +58,18 @@ interface State {
   eventCount: number;
 }
 
-const state: State = { lang: initialLanguage(), t: translator('en'), page: 1, claims: [], live: false, claimedAt: new Map(), eventCount: 0 };
+const state: State = {
+  lang: initialLanguage(),
+  t: translator('en'),
+  page: 1,
+  claims: [],
+  live: false,
+  claimedAt: new Map(),
+  eventCount: 0,
+  claimableShown: [],
+  mineShown: [],
+  markingRead: false,
+};
 state.t = translator(state.lang);
 
 const clientFor = (token: string, lang: Lang) => createTaskclaimClient({ baseUrl: API_BASE, token, language: LOCALE[lang] });
@@ -74,10 +94,12 @@ async function loadAll(signal: AbortSignal): Promise<void> {
   if (!client) return;
   // A claim the stream tells of while this read is under way may be missing from what it answers.
   const heardBefore = state.eventCount;
-  const [claimable, mine, notifications] = await Promise.all([
+  const [claimable, mine, notifications, operator] = await Promise.all([
     client.getClaimableTasks({ page: state.page, pageSize: PAGE_SIZE, signal }),
     client.getMyTasks({ signal }),
     client.getNotifications({ page: 1, pageSize: NOTIFICATIONS_SHOWN, signal }),
+    // Known from sign-in; a session restored from the tab's storage learns it here.
+    state.operator ?? operatorOf(client, signal),
   ]);
   state.claimable = claimable;
   // The page emptied (its tasks were claimed): show the last page that has tasks.
@@ -92,10 +114,18 @@ async function loadAll(signal: AbortSignal): Promise<void> {
   state.mine = mine;
   state.notifications = notifications;
   state.updatedAt = new Date();
-  const me = mine.results[0]?.assigned_operator;
-  if (me) state.operatorName = nameOf(me);
+  state.operator = operator;
   render();
 }
+
+/** The token's operator; an integration or admin token is refused here, as the API would refuse it later. */
+async function operatorOf(client: TaskclaimClient, signal?: AbortSignal): Promise<OperatorSummary> {
+  const me = await client.getMe(signal);
+  if (!me.operator) throw new NotOperatorTokenError();
+  return me.operator;
+}
+
+class NotOperatorTokenError extends Error {}
 
 /**
  * Claims of others, and the operator's own outcomes, as they are decided. Nothing is replayed across a
@@ -143,9 +173,10 @@ function withoutTask(taskId: number): void {
   state.claimable = { ...page, results: page.results.filter((task) => task.id !== taskId), count, claimable_count: count };
 }
 
-function startSession(token: string, client: TaskclaimClient): void {
+function startSession(token: string, client: TaskclaimClient, operator?: OperatorSummary): void {
   state.token = token;
   state.client = client;
+  state.operator = operator;
   state.session = new AbortController();
   safeStorage(() => sessionStorage.setItem(TOKEN_KEY, token));
   render();
@@ -159,7 +190,7 @@ function signOut(reason?: string): void {
   state.session?.abort();
   safeStorage(() => sessionStorage.removeItem(TOKEN_KEY));
   Object.assign(state, { token: undefined, client: undefined, session: undefined, claimable: undefined, mine: undefined, notifications: undefined });
-  Object.assign(state, { updatedAt: undefined, operatorName: undefined, page: 1, claims: [], live: false });
+  Object.assign(state, { updatedAt: undefined, operator: undefined, page: 1, claims: [], live: false, claimableShown: [], mineShown: [], markingRead: false });
   state.claimedAt.clear();
   showNotice(undefined);
   byId<HTMLInputElement>('token').value = '';
@@ -177,6 +208,7 @@ function endSessionOn(error: unknown): boolean {
 }
 
 function authProblem(error: unknown): MessageKey | undefined {
+  if (error instanceof NotOperatorTokenError) return 'notOperatorToken';
   if (!(error instanceof TaskclaimApiError)) return undefined;
   if (error.status === 401) return 'tokenUnknown';
   if (error.status === 403) return 'tokenForbidden';
@@ -201,9 +233,8 @@ async function onSignIn(event: Event): Promise<void> {
   setText(error, '');
   const client = clientFor(token, state.lang);
   try {
-    // Proves the token and fills "my active tasks" in one request.
-    state.mine = await client.getMyTasks();
-    startSession(token, client);
+    // Proves the token and names its operator at once.
+    startSession(token, client, await operatorOf(client));
     byId('claimable-title').focus();
   } catch (failure) {
     const key = authProblem(failure);
@@ -232,7 +263,16 @@ function request(action: ClaimAction, task?: Task): void {
     live,
     lang: () => state.lang,
     changed: () => {
-      if (!session.signal.aborted) render();
+      if (session.signal.aborted) return;
+      if (isDecided(entry) && entry.decidedAt === undefined) {
+        entry.decidedAt = Date.now();
+        announce(entry);
+        // The pressed row gives its place back once the hold is over.
+        setTimeout(() => {
+          if (!session.signal.aborted) render();
+        }, HOLD_MS);
+      }
+      render();
     },
     signedOut: (error) => endSessionOn(error),
     signal: session.signal,
@@ -246,7 +286,41 @@ const isDecided = (entry: ClaimEntry) => entry.state !== 'sending' && entry.stat
 /** A request of this task (any action), or for a claim-next (no task) another claim-next, is under way. */
 const inFlight = (action: ClaimAction, taskId?: number) =>
   state.claims.some((entry) => !isDecided(entry) && (taskId === undefined ? entry.action === action : entry.taskId === taskId));
-const busyTasks = (action: ClaimAction) => new Set(state.claims.filter((entry) => entry.action === action && !isDecided(entry)).map((entry) => entry.taskId));
+/** The newest request of `actions` for the task, while its row shows it: under way, or decided less than HOLD_MS ago. */
+const heldEntry = (taskId: number, actions: readonly ClaimAction[]): ClaimEntry | undefined => {
+  const entry = state.claims.find((kept) => kept.taskId === taskId && actions.includes(kept.action));
+  return entry && (entry.decidedAt === undefined || Date.now() - entry.decidedAt < HOLD_MS) ? entry : undefined;
+};
+
+/**
+ * The tasks to show: `current`, and the rows of `previous` whose outcome is still held, each kept after
+ * the row it followed, so a task that was just claimed (by me or by someone faster) stays where the
+ * operator pressed it until its outcome has been read.
+ */
+function withHeldRows(previous: Task[], current: Task[], isHeld: (taskId: number) => boolean): Task[] {
+  const shown = [...current];
+  previous.forEach((task, index) => {
+    if (shown.some((kept) => kept.id === task.id) || !isHeld(task.id)) return;
+    const before = previous.slice(0, index).reverse().find((earlier) => shown.some((kept) => kept.id === earlier.id));
+    shown.splice(before ? shown.findIndex((kept) => kept.id === before.id) + 1 : 0, 0, task);
+  });
+  return shown;
+}
+
+/** What an entry says to the operator now: its outcome, why it waits, or nothing while it is being sent. */
+function messageOf(entry: ClaimEntry): string {
+  const { t } = state;
+  if (entry.retryInSeconds !== undefined) return t('claimRetrying', { seconds: entry.retryInSeconds });
+  if (entry.messageKey) return t(entry.messageKey);
+  if (entry.state === 'queued') return t('claimQueued');
+  return entry.state === 'sending' ? '' : (entry.detail ?? '');
+}
+
+/** Says a decided request's outcome to a screen reader, wherever focus is. */
+function announce(entry: ClaimEntry): void {
+  const { t } = state;
+  setText(byId('announcer'), t('announcement', { task: entry.title ?? t('nextTask'), badge: t(badgeOf(entry)), message: messageOf(entry) }));
+}
 
 // ── rendering ────────────────────────────────────────────────────────────────────────────────────
 
@@ -262,7 +336,7 @@ function render(): void {
   byId('sign-out').hidden = !signedIn;
   document.querySelector<HTMLElement>('.skip')!.hidden = !signedIn;
   if (!signedIn) return;
-  setText(byId('who'), state.operatorName ? t('signedInAs', { name: state.operatorName }) : t('signedIn'));
+  setText(byId('who'), state.operator ? t('signedInAs', { name: nameOf(state.operator) }) : t('signedIn'));
   renderClaims();
   renderClaimable();
   renderMine();
@@ -277,51 +351,41 @@ const BADGE: Record<ClaimState, MessageKey> = {
   failed: 'claimFailed',
   error: 'claimError',
 };
-const badgeOf = (entry: ClaimEntry): MessageKey => (entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state]);
+function badgeOf(entry: ClaimEntry): MessageKey {
+  return entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state];
+}
 /** What a claim-next or a release was, above its work order (a claim needs no word: it is the usual). */
 const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release' };
 
-/**
- * Keyed: an entry's element is updated in place and only when it changed, so the live region
- * announces the claim that changed, not the whole list again.
- */
 function renderClaims(): void {
   const { t } = state;
-  const list = byId('claims');
   byId('claims-section').hidden = state.claims.length === 0;
-  const existing = new Map(Array.from(list.children as HTMLCollectionOf<HTMLElement>, (item) => [item.dataset.key, item]));
-  state.claims.forEach((entry, index) => {
-    const signature = JSON.stringify([state.lang, entry]);
-    let item = existing.get(entry.key);
-    existing.delete(entry.key);
-    if (!item) item = h('li', { 'data-key': entry.key });
-    if (item.dataset.signature !== signature) {
-      item.dataset.signature = signature;
-      item.className = `claim state-${entry.state}`;
-      if (entry.taskId !== undefined) item.dataset.taskId = String(entry.taskId);
-      item.dataset.action = entry.action;
-      item.dataset.state = entry.state;
-      if (entry.code) item.dataset.code = entry.code;
-      else delete item.dataset.code;
-      const message =
-        entry.retryInSeconds !== undefined
-          ? t('claimRetrying', { seconds: entry.retryInSeconds })
-          : entry.messageKey
-            ? t(entry.messageKey)
-            : entry.state === 'sending' || entry.state === 'queued'
-              ? ''
-              : (entry.detail ?? '');
-      const label = ACTION_LABEL[entry.action];
-      const meta = [label && t(label), entry.orderNumber && t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
-      item.replaceChildren(
-        h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title ?? t('nextTask')), h('span', { class: 'badge' }, t(badgeOf(entry)))),
-        h('p', { class: 'meta' }, meta),
-        ...(message ? [h('p', { class: 'detail' }, message)] : []),
-      );
-    }
-    if (list.children[index] !== item) list.insertBefore(item, list.children[index] ?? null);
-  });
-  for (const gone of existing.values()) gone.remove();
+  renderKeyed(
+    byId('claims'),
+    state.claims.map((entry) => ({
+      key: entry.key,
+      signature: JSON.stringify([state.lang, entry]),
+      build: () => {
+        const label = ACTION_LABEL[entry.action];
+        const meta = [label && t(label), entry.orderNumber && t('workOrder', { number: entry.orderNumber })].filter(Boolean).join(' · ');
+        // The badge already says "queued": the sentence under it would say it again.
+        const message = entry.state === 'queued' && entry.retryInSeconds === undefined ? '' : messageOf(entry);
+        return h(
+          'li',
+          {
+            class: `claim state-${entry.state}`,
+            'data-task-id': entry.taskId,
+            'data-action': entry.action,
+            'data-state': entry.state,
+            'data-code': entry.code,
+          },
+          h('div', { class: 'claim-head' }, h('span', { class: 'title' }, entry.title ?? t('nextTask')), h('span', { class: 'badge' }, t(badgeOf(entry)))),
+          h('p', { class: 'meta' }, meta),
+          message && h('p', { class: 'detail' }, message),
+        );
+      },
+    })),
+  );
 }
 
 function renderClaimable(): void {
@@ -333,33 +397,35 @@ function renderClaimable(): void {
   const summary = page ? [t('claimableCount', { count: page.count }), freshness] : [];
   setText(byId('claimable-summary'), summary.filter(Boolean).join(' · '));
   byId('claimable-summary').classList.toggle('live', state.live);
-  const claimingNext = inFlight('claim_next');
-  const next = byId('claim-next');
-  setText(next, claimingNext ? t('claimingNext') : t('claimNext'));
-  next.setAttribute('aria-disabled', String(claimingNext));
-  const pending = busyTasks('claim');
-  const signature = JSON.stringify([state.lang, page?.results, [...pending]]);
-  replaceItems(byId('claimable'), signature, () => {
-    if (!page) return [];
-    if (page.results.length === 0) return [h('li', { class: 'empty' }, t('noClaimable'))];
-    return page.results.map((task) =>
-      h(
-        'li',
-        { class: 'task', 'data-task-id': task.id },
-        h(
-          'div',
-          { class: 'task-text' },
-          h('p', { class: 'title' }, task.work_content),
-          h('p', { class: 'meta' }, [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })].filter(Boolean).join(' · ')),
-        ),
-        taskButton('claim', task, pending.has(task.id)),
-      ),
-    );
-  });
+  renderClaimNext();
+  const claims = ['claim'] as const;
+  const shown = page ? withHeldRows(state.claimableShown, page.results, (taskId) => heldEntry(taskId, claims) !== undefined) : [];
+  state.claimableShown = shown;
+  const items: KeyedItem[] = shown.map((task) =>
+    taskItem(task, heldEntry(task.id, claims), 'claim', () => [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })]),
+  );
+  if (page && shown.length === 0) items.push(emptyItem(t('noClaimable')));
+  renderKeyed(byId('claimable'), items);
   byId('pagination').hidden = pages <= 1;
   setText(byId('page-of'), t('pageOf', { page: state.page, pages }));
   byId<HTMLButtonElement>('previous-page').disabled = state.page <= 1;
   byId<HTMLButtonElement>('next-page').disabled = state.page >= pages;
+}
+
+/** The Claim next button, and under it the outcome of its last press (the task it got, or why none). */
+function renderClaimNext(): void {
+  const { t } = state;
+  const last = state.claims.find((entry) => entry.action === 'claim_next');
+  const claimingNext = last !== undefined && !isDecided(last);
+  const next = byId('claim-next');
+  setText(next, claimingNext ? t('claimingNext') : t('claimNext'));
+  next.setAttribute('aria-disabled', String(claimingNext));
+  const outcome = byId('claim-next-outcome');
+  const message = last ? messageOf(last) : '';
+  outcome.hidden = !message;
+  outcome.className = `outcome state-${last?.state ?? 'sending'}`;
+  outcome.dataset.state = last?.state ?? '';
+  setText(outcome, last?.state === 'succeeded' && last.title ? t('outcomeOf', { task: last.title, outcome: message }) : message);
 }
 
 function renderMine(): void {
@@ -374,11 +440,38 @@ function renderMine(): void {
   const fill = mine && mine.limit > 0 ? Math.min(100, (100 * mine.active_count) / mine.limit) : 0;
   byId('mine-meter').querySelector('span')!.style.width = `${fill}%`;
   byId('mine-meter').classList.toggle('full', atLimit);
-  const releasing = busyTasks('release');
-  replaceItems(byId('mine'), JSON.stringify([state.lang, mine?.results, [...releasing]]), () => {
-    if (!mine) return [];
-    if (mine.results.length === 0) return [h('li', { class: 'empty' }, t('noMine'))];
-    return mine.results.map((task) =>
+  const releases = ['release'] as const;
+  const shown = mine ? withHeldRows(state.mineShown, mine.results, (taskId) => heldEntry(taskId, releases) !== undefined) : [];
+  state.mineShown = shown;
+  const items: KeyedItem[] = shown.map((task) =>
+    // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
+    taskItem(task, heldEntry(task.id, releases), task.status === 'pending' ? 'release' : undefined, () => [
+      t('workOrder', { number: task.work_order.order_number }),
+      t(`status_${task.status}` as MessageKey),
+    ]),
+  );
+  if (mine && shown.length === 0) items.push(emptyItem(t('noMine')));
+  renderKeyed(byId('mine'), items);
+}
+
+const emptyItem = (text: string): KeyedItem => ({ key: 'empty', signature: JSON.stringify([state.lang, text]), build: () => h('li', { class: 'empty' }, text) });
+
+const TASK_BUTTON = {
+  claim: { className: 'primary claim-button', name: 'claimTask', idle: 'claim', busy: 'claiming' },
+  release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
+} as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
+
+/**
+ * A task's row: its text, and its button (`action`) — or, from the press until HOLD_MS after the
+ * decision, that request's outcome in place of it (`held`). The outcome takes the button's
+ * `data-focus`, so keyboard focus stays on the row the operator pressed.
+ */
+function taskItem(task: Task, held: ClaimEntry | undefined, action: keyof typeof TASK_BUTTON | undefined, meta: () => (string | undefined)[]): KeyedItem {
+  const message = held ? messageOf(held) : '';
+  return {
+    key: String(task.id),
+    signature: JSON.stringify([state.lang, task, action, held && [held.state, message]]),
+    build: () =>
       h(
         'li',
         { class: 'task', 'data-task-id': task.id },
@@ -386,19 +479,13 @@ function renderMine(): void {
           'div',
           { class: 'task-text' },
           h('p', { class: 'title' }, task.work_content),
-          h('p', { class: 'meta' }, `${t('workOrder', { number: task.work_order.order_number })} · ${t(`status_${task.status}` as MessageKey)}`),
+          h('p', { class: 'meta' }, meta().filter(Boolean).join(' · ')),
+          message && h('p', { class: `outcome state-${held!.state}`, 'data-state': held!.state, tabindex: isDecided(held!) ? '-1' : undefined, 'data-focus': isDecided(held!) && action ? `${action}-${task.id}` : undefined }, message),
         ),
-        // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
-        task.status === 'pending' && taskButton('release', task, releasing.has(task.id)),
+        action && !(held && isDecided(held)) && taskButton(action, task, held !== undefined),
       ),
-    );
-  });
+  };
 }
-
-const TASK_BUTTON = {
-  claim: { className: 'primary claim-button', name: 'claimTask', idle: 'claim', busy: 'claiming' },
-  release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
-} as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
 
 /** A task's Claim or Release button, named after the task. */
 function taskButton(action: keyof typeof TASK_BUTTON, task: Task, busy: boolean): HTMLButtonElement {
@@ -426,19 +513,42 @@ function renderNotifications(): void {
   const badge = byId('unread');
   badge.hidden = unread === 0;
   setText(badge, `${unread} ${t('unread')}`);
-  replaceItems(byId('notifications'), JSON.stringify([state.lang, page?.results]), () => {
-    if (!page) return [];
-    if (page.results.length === 0) return [h('li', { class: 'empty' }, t('noNotifications'))];
-    return page.results.map((notification) =>
+  const markRead = byId('mark-read');
+  markRead.hidden = unread === 0 && !state.markingRead;
+  markRead.setAttribute('aria-disabled', String(state.markingRead));
+  markRead.setAttribute('aria-label', t('markReadLabel'));
+  setText(markRead, state.markingRead ? t('markingRead') : t('markRead'));
+  const items: KeyedItem[] = (page?.results ?? []).map((notification) => ({
+    key: String(notification.id),
+    signature: JSON.stringify([state.lang, notification]),
+    build: () =>
       h(
         'li',
-        { class: notification.read_at ? 'notification' : 'notification unread' },
+        { class: notification.read_at ? 'notification' : 'notification unread', 'data-notification-id': notification.id },
         h('p', { class: 'title' }, notification.title),
         h('p', { class: 'detail' }, notification.content),
         h('p', { class: 'meta' }, h('time', { datetime: notification.created_at }, when(notification.created_at))),
       ),
-    );
-  });
+  }));
+  if (page && items.length === 0) items.push(emptyItem(t('noNotifications')));
+  renderKeyed(byId('notifications'), items);
+}
+
+/** Marks every notification of the operator read; the list read again shows it, and the unread count falls. */
+async function markAllRead(): Promise<void> {
+  const client = state.client;
+  if (!client || state.markingRead) return;
+  state.markingRead = true;
+  render();
+  try {
+    await client.markNotificationsRead({ signal: state.session?.signal });
+    refresher.now();
+  } catch (error) {
+    if (!isAbort(error) && !endSessionOn(error)) showNotice(undefined, error);
+  } finally {
+    state.markingRead = false;
+    if (state.client === client) render();
+  }
 }
 
 /** The busy / offline line under the header; `undefined` clears it. */
@@ -456,7 +566,7 @@ function describe(error: unknown): string {
   return state.t('unexpected', { detail: error instanceof Error ? error.message : String(error) });
 }
 
-const nameOf = (operator: { username: string; first_name: string; last_name: string }) => {
+const nameOf = (operator: OperatorSummary) => {
   const full = [operator.first_name, operator.last_name].filter(Boolean).join(' ');
   return full ? `${full} (${operator.username})` : operator.username;
 };
@@ -500,6 +610,7 @@ byId('sign-out').addEventListener('click', () => signOut());
 byId<HTMLSelectElement>('language').addEventListener('change', (event) => setLanguage((event.target as HTMLSelectElement).value as Lang));
 byId('refresh').addEventListener('click', () => refresher.now(true));
 byId('claim-next').addEventListener('click', () => request('claim_next'));
+byId('mark-read').addEventListener('click', () => void markAllRead());
 byId('previous-page').addEventListener('click', () => goToPage(Math.max(1, state.page - 1)));
 byId('next-page').addEventListener('click', () => goToPage(state.page + 1));
 byId('clear-claims').addEventListener('click', () => {

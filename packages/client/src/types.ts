@@ -6,6 +6,7 @@ type Schemas = components['schemas'];
 export type Claim = Schemas['Claim'];
 export type ClaimStatus = Claim['status'];
 export type Task = Schemas['Task'];
+export type OperatorSummary = Schemas['OperatorSummary'];
 export type ClaimablePage = Schemas['ClaimablePage'];
 export type MyTasks = Schemas['MyTasks'];
 export type Notification = Schemas['Notification'];
