@@ -44,7 +44,7 @@ async function department(name?: string): Promise<{ id: number; name: string }> 
   return department;
 }
 
-async function operator(departmentIds: number[], extra: { username?: string; first?: string; last?: string; maxActiveTasks?: number } = {}): Promise<Operator> {
+async function operator(departmentIds: number[], extra: { username?: string; first?: string; last?: string; maxActiveTasks?: number; skills?: string[] } = {}): Promise<Operator> {
   const id = env.factories.nextId();
   const username = extra.username ?? `op${id}`;
   await admin.upsertOperator(id, {
@@ -53,16 +53,17 @@ async function operator(departmentIds: number[], extra: { username?: string; fir
     last_name: extra.last ?? String(id),
     department_ids: departmentIds,
     ...(extra.maxActiveTasks !== undefined ? { max_active_tasks: extra.maxActiveTasks } : {}),
+    ...(extra.skills ? { skills: extra.skills } : {}),
   });
   const { token } = await admin.createToken({ kind: 'operator', name: `console ${username}`, operator_id: id });
   return { id, username, token };
 }
 
-/** Tasks in the order given (ids ascending, so oldest first), all pending in `departmentId`. */
-async function tasks(departmentId: number, contents: string[]): Promise<(TaskUpsert & { id: number })[]> {
-  const made = contents.map((work_content) => {
+/** Tasks in the order given (ids ascending, so oldest first), all pending in `departmentId`; `dispatch` adds priority, due date or skills by position. */
+async function tasks(departmentId: number, contents: string[], dispatch: Partial<Pick<TaskUpsert, 'priority' | 'due_at' | 'required_skills'>>[] = []): Promise<(TaskUpsert & { id: number })[]> {
+  const made = contents.map((work_content, index) => {
     const id = env.factories.nextId();
-    return { id, work_order: { id: id + 700_000, order_number: `WO-${id}` }, work_content, status: 'pending' as const, assigned_department_id: departmentId };
+    return { id, work_order: { id: id + 700_000, order_number: `WO-${id}` }, work_content, status: 'pending' as const, assigned_department_id: departmentId, ...dispatch[index] };
   });
   await admin.upsertTasks(made);
   return made;
@@ -643,6 +644,41 @@ test.each([360, 1280])(
   },
 );
 
+test('each task shows its priority (urgent ones marked), its due time (overdue marked) and its skills, most urgent first; in Chinese too', async () => {
+  const floor = await department();
+  const me = await operator([floor.id], { skills: ['welding'] });
+  const hour = 3_600_000;
+  const [routine, urgent, overdue, welding] = await tasks(
+    floor.id,
+    ['Sweep the bay', 'Rush order: weld the frame', 'Replace the belt', 'Weld the bracket', 'Lift the press (crane)'],
+    [{}, { priority: 90, due_at: new Date(Date.now() + hour).toISOString() }, { priority: 60, due_at: new Date(Date.now() - hour).toISOString() }, { required_skills: ['welding'] }, { required_skills: ['crane'] }],
+  );
+  const { page, errors } = await openConsole({ width: 360, height: 740 });
+  await signIn(page, me.token);
+  // dispatch order; the crane task is not for me
+  expect(await page.locator('#claimable li.task .title').allTextContents()).toEqual([urgent, overdue, routine, welding].map((task) => task.work_content));
+  await expectContains(page.locator('#claimable-summary'), '4 to claim, most urgent first');
+
+  await expectAttribute(taskRow(page, urgent.id), 'class', 'task urgent');
+  await expectText(taskRow(page, urgent.id).locator('.fact.priority'), 'Urgent · priority 90');
+  await expectText(taskRow(page, urgent.id).locator('.fact.due'), /^Due \d{1,2}:\d{2}/);
+  await expectAttribute(taskRow(page, urgent.id).locator('.fact.due'), 'class', 'fact due');
+  await expectAttribute(taskRow(page, routine.id), 'class', 'task');
+  await expectText(taskRow(page, routine.id).locator('.fact.priority'), 'Priority 50');
+  await expectCount(taskRow(page, routine.id).locator('.fact.due'), 0);
+  await expectText(taskRow(page, overdue.id).locator('.fact.due'), /^Overdue · was due /);
+  await expectAttribute(taskRow(page, overdue.id).locator('.fact.due'), 'class', 'fact due overdue');
+  await expectText(taskRow(page, welding.id).locator('.fact.skills'), 'Skills: welding');
+  expect(await scrollWidth(page)).toBeLessThanOrEqual(360);
+
+  await page.getByLabel('Language').selectOption('zh');
+  await expectText(taskRow(page, urgent.id).locator('.fact.priority'), '紧急 · 优先级 90');
+  await expectText(taskRow(page, overdue.id).locator('.fact.due'), /^已逾期 · 截止 /);
+  await expectText(taskRow(page, welding.id).locator('.fact.skills'), '所需技能：welding');
+  await expectContains(page.locator('#claimable-summary'), '最紧急的在前');
+  expectNoConsoleErrors(errors);
+});
+
 test('Mark as read: the unread count falls; a notification’s body does not repeat its title', async () => {
   const floor = await department();
   const me = await operator([floor.id]);
@@ -667,13 +703,13 @@ test('Mark as read: the unread count falls; a notification’s body does not rep
   expectNoConsoleErrors(errors);
 });
 
-test('Claim next takes the oldest task for me; with none left it says so', async () => {
+test('Claim next takes the oldest of equally urgent tasks for me; with none left it says so', async () => {
   const floor = await department();
   const me = await operator([floor.id]);
   const [oldest, newer] = await tasks(floor.id, ['Sweep the bay', 'Stack the pallets']);
   const { page, errors } = await openConsole();
   await signIn(page, me.token);
-  await expectText(page.locator('#claim-next-help'), 'The system picks the oldest task you may claim, one nobody else is getting.');
+  await expectText(page.locator('#claim-next-help'), 'The system picks the most urgent task you may claim, one nobody else is getting.');
 
   const claimNext = page.locator('#claim-next');
   await pressWhileQueued(claimNext, nextEntry(page), 'Claiming next…', page.locator('#claims li[data-action="claim_next"]'));
@@ -709,7 +745,7 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
   const { page, errors } = await openConsole({ locale: 'zh-CN' });
   await signIn(page, me.token);
   await expectLive(page, '实时');
-  await expectText(page.locator('#claim-next-help'), '系统为您挑选最早的、无人正在认领的任务。');
+  await expectText(page.locator('#claim-next-help'), '系统为您挑选最紧急的、无人正在认领的任务。');
 
   await page.getByRole('button', { name: '认领下一个' }).click();
   const claimed = nextEntry(page);

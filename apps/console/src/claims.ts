@@ -66,6 +66,13 @@ export function newClaimEntry(action: ClaimAction, task?: Task): ClaimEntry {
   return entry;
 }
 
+/** A request decided without a press here (a lease that ran out), as the stream told it. */
+export function decidedEntry(claim: Claim, lang: Lang, task?: Task): ClaimEntry {
+  const entry = newClaimEntry(claim.action, task);
+  record(entry, claim, lang);
+  return entry;
+}
+
 /**
  * Submits the request (202, queued) and waits for its decision: from the live stream's `claim.decided`
  * while it is up, else by long-polling it (SDK `waitForClaim`: `Prefer: wait`, Retry-After honoured).

@@ -1,6 +1,7 @@
 import {
   TaskclaimApiError,
   createTaskclaimClient,
+  type Claim,
   type ClaimablePage,
   type LiveEvent,
   type MyTasks,
@@ -10,7 +11,7 @@ import {
   type TaskclaimClient,
 } from '@taskclaim/client';
 import { isAbort, type Retry } from './backoff';
-import { newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
+import { decidedEntry, newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
 import { byId, h, renderKeyed, setText, type KeyedItem } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
 import { makeLive } from './live';
@@ -30,6 +31,10 @@ const CLAIMS_KEPT = 10;
 const REFRESH_MS = 20_000;
 /** How long a pressed row keeps its outcome in place (and a task it lost stays listed) before the list moves on. */
 const HOLD_MS = 4_000;
+/** A task this urgent or more is marked as such (priority is 0–100, SPEC §2). */
+const URGENT_PRIORITY = 80;
+/** A lease with less than this left is shown as running out. */
+const LEASE_WARNING_MS = 5 * 60_000;
 
 interface State {
   lang: Lang;
@@ -71,6 +76,9 @@ const state: State = {
   markingRead: false,
 };
 state.t = translator(state.lang);
+
+/** Ticks while signed in: due times turn overdue and leases count down without a refresh. */
+let clocks: ReturnType<typeof setInterval> | undefined;
 
 const clientFor = (token: string, lang: Lang) => createTaskclaimClient({ baseUrl: API_BASE, token, language: LOCALE[lang] });
 
@@ -158,6 +166,12 @@ function onEvent(event: LiveEvent): void {
     render();
   } else if (event.event === 'task.released') {
     state.claimedAt.delete(event.data.task_id);
+    // Mine no longer, and not by my asking: a supervisor moved it (a lapsed lease comes as its own decision below).
+    const reassigned = event.data.reason === 'reassigned' && event.data.operator_id === state.operator?.id && state.mine?.results.find((task) => task.id === event.data.task_id);
+    if (reassigned) setText(byId('announcer'), state.t('reassignedAway', { task: reassigned.work_content }));
+    refresher.now();
+  } else if (event.event === 'claim.decided' && event.data.action === 'expire' && event.data.status === 'succeeded') {
+    void showLapsed(event.data);
     refresher.now();
   } else if (event.event === 'claim.decided' && event.data.status === 'succeeded' && !state.claims.some((entry) => entry.claimId === event.data.claim_id)) {
     // Decided for me but not asked for here (another tab, an integration): my tasks changed.
@@ -179,6 +193,7 @@ function startSession(token: string, client: TaskclaimClient, operator?: Operato
   state.operator = operator;
   state.session = new AbortController();
   safeStorage(() => sessionStorage.setItem(TOKEN_KEY, token));
+  clocks ??= setInterval(updateClocks, 1000);
   render();
   live.start(client);
 }
@@ -187,6 +202,8 @@ function startSession(token: string, client: TaskclaimClient, operator?: Operato
 function signOut(reason?: string): void {
   live.stop();
   refresher.stop();
+  clearInterval(clocks);
+  clocks = undefined;
   state.session?.abort();
   safeStorage(() => sessionStorage.removeItem(TOKEN_KEY));
   Object.assign(state, { token: undefined, client: undefined, session: undefined, claimable: undefined, mine: undefined, notifications: undefined });
@@ -254,9 +271,7 @@ function request(action: ClaimAction, task?: Task): void {
   const signedInClient = state.client;
   if (!session || !signedInClient || inFlight(action, task?.id)) return;
   const entry = newClaimEntry(action, task);
-  // The newest decided claims are kept; claims still under way always are.
-  let decided = 0;
-  state.claims = [entry, ...state.claims].filter((kept) => !isDecided(kept) || ++decided <= CLAIMS_KEPT);
+  addEntry(entry);
   render();
   void runClaim(entry, {
     client: () => state.client ?? signedInClient,
@@ -264,14 +279,7 @@ function request(action: ClaimAction, task?: Task): void {
     lang: () => state.lang,
     changed: () => {
       if (session.signal.aborted) return;
-      if (isDecided(entry) && entry.decidedAt === undefined) {
-        entry.decidedAt = Date.now();
-        announce(entry);
-        // The pressed row gives its place back once the hold is over.
-        setTimeout(() => {
-          if (!session.signal.aborted) render();
-        }, HOLD_MS);
-      }
+      if (isDecided(entry) && entry.decidedAt === undefined) shownDecided(entry, session.signal);
       render();
     },
     signedOut: (error) => endSessionOn(error),
@@ -280,6 +288,38 @@ function request(action: ClaimAction, task?: Task): void {
     // Decided: my tasks, my count and my notifications change (and the list, without the stream).
     if (!session.signal.aborted) refresher.now();
   });
+}
+
+/** The newest decided entries are kept; entries still under way always are. */
+function addEntry(entry: ClaimEntry): void {
+  let decided = 0;
+  state.claims = [entry, ...state.claims].filter((kept) => !isDecided(kept) || ++decided <= CLAIMS_KEPT);
+}
+
+/** An entry's outcome is shown from now on: said, and its row given back once the hold is over. */
+function shownDecided(entry: ClaimEntry, signal: AbortSignal): void {
+  entry.decidedAt = Date.now();
+  announce(entry);
+  setTimeout(() => {
+    if (!signal.aborted) render();
+  }, HOLD_MS);
+}
+
+/**
+ * My lease ran out (SPEC §4 Leases): the expiry, decided for me, shows in the row of my task it takes
+ * away, and among my claims, in the language chosen (the stream's claim is in English).
+ */
+async function showLapsed(claim: Claim): Promise<void> {
+  const session = state.session;
+  const client = state.client;
+  if (!session || !client || state.claims.some((entry) => entry.claimId === claim.claim_id)) return;
+  const entry = decidedEntry(claim, 'en', state.mine?.results.find((task) => task.id === claim.task_id));
+  addEntry(entry);
+  render();
+  if (state.lang !== 'en') await relocalize(entry, { client: () => state.client ?? client, lang: () => state.lang, signal: session.signal });
+  if (session.signal.aborted) return;
+  shownDecided(entry, session.signal);
+  render();
 }
 
 const isDecided = (entry: ClaimEntry) => entry.state !== 'sending' && entry.state !== 'queued';
@@ -341,6 +381,7 @@ function render(): void {
   renderClaimable();
   renderMine();
   renderNotifications();
+  updateClocks();
 }
 
 const BADGE: Record<ClaimState, MessageKey> = {
@@ -351,8 +392,10 @@ const BADGE: Record<ClaimState, MessageKey> = {
   failed: 'claimFailed',
   error: 'claimError',
 };
+/** A succeeded request says what it did; a claim's "Claimed" is the usual word. */
+const SUCCEEDED_BADGE: Partial<Record<ClaimAction, MessageKey>> = { release: 'releaseSucceeded', expire: 'leaseOver' };
 function badgeOf(entry: ClaimEntry): MessageKey {
-  return entry.action === 'release' && entry.state === 'succeeded' ? 'releaseSucceeded' : BADGE[entry.state];
+  return (entry.state === 'succeeded' && SUCCEEDED_BADGE[entry.action]) || BADGE[entry.state];
 }
 /** What a claim-next or a release was, above its work order (a claim needs no word: it is the usual). */
 const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release' };
@@ -402,7 +445,7 @@ function renderClaimable(): void {
   const shown = page ? withHeldRows(state.claimableShown, page.results, (taskId) => heldEntry(taskId, claims) !== undefined) : [];
   state.claimableShown = shown;
   const items: KeyedItem[] = shown.map((task) =>
-    taskItem(task, heldEntry(task.id, claims), 'claim', () => [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })]),
+    taskItem(task, heldEntry(task.id, claims), ['claim'], [t('workOrder', { number: task.work_order.order_number }), task.assigned_department?.name, t('created', { time: when(task.created_at) })]),
   );
   if (page && shown.length === 0) items.push(emptyItem(t('noClaimable')));
   renderKeyed(byId('claimable'), items);
@@ -440,12 +483,12 @@ function renderMine(): void {
   const fill = mine && mine.limit > 0 ? Math.min(100, (100 * mine.active_count) / mine.limit) : 0;
   byId('mine-meter').querySelector('span')!.style.width = `${fill}%`;
   byId('mine-meter').classList.toggle('full', atLimit);
-  const releases = ['release'] as const;
+  const releases = ['release', 'expire'] as const;
   const shown = mine ? withHeldRows(state.mineShown, mine.results, (taskId) => heldEntry(taskId, releases) !== undefined) : [];
   state.mineShown = shown;
   const items: KeyedItem[] = shown.map((task) =>
     // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
-    taskItem(task, heldEntry(task.id, releases), task.status === 'pending' ? 'release' : undefined, () => [
+    taskItem(task, heldEntry(task.id, releases), task.status === 'pending' ? ['release'] : [], [
       t('workOrder', { number: task.work_order.order_number }),
       t(`status_${task.status}` as MessageKey),
     ]),
@@ -461,34 +504,74 @@ const TASK_BUTTON = {
   release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
 } as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
 
+type TaskAction = keyof typeof TASK_BUTTON;
+
 /**
- * A task's row: its text, and its button (`action`) — or, from the press until HOLD_MS after the
- * decision, that request's outcome in place of it (`held`). The outcome takes the button's
- * `data-focus`, so keyboard focus stays on the row the operator pressed.
+ * A task's row: its text, what dispatch knows of it, and its buttons — or, from the press until
+ * HOLD_MS after the decision, that request's outcome in their place (`held`). The outcome takes the
+ * pressed button's `data-focus`, so keyboard focus stays on the row the operator pressed.
  */
-function taskItem(task: Task, held: ClaimEntry | undefined, action: keyof typeof TASK_BUTTON | undefined, meta: () => (string | undefined)[]): KeyedItem {
+function taskItem(task: Task, held: ClaimEntry | undefined, actions: TaskAction[], meta: (string | undefined)[]): KeyedItem {
   const message = held ? messageOf(held) : '';
+  const decided = held !== undefined && isDecided(held);
+  const urgent = task.priority >= URGENT_PRIORITY;
   return {
     key: String(task.id),
-    signature: JSON.stringify([state.lang, task, action, held && [held.state, message]]),
+    signature: JSON.stringify([state.lang, task, actions, held && [held.state, message]]),
     build: () =>
       h(
         'li',
-        { class: 'task', 'data-task-id': task.id },
+        { class: urgent ? 'task urgent' : 'task', 'data-task-id': task.id },
         h(
           'div',
           { class: 'task-text' },
           h('p', { class: 'title' }, task.work_content),
-          h('p', { class: 'meta' }, meta().filter(Boolean).join(' · ')),
-          message && h('p', { class: `outcome state-${held!.state}`, 'data-state': held!.state, tabindex: isDecided(held!) ? '-1' : undefined, 'data-focus': isDecided(held!) && action ? `${action}-${task.id}` : undefined }, message),
+          h('p', { class: 'meta' }, meta.filter(Boolean).join(' · ')),
+          dispatchFacts(task),
+          message &&
+            h('p', { class: `outcome state-${held!.state}`, 'data-state': held!.state, tabindex: decided ? '-1' : undefined, 'data-focus': decided ? `${held!.action}-${task.id}` : undefined }, message),
         ),
-        action && !(held && isDecided(held)) && taskButton(action, task, held !== undefined),
+        !decided && actions.length > 0 && h('div', { class: 'actions' }, ...actions.map((action) => taskButton(action, task, held !== undefined && held.action === action, held !== undefined))),
       ),
   };
 }
 
-/** A task's Claim or Release button, named after the task. */
-function taskButton(action: keyof typeof TASK_BUTTON, task: Task, busy: boolean): HTMLButtonElement {
+/**
+ * Priority (urgent ones marked), due time, required skills and, on my own pending tasks, the lease.
+ * The due time and the lease change with the clock: `updateClocks` words them, every second.
+ */
+function dispatchFacts(task: Task): HTMLElement {
+  const { t } = state;
+  const urgent = task.priority >= URGENT_PRIORITY;
+  return h(
+    'p',
+    { class: 'facts' },
+    h('span', { class: urgent ? 'fact priority urgent' : 'fact priority' }, t(urgent ? 'urgentPriority' : 'priority', { priority: task.priority })),
+    task.due_at && h('span', { class: 'fact due', 'data-due': task.due_at }),
+    task.required_skills.length > 0 && h('span', { class: 'fact skills' }, t('skills', { skills: task.required_skills.join(t('listSeparator')) })),
+    task.status === 'pending' && task.lease_expires_at && h('span', { class: 'fact lease', 'data-lease-expires': task.lease_expires_at }),
+  );
+}
+
+/** Words the due times (overdue once passed) and the time left on leases as of now. */
+function updateClocks(): void {
+  const { t } = state;
+  const now = Date.now();
+  for (const element of document.querySelectorAll<HTMLElement>('[data-due]')) {
+    const due = element.dataset.due!;
+    const overdue = Date.parse(due) <= now;
+    element.classList.toggle('overdue', overdue);
+    setText(element, t(overdue ? 'overdue' : 'due', { time: when(due) }));
+  }
+  for (const element of document.querySelectorAll<HTMLElement>('[data-lease-expires]')) {
+    const left = Date.parse(element.dataset.leaseExpires!) - now;
+    element.classList.toggle('lapsing', left < LEASE_WARNING_MS);
+    setText(element, left > 0 ? t('leaseLeft', { time: duration(left) }) : t('leaseOver'));
+  }
+}
+
+/** A task's Claim, Start or Release button, named after the task; `blocked`: another request of the row is under way. */
+function taskButton(action: TaskAction, task: Task, busy: boolean, blocked: boolean): HTMLButtonElement {
   const { t } = state;
   const { className, name, idle, busy: busyLabel } = TASK_BUTTON[action];
   return h(
@@ -499,7 +582,7 @@ function taskButton(action: keyof typeof TASK_BUTTON, task: Task, busy: boolean)
       'data-focus': `${action}-${task.id}`,
       'aria-label': t(name, { task: task.work_content }),
       // aria-disabled, not disabled: the button keeps keyboard focus while its request is under way.
-      'aria-disabled': busy ? 'true' : undefined,
+      'aria-disabled': blocked ? 'true' : undefined,
       onclick: () => request(action, task),
     },
     busy ? t(busyLabel) : t(idle),
@@ -570,6 +653,14 @@ const nameOf = (operator: OperatorSummary) => {
   const full = [operator.first_name, operator.last_name].filter(Boolean).join(' ');
   return full ? `${full} (${operator.username})` : operator.username;
 };
+
+/** A time left, as 4:05 or 1:04:05. */
+function duration(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  const [hours, minutes] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60];
+  const mmss = `${String(minutes).padStart(hours ? 2 : 1, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  return hours ? `${hours}:${mmss}` : mmss;
+}
 
 const clock = (date: Date) => new Intl.DateTimeFormat(LOCALE[state.lang], { timeStyle: 'medium' }).format(date);
 
