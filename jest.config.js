@@ -32,6 +32,7 @@ module.exports = {
       transformIgnorePatterns,
       moduleNameMapper,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       // The leak guard: a test, env or file that leaves a BullMQ worker or queue, a knex pool or a Redis connection open fails.
       testEnvironment: '<rootDir>/test/support/leak-guard-environment.js',
       setupFilesAfterEnv: ['<rootDir>/test/support/leak-guard.setup.ts'],

@@ -2,16 +2,15 @@
  * The operator console (apps/console, served at /console/) end to end, in headless Chromium (Debian's
  * `chromium` package; `.ci/run` installs it), against the in-process API and a claim worker.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTaskclaimClient, type TaskUpsert, type TaskclaimClient } from '@taskclaim/client';
 import { ensureConsole } from '../../scripts/ensure-console';
 import { launchChromium } from '../support/browser';
 import { pauseClaimQueues, whilePaused } from '../support/paused-queues';
+import { screenshotPath } from '../support/screenshots';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
-const DOCS = path.resolve(__dirname, '../../docs');
 const TOKEN_KEY = 'taskclaim.console.token';
 
 let env: TestEnv;
@@ -741,7 +740,7 @@ test('Claim next takes the oldest of equally urgent tasks for me; with none left
 test('the new words in Simplified Chinese: live, Claim next, Release, and their outcomes read again in Chinese', async () => {
   const floor = await department('总装');
   const me = await operator([floor.id]);
-  const [task] = await tasks(floor.id, ['安装变速箱']);
+  const [task] = await tasks(floor.id, ['安装变速箱', '拧紧壳体螺栓至 45 N·m', '连接控制面板线路']);
   const { page, errors } = await openConsole({ locale: 'zh-CN' });
   await signIn(page, me.token);
   await expectLive(page, '实时');
@@ -765,6 +764,9 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
   await expectCount(taskRow(page, task.id), 1);
 
   await expectText(page.locator('#unread'), '2 未读');
+  await page.mouse.move(0, 0);
+  // docs/console-zh-CN.png: real glyphs where CI installs fonts-noto-cjk
+  await page.screenshot({ path: screenshotPath('console-zh-CN.png'), fullPage: true });
   await page.getByRole('button', { name: '将全部通知标为已读' }).click();
   await expectHidden(page.locator('#unread'));
   expectNoConsoleErrors(errors);
@@ -783,7 +785,6 @@ test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280
     'Align the drive shaft',
     'Install the cab door seals',
   ]);
-  mkdirSync(DOCS, { recursive: true });
 
   for (const width of [1280, 360]) {
     const { page, errors } = await openConsole({ width, height: width === 360 ? 760 : 820 });
@@ -807,7 +808,7 @@ test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280
     }
     await expectLive(page);
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: path.join(DOCS, `console-${width}.png`), fullPage: true });
+    await page.screenshot({ path: screenshotPath(`console-${width}.png`), fullPage: true });
     expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
     expectNoConsoleErrors(errors);
   }

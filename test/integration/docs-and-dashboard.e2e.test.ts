@@ -1,13 +1,12 @@
 /**
  * Swagger UI and the queue dashboard as a person sees them, in headless Chromium; the screenshots
- * are kept under docs/.
+ * go to test-results/screenshots/ (docs/ with UPDATE_SCREENSHOTS=1).
  */
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
+import { screenshotPath } from '../support/screenshots';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 
-const DOCS = path.resolve(__dirname, '../../docs');
 let env: TestEnv;
 let browser: Browser;
 beforeAll(async () => {
@@ -27,7 +26,7 @@ test('Swagger UI at /docs renders the generated document', async () => {
   await page.goto(`${env.baseUrl}/docs/`);
   await page.getByText('/api/workorder-tasks/{id}/claim/').first().waitFor({ timeout: 30_000 });
   expect(await page.getByText('/api/claims/{claim_id}').count()).toBeGreaterThan(0);
-  await page.screenshot({ path: path.join(DOCS, 'openapi-docs.png') });
+  await page.screenshot({ path: screenshotPath('openapi-docs.png') });
   expect(errors).toEqual([]);
   await page.close();
 });
@@ -51,6 +50,6 @@ test('the queue dashboard logs an admin in with basic auth and shows the partiti
   expect(await page.getByText('webhooks').count()).toBeGreaterThan(0);
   await page.getByText('Loading...').waitFor({ state: 'detached', timeout: 30_000 });
   await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: path.join(DOCS, 'queue-dashboard.png') });
+  await page.screenshot({ path: screenshotPath('queue-dashboard.png') });
   await admin.close();
 });

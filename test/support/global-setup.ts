@@ -1,9 +1,9 @@
 import { dropDatabase, prepareDatabase } from '@taskclaim/shared';
-import { TEMPLATE_DATABASE, databaseUrl } from './databases';
+import { databaseUrl, templateDatabase } from './databases';
 
-/** Migrates a template database once per run; each test file clones it (CREATE DATABASE ... TEMPLATE). */
+/** Migrates this run's template database once; each test file clones it (CREATE DATABASE ... TEMPLATE). */
 export default async function globalSetup(): Promise<void> {
-  const url = databaseUrl(TEMPLATE_DATABASE);
+  const url = databaseUrl(templateDatabase());
   await dropDatabase(url);
   await prepareDatabase(url);
 }

@@ -21,7 +21,7 @@ import { makeApp } from '../../services/api/src/app';
 import { makeApiDeps, type ApiDeps } from '../../services/api/src/deps';
 import { makeHttpServer } from '../../services/api/src/http/server';
 import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim-worker/src/worker';
-import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from './databases';
+import { databaseUrl, templateDatabase, uniqueName } from './databases';
 import { makeFactories, type Factories } from './factories';
 import { makeHttp, type Http } from './http';
 import { assertClosed, ownedBy } from './leak-guard';
@@ -78,7 +78,7 @@ export async function makeTestEnv(overrides: Record<string, string> = {}): Promi
 async function openTestEnv(owner: object, overrides: Record<string, string>): Promise<TestEnv> {
   const name = uniqueName('taskclaim_test');
   const url = databaseUrl(name);
-  await ensureDatabase(url, TEMPLATE_DATABASE);
+  await ensureDatabase(url, templateDatabase());
   const variables: Record<string, string> = {
     DATABASE_URL: url,
     QUEUE_PREFIX: `tctest-${name.slice('taskclaim_test_'.length)}`,

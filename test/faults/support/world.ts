@@ -4,7 +4,7 @@ import { dropDatabase, ensureDatabase, makeDb, makeRedis, partitionOf, type Db }
 import { checkInvariants, type InvariantReport } from '../../../harness/invariants';
 import { freePort, spawnTs, until, type Process } from '../../../harness/processes';
 import { startPrivatePostgres, startPrivateRedis } from '../../../harness/services';
-import { TEMPLATE_DATABASE, databaseUrl, uniqueName } from '../../support/databases';
+import { databaseUrl, templateDatabase, uniqueName } from '../../support/databases';
 import { expectInvariants } from '../../support/invariants';
 import { assertClosed, ownedBy } from '../../support/leak-guard';
 import { ADMIN_TOKEN } from '../../support/test-env';
@@ -68,7 +68,7 @@ export async function startWorld(options: { privatePostgres?: boolean; workers?:
   const redis = await startPrivateRedis();
   const postgres = options.privatePostgres ? await startPrivatePostgres() : undefined;
   const url = postgres?.url ?? databaseUrl(uniqueName('taskclaim_faults'));
-  await ensureDatabase(url, postgres ? undefined : TEMPLATE_DATABASE);
+  await ensureDatabase(url, postgres ? undefined : templateDatabase());
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
