@@ -2,7 +2,6 @@
  * The operator console (apps/console, served at /console/) end to end, in headless Chromium (Debian's
  * `chromium` package; `.ci/run` installs it), against the in-process API and a claim worker.
  */
-import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTaskclaimClient, type TaskUpsert, type TaskclaimClient } from '@taskclaim/client';
 import { ensureConsole } from '../../scripts/ensure-console';
