@@ -16,6 +16,6 @@ export const uniqueName = (prefix: string): string => `${prefix}_${Date.now().to
  * jest starts its workers after global setup, so they inherit the name.
  */
 export function templateDatabase(): string {
-  process.env.TEST_TEMPLATE_DATABASE ??= uniqueName('taskclaim_tpl');
+  process.env.TEST_TEMPLATE_DATABASE ||= uniqueName('taskclaim_tpl');
   return process.env.TEST_TEMPLATE_DATABASE;
 }
