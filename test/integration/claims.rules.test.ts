@@ -43,14 +43,18 @@ describe.each(RULE_SCENARIOS)('SPEC §3 rule $rule', (scenario) => {
   test('Prefer: wait answers with the outcome', () => expectOutcomeUnderPreferWait(env, scenario));
 });
 
-test('a rejection reads in the language of each request, whatever language it was submitted in', async () => {
+test('a rejection (its title and detail) reads in the language of each request, whatever language it was submitted in; type and code never change', async () => {
   const department = await env.factories.newDepartment();
   const winner = await env.factories.newOperator({ departmentIds: [department.id], username: 'zhang.wei' });
   const operator = await env.factories.newOperator({ departmentIds: [department.id] });
   const task = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: winner.id });
   const rejected = await env.factories.claim(operator.token, task.id, {}, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' });
   expect(rejected.body.code).toBe('already_claimed');
+  expect(rejected.body.title).toBe('认领被拒绝');
+  expect(rejected.body.type).toBe('https://taskclaim.dev/problems/already_claimed');
   expect(rejected.body.detail).toBe('该任务已被 zhang.wei 认领，无法重复认领');
+  const again = await env.factories.claim(operator.token, task.id, {}, { 'accept-language': 'en' });
+  expect(again.body).toMatchObject({ code: 'already_claimed', title: 'Claim rejected', type: rejected.body.type });
   const inEnglish = await env.http('GET', `/api/claims/${rejected.body.claim_id}`, { token: operator.token, headers: { 'accept-language': 'en-US' } });
   expect(inEnglish.body.detail).toBe('This task has already been claimed by zhang.wei.');
   expect(inEnglish.body.code).toBe('already_claimed');

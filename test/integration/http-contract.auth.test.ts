@@ -45,6 +45,15 @@ describe('401 unauthorized', () => {
     expectUnauthorized(await call('POST', claimPath(task1.id), { headers: headers(), body: { notes: 'x' } }));
   });
 
+  test('its title follows Accept-Language like its detail; type and code stay', async () => {
+    const english = await call('GET', claimable);
+    const chinese = await call('GET', claimable, { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+    expectUnauthorized(chinese);
+    expect(english.body.title).toBe('Authentication required');
+    expect(chinese.body.title).toBe('需要身份验证');
+    expect(chinese.body.type).toBe(english.body.type);
+  });
+
   test('unknown /api/ route without a token → 401 (authentication comes before routing)', async () => {
     expectUnauthorized(await call('GET', '/api/nope'));
   });

@@ -31,6 +31,7 @@ const SPEC_ENDPOINTS = [
   'delete /api/admin/tasks/{id}',
   'post /api/admin/tokens',
   'delete /api/admin/tokens/{id}',
+  'get /',
   'get /healthz',
   'get /readyz',
   'get /openapi.json',

@@ -18,8 +18,8 @@ export interface ClaimDecisionMetrics {
 export function makeClaimDecisionMetrics(registry: Registry): ClaimDecisionMetrics {
   const decided = new Counter({
     name: 'taskclaim_claims_decided_total',
-    help: 'Claims decided, by outcome and rule code (code "none" for successes)',
-    labelNames: ['outcome', 'code'],
+    help: 'Requests decided (claims, claim-next, releases, ...), by action, outcome and rule code (code "none" for successes)',
+    labelNames: ['action', 'outcome', 'code'],
     registers: [registry],
   });
   const latency = new Histogram({
@@ -39,7 +39,7 @@ export function makeClaimDecisionMetrics(registry: Registry): ClaimDecisionMetri
       transaction.observe(transactionSeconds);
       for (const { claim, decision } of claims) {
         const code = decision.outcome === 'rejected' ? decision.code : decision.alreadyClaimed ? 'already_yours' : 'none';
-        decided.inc({ outcome: decision.outcome, code });
+        decided.inc({ action: claim.action, outcome: decision.outcome, code });
         latency.observe(((claim.completed_at as Date).getTime() - claim.submitted_at.getTime()) / 1000);
       }
     },

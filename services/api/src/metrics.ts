@@ -4,7 +4,7 @@ import { makeClaimDecisionMetrics, makeMetricsRegistry, type ClaimDecisionMetric
 
 export interface ApiMetrics {
   registry: Registry;
-  claimsAccepted: Counter<'dispatch'>;
+  claimsAccepted: Counter<'action' | 'dispatch'>;
   /** decisions made in this process (CLAIM_DISPATCH=inline) */
   decisions: ClaimDecisionMetrics;
   httpDurations: RequestHandler;
@@ -14,8 +14,8 @@ export function makeApiMetrics(waiters: () => ClaimWaiters): ApiMetrics {
   const registry = makeMetricsRegistry('api');
   const claimsAccepted = new Counter({
     name: 'taskclaim_claims_accepted_total',
-    help: 'Claims stored by this API process',
-    labelNames: ['dispatch'],
+    help: 'Requests (claims, claim-next, releases, ...) stored by this API process, by action',
+    labelNames: ['action', 'dispatch'],
     registers: [registry],
   });
   new Gauge({

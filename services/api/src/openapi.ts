@@ -408,6 +408,14 @@ function operationsRoutes(): RouteConfig[] {
     {
       ...operations,
       method: 'get',
+      path: '/',
+      operationId: 'redirectToConsole',
+      summary: 'The operator console, at /console/',
+      responses: { 302: { description: 'Redirect to /console/.', headers: z.object({ Location: z.literal('/console/') }) } },
+    },
+    {
+      ...operations,
+      method: 'get',
       path: '/healthz',
       operationId: 'getHealth',
       summary: 'The process is up',

@@ -100,7 +100,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   const claim = result.row;
   deps.recentClaims.remember(claim);
   deps.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch });
-  deps.metrics.claimsAccepted.inc({ dispatch });
+  deps.metrics.claimsAccepted.inc({ action: claim.action, dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
   // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).

@@ -1,23 +1,30 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { REJECTION_CODES, isInfrastructureError, type Logger } from '@taskclaim/shared';
+import { REJECTION_CODES, isInfrastructureError, type Language, type Logger } from '@taskclaim/shared';
+import { languageOf } from './language';
 import { sendJson } from './send-json';
 
-const TITLES: Record<string, string> = {
-  ...Object.fromEntries(REJECTION_CODES.map((code) => [code, 'Claim rejected'])),
-  callback_host_not_allowed: 'Callback host not allowed',
-  validation_error: 'The request is not valid',
-  unauthorized: 'Authentication required',
-  forbidden: 'Not allowed',
-  not_found: 'Not found',
-  task_not_found: 'Task not found',
-  payload_too_large: 'Request body too large',
-  unsupported_media_type: 'Unsupported media type',
-  idempotency_key_reused: 'Idempotency key reused with a different request',
-  rate_limited: 'Too many requests',
-  service_unavailable: 'Service temporarily unavailable',
-  internal_error: 'Internal error',
-  claim_failed: 'The claim could not be applied',
+/** A problem's `title` in each language; its `type` and `code` never change. */
+const TITLES: Record<string, Record<Language, string>> = {
+  ...Object.fromEntries(REJECTION_CODES.map((code) => [code, { en: 'Claim rejected', zh: '认领被拒绝' }])),
+  callback_host_not_allowed: { en: 'Callback host not allowed', zh: '回调地址的主机不在允许列表中' },
+  validation_error: { en: 'The request is not valid', zh: '请求无效' },
+  unauthorized: { en: 'Authentication required', zh: '需要身份验证' },
+  forbidden: { en: 'Not allowed', zh: '无权执行此操作' },
+  not_found: { en: 'Not found', zh: '未找到' },
+  task_not_found: { en: 'Task not found', zh: '任务不存在' },
+  payload_too_large: { en: 'Request body too large', zh: '请求体过大' },
+  unsupported_media_type: { en: 'Unsupported media type', zh: '不支持的媒体类型' },
+  idempotency_key_reused: { en: 'Idempotency key reused with a different request', zh: '幂等键已用于另一个不同的请求' },
+  rate_limited: { en: 'Too many requests', zh: '请求过多' },
+  service_unavailable: { en: 'Service temporarily unavailable', zh: '服务暂时不可用' },
+  internal_error: { en: 'Internal error', zh: '内部错误' },
+  claim_failed: { en: 'The claim could not be applied', zh: '认领请求未能处理' },
 };
+
+/** The title of a code in the request's language; a code without one reads as its words. */
+function problemTitle(code: string, language: Language): string {
+  return TITLES[code]?.[language] ?? code.replace(/_/g, ' ');
+}
 
 export interface FieldError {
   path: string;
@@ -55,7 +62,7 @@ export function sendProblem(res: Response, problem: Problem): void {
   for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
   const body = {
     type: `https://taskclaim.dev/problems/${problem.code}`,
-    title: TITLES[problem.code] ?? problem.code.replace(/_/g, ' '),
+    title: problemTitle(problem.code, languageOf(res.req)),
     status: problem.status,
     detail: problem.detail,
     code: problem.code,

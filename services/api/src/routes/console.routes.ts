@@ -35,6 +35,8 @@ export function consoleRouter(dist = CONSOLE_DIST): Router {
     res.set(SECURITY_HEADERS);
     next();
   };
+  // The service's front door is the console (it links the API docs).
+  router.get('/', (_req, res) => res.redirect(302, '/console/'));
   router.use('/console', headers);
   router.get('/console', (req, res, next) => {
     // Relative URLs of the page resolve under /console/.
