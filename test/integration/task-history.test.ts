@@ -3,7 +3,8 @@
  * first, paginated like the other lists; admins and integrations of the task's department see all
  * of them, an operator only its own (SPEC §4 Scope).
  */
-import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+import { pauseClaimQueues } from '../support/paused-queues';
+import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
 let task: { id: number };
@@ -40,7 +41,42 @@ test('an admin sees every request of the task, oldest first, each a claim resour
     ['claim', 'succeeded', null],
     ['release', 'rejected', 'not_assignee'],
   ]);
-  expect(response.body.results[0]).toMatchObject({ task_id: task.id, operator_id: operators[0].id, task: { id: task.id, assigned_operator: { id: operators[2].id } } });
+  expect(response.body.results[0]).toMatchObject({ task_id: task.id, operator_id: operators[0].id, task: { id: task.id } });
+});
+
+test('each entry shows the task as it was right after that request was decided, not as it is now', async () => {
+  const [a, , c] = operators;
+  const response = await history(ADMIN_TOKEN);
+  const holders = response.body.results.map((claim: { assigned_operator: { id: number } | null; task: { assigned_operator: { id: number } | null } }) => [
+    claim.assigned_operator?.id ?? null,
+    claim.task.assigned_operator?.id ?? null,
+  ]);
+  // a wins; b's loss sees a; a's release leaves it free; c wins; b's refused release sees c
+  expect(holders).toEqual([[a.id, a.id], [a.id, a.id], [null, null], [c.id, c.id], [c.id, c.id]]);
+});
+
+test('requests decided together in one transaction each keep their own moment', async () => {
+  const [a, b] = operators;
+  const department = (await env.http('GET', `/api/workorder-tasks/${task.id}/`, { token: ADMIN_TOKEN })).body.assigned_department.id;
+  const shared = await env.factories.newTask({ departmentId: department });
+  const submit = (operator: { token: string }, path: string) =>
+    env.http('POST', `/api/workorder-tasks/${shared.id}/${path}/`, { token: operator.token, body: {}, headers: { prefer: 'respond-async' } });
+  // Held while queued, the three are decided in one batch: a claims, a releases, b claims.
+  const resume = await pauseClaimQueues(env.api.queues.queues);
+  try {
+    for (const [operator, path] of [[a, 'claim'], [a, 'release'], [b, 'claim']] as const) expect((await submit(operator, path)).status).toBe(202);
+  } finally {
+    await resume();
+  }
+  const decided = await eventually(async () => {
+    const response = await env.http('GET', `/api/workorder-tasks/${shared.id}/claims/`, { token: ADMIN_TOKEN });
+    return response.body.results.every((claim: { status: string }) => claim.status !== 'queued') ? response.body.results : undefined;
+  }, 20_000, 'the three requests to be decided');
+  expect(decided.map((claim: { action: string; status: string; task: { assigned_operator: { id: number } | null } }) => [claim.action, claim.status, claim.task.assigned_operator?.id ?? null])).toEqual([
+    ['claim', 'succeeded', a.id],
+    ['release', 'succeeded', null],
+    ['claim', 'succeeded', b.id],
+  ]);
 });
 
 test('pages carry relative next and previous links', async () => {

@@ -11,6 +11,7 @@ import * as operators from '../db/repositories/operators.repository';
 import * as tasks from '../db/repositories/tasks.repository';
 import type { DecidedClaim } from '../queue/claim-events';
 import type { WebhookJobData } from '../queue/webhook-queue';
+import { presentTask } from '../presenters/task.presenter';
 import { recordClaimEvent } from './record-claim-event';
 
 /** A claim decided by one transaction: its row and its task as the transaction left them. */
@@ -101,6 +102,8 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   const newNotifications: notifications.NewNotification[] = [];
   const decisions: claims.Decision[] = [];
   const countOf = (operatorId: number) => activeCounts.get(operatorId) ?? 0;
+  /** claim id → its task as it stood right after that request was decided, and whether this transaction had changed the task by then */
+  const taskAfter = new Map<number, { taskId: number; assigneeId: number | null; status: TaskStatus; changed: boolean }>();
 
   /** A claim-next request's task: picked among its operator's departments (within its own narrowing), none taken in this batch. */
   const pickFor = async (queued: claims.ClaimRow, operator: operators.OperatorRow): Promise<tasks.TaskView | undefined> => {
@@ -209,6 +212,8 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
     const holderBefore = queued.task_id === null ? null : (states.get(queued.task_id)?.assignee?.id ?? null);
     const { decision, task } = await decide(queued, operator);
     if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) apply(queued, operator, task);
+    const state = task && states.get(task.id);
+    if (task && state) taskAfter.set(queued.id, { taskId: task.id, assigneeId: state.assignee?.id ?? null, status: state.status, changed: changes.has(task.id) });
     decisions.push({
       claimId: queued.id,
       decision,
@@ -217,6 +222,14 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
     });
   }
   const written = await tasks.writeTaskChanges(trx, changes);
+  // Each request's history entry: its task as it stood then (timestamps are those the transaction wrote).
+  for (const entry of decisions) {
+    const after = taskAfter.get(entry.claimId);
+    if (!after) continue;
+    const before = lockedTasks.get(after.taskId) as tasks.TaskView;
+    const assignee = after.assigneeId === null ? undefined : lockedOperators.get(after.assigneeId);
+    entry.taskAfter = presentTask(after.changed ? changedView(before, assignee, after.status, written.get(after.taskId) as tasks.TaskTimestamps) : before);
+  }
   for (const [taskId, change] of changes) {
     const operator = change.operatorId === null ? undefined : lockedOperators.get(change.operatorId);
     lockedTasks.set(taskId, changedView(lockedTasks.get(taskId) as tasks.TaskView, operator, change.status, written.get(taskId) as tasks.TaskTimestamps));

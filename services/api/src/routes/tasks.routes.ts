@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentClaim, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
+import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentClaimAsDecided, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
@@ -59,11 +59,11 @@ export function tasksRouter(deps: ApiDeps): Router {
     const taskId = parseInput(pathId, req.params.id, 'path');
     const page = pageRequestOf(parseInput(pageQuery, req.query, 'query'));
     const caller = callerOf(res);
-    const task = await findVisibleTask(deps, caller, taskId);
+    await findVisibleTask(deps, caller, taskId);
     const operatorId = caller.kind === 'operator' ? (caller.operator_id as number) : undefined;
     const { count, results } = await claimsRepo.pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId);
     const language = languageOf(req);
-    res.json(pageEnvelope(req, page, count, results.map((claim) => presentClaim(claim, language, task))));
+    res.json(pageEnvelope(req, page, count, results.map((claim) => presentClaimAsDecided(claim, language))));
   });
 
   return router;

@@ -7,6 +7,7 @@ import * as webhookTokenDue from './005_webhook_token_due';
 import * as claimStatusWithoutProcessing from './006_claim_status_without_processing';
 import * as claimActions from './007_claim_actions';
 import * as dispatch from './008_dispatch';
+import * as claimTaskAfter from './009_claim_task_after';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '006_claim_status_without_processing': claimStatusWithoutProcessing,
   '007_claim_actions': claimActions,
   '008_dispatch': dispatch,
+  '009_claim_task_after': claimTaskAfter,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import { partitionOfRequest } from '../../queue/claim-queues';
+import type { TaskResource } from '../../contracts/tasks';
 
 export const CLAIM_STATUSES = ['queued', 'succeeded', 'rejected', 'failed'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
@@ -38,6 +39,8 @@ export interface ClaimRow {
   attempts: number;
   submitted_at: Date;
   completed_at: Date | null;
+  /** the task resource right after this request was decided (its history entry) */
+  task_after: TaskResource | null;
 }
 
 export interface NewClaim {
@@ -160,12 +163,13 @@ export async function lockQueuedClaims(trx: Knex.Transaction, claimIds: number[]
   return trx<ClaimRow>('claim_requests').whereIn('id', claimIds).where({ status: 'queued' }).orderBy('id').forUpdate();
 }
 
-/** One claim's outcome; `taskId`, the task a claim-next request got; `previousOperatorId`, who held a reassigned task. */
+/** One claim's outcome; `taskId`, the task a claim-next request got; `previousOperatorId`, who held a reassigned task; `taskAfter`, its task as it left it. */
 export interface Decision {
   claimId: number;
   decision: ClaimDecision;
   taskId?: number;
   previousOperatorId?: number | null;
+  taskAfter?: TaskResource;
 }
 
 /**
@@ -174,10 +178,11 @@ export interface Decision {
  */
 export async function recordDecisions(trx: Knex.Transaction, decisions: Decision[]): Promise<Map<number, ClaimRow>> {
   if (decisions.length === 0) return new Map();
-  const rows = decisions.map(({ claimId, decision, taskId, previousOperatorId }) => ({
+  const rows = decisions.map(({ claimId, decision, taskId, previousOperatorId, taskAfter }) => ({
     id: claimId,
     task_id: taskId ?? null,
     previous_operator_id: previousOperatorId ?? null,
+    task_after: taskAfter ?? null,
     status: decision.outcome,
     code: decision.outcome === 'rejected' ? decision.code : null,
     params: decision.outcome === 'rejected' ? decision.params : {},
@@ -185,9 +190,9 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: Decision
   }));
   const { rows: decided }: { rows: ClaimRow[] } = await trx.raw(
     `UPDATE claim_requests AS c
-     SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed,
+     SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed, task_after = v.task_after,
          task_id = coalesce(v.task_id, c.task_id), previous_operator_id = v.previous_operator_id, attempts = c.attempts + 1, completed_at = clock_timestamp()
-     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, previous_operator_id bigint, status text, code text, params jsonb, already_claimed boolean)
+     FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, previous_operator_id bigint, status text, code text, params jsonb, already_claimed boolean, task_after jsonb)
      WHERE c.id = v.id
      RETURNING c.*`,
     [JSON.stringify(rows)],
