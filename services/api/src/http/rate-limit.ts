@@ -6,8 +6,12 @@ import { HttpProblem } from './problem';
 const WINDOW_MS = 60_000;
 /** How often a process considers adding its counts to the shared ones (and learning the others'). */
 const TICK_MS = 100;
-/** A token far from its limit is synced at least this often; one close to it at every tick. */
-const QUIET_SYNC_MS = 2_000;
+/**
+ * A token far from its limit is synced at least this often; one close to it at every tick. Rarely: a
+ * process never admits more than SHARE_OF_REMAINING of what is left without syncing, whatever this
+ * says, so it only keeps RateLimit-Remaining fresh (each sync is a Redis command).
+ */
+const QUIET_SYNC_MS = 10_000;
 /** Close to the limit: the unsynced count reaches this share of what is left. */
 const SHARE_OF_REMAINING = 1 / 16;
 /** While Redis cannot be asked, one warning per this interval, not one per request. */
@@ -47,7 +51,7 @@ export interface RateLimiter {
  * RATE_LIMIT_PER_MINUTE requests per token per window (a minute from the token's first request),
  * shared by every API process through one Redis counter per token. A request never waits for Redis:
  * each process counts locally and adds its counts to the counter in the background — at every tick
- * for a token close to its limit, every couple of seconds for one far from it — learning the other
+ * for a token close to its limit, every ten seconds for one far from it — learning the other
  * processes' totals back, and refuses a request once the last known total plus what it counted since
  * reaches the limit. Together the processes may overshoot by what each admits between two syncs (at
  * most a sixteenth of what is left). If Redis cannot be asked, the local counts decide alone: the
