@@ -13,6 +13,7 @@ import {
   parseConfig,
   queuePrefix,
   WEBHOOK_QUEUE_NAME,
+  LEASE_QUEUE_NAME,
   tokensRepo,
   type Config,
   type Db,
@@ -178,6 +179,7 @@ async function deleteRedisKeys(config: Config): Promise<void> {
     const prefixes = new Set([
       config.QUEUE_PREFIX,
       queuePrefix(config.QUEUE_PREFIX, WEBHOOK_QUEUE_NAME, cluster),
+      queuePrefix(config.QUEUE_PREFIX, LEASE_QUEUE_NAME, cluster),
       ...claimPartitions(config.CLAIM_PARTITIONS).map((partition) => queuePrefix(config.QUEUE_PREFIX, partition, cluster)),
     ]);
     for (const node of cluster ? redis.nodes('master') : [redis]) {

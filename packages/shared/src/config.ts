@@ -68,6 +68,8 @@ export const configSchema = z.object({
   /** Claims left `queued` this long are enqueued again by the reconciler. */
   RECONCILE_AFTER_MS: positiveInt.default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt.default(5_000),
+  /** How often each worker looks for lapsed claim leases, the backstop of the leases' delayed jobs (SPEC: released within 10 s). */
+  LEASE_SWEEP_INTERVAL_MS: positiveInt.max(5_000).default(2_000),
   /** How long a worker's job lock lives without renewal: a killed worker's partition resumes after about this long. */
   CLAIM_LOCK_MS: positiveInt.min(1000).default(5_000),
   CLAIM_ATTEMPTS: positiveInt.max(100).default(12),

@@ -8,6 +8,7 @@ import {
   makeSlotsPerKey,
   makeReportDecisions,
   makeWebhookQueue,
+  makeLeaseQueue,
   type ClaimQueues,
   type ClaimWaiters,
   type Config,
@@ -87,10 +88,12 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   }
   const queues = makeClaimQueues({ connection: redis, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
+  // inline dispatch decides claims here, so it schedules their leases' expiries too
+  const leases = makeLeaseQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
   const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS });
-  const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, metrics: metrics.decisions, logger });
+  const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
   return {
     config,
@@ -113,6 +116,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
       await waiters.close();
       await queues.close();
       await webhooks.close();
+      await leases.close();
       await db.destroy();
       subscriber.disconnect();
       redis.disconnect();

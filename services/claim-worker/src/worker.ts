@@ -9,6 +9,8 @@ import {
   makeReportDecisions,
   makeMetricsRegistry,
   makeWebhookQueue,
+  makeLeaseQueue,
+  LEASE_QUEUE_NAME,
   makeRedis,
   queuePrefix,
   type ClaimJobData,
@@ -17,12 +19,14 @@ import {
 } from '@taskclaim/shared';
 import { makeClaimProcessor, makeClaimStore } from './claim-processor';
 import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
+import { startLeaseExpiry, type LeaseExpiry } from './lease-expiry';
 import { startReconciler, type Reconciler } from './reconciler';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { makeWebhookSender } from './webhook-sender';
 
 export interface ClaimWorkerProcess {
   reconciler: Reconciler;
+  leaseExpiry: LeaseExpiry;
   /** where GET /metrics answers, when this process got the port */
   metricsPort?: number;
   close(): Promise<void>;
@@ -40,10 +44,12 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   const queues = makeClaimQueues({ connection, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   await queues.enforceSerialization();
   const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const leases = makeLeaseQueue({ connection, prefix: config.QUEUE_PREFIX });
   const registry = makeMetricsRegistry('claim-worker');
   registerQueueDepth(registry, [
     ...queues.queues.map((queue) => ({ name: queue.name, queue })),
     { name: WEBHOOK_QUEUE_NAME, queue: webhooks.queue },
+    { name: LEASE_QUEUE_NAME, queue: leases.queue },
   ]);
   const webhookDispatcher = startWebhookDispatcher({
     config,
@@ -55,7 +61,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     sender: makeWebhookSender({ allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
   });
 
-  const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, metrics: makeClaimDecisionMetrics(registry), logger });
+  const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: makeClaimDecisionMetrics(registry), logger });
   const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, clearWakeMarkers: (partitions) => queues.clearWakeMarkers(partitions), handOver: (partition) => queues.handOver(partition) });
   const workers = claimPartitions(config.CLAIM_PARTITIONS).map((partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
@@ -73,14 +79,17 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     return worker;
   });
   const reconciler = startReconciler({ config, db, queues, webhooks, logger });
+  const leaseExpiry = startLeaseExpiry({ config, db, queues, connection, logger });
   const metricsServer = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
   logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX, cluster: connection.isCluster });
 
   return {
     reconciler,
+    leaseExpiry,
     metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined,
     async close() {
       await reconciler.stop();
+      await leaseExpiry.close();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to hand it over.
       const closed = Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
@@ -88,6 +97,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
       await closed;
       await queues.close();
       await webhooks.close();
+      await leases.close();
       await db.destroy();
       publisher.disconnect();
       connection.disconnect();

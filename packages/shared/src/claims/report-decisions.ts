@@ -2,6 +2,7 @@ import type { Logger } from '../logger';
 import type { ClaimDecisionMetrics } from '../metrics';
 import { publishClaimsDecided } from '../queue/claim-events';
 import type { RedisClient } from '../queue/redis';
+import type { Lease, LeaseQueue } from '../queue/lease-queue';
 import type { WebhookQueue } from '../queue/webhook-queue';
 import type { DecidedClaimReport } from './apply-claim';
 
@@ -9,6 +10,7 @@ export interface ReportDecisionsDeps {
   publisher: RedisClient;
   prefix: string;
   webhooks: WebhookQueue;
+  leases: LeaseQueue;
   metrics: ClaimDecisionMetrics;
   logger: Logger;
 }
@@ -19,9 +21,10 @@ export type ReportedClaim = Omit<DecidedClaimReport, 'decision'> & Partial<Pick<
 /**
  * What follows the commit of decided claims, wherever they were decided (the worker, or the API
  * under CLAIM_DISPATCH=inline): one log line per claim, metrics, the decision event that wakes the
- * waiters, and the webhook jobs. All best effort: the outcome is committed already; a missed event
- * delays only waiters (they read the row at their timeout), a missed webhook job is enqueued by the
- * reconciler from the outbox.
+ * waiters, the webhook jobs, and a delayed job for each lease that started. All best effort: the
+ * outcome is committed already; a missed event delays only waiters (they read the row at their
+ * timeout), a missed webhook job is enqueued by the reconciler from the outbox, a missed lease job is
+ * made up for by the lease sweep.
  */
 export function makeReportDecisions(deps: ReportDecisionsDeps) {
   return async (claims: ReportedClaim[], transaction: { durationMs: number }): Promise<void> => {
@@ -48,6 +51,9 @@ export function makeReportDecisions(deps: ReportDecisionsDeps) {
     ).catch((error: Error) =>
       deps.logger.warn('could not publish decided claims; waiters will read them at their timeout', { claimIds: claims.map((c) => c.claim.id), error: error.message }),
     );
+    await deps.leases.schedule(leasesStarted(claims)).catch((error: Error) =>
+      deps.logger.warn('could not schedule lease expiries; the lease sweep will find them', { claimIds: claims.map((c) => c.claim.id), error: error.message }),
+    );
     const events = claims.flatMap((c) => (c.webhook ? [c.webhook] : []));
     if (events.length === 0) return;
     await deps.webhooks.enqueue(events).catch((error: Error) =>
@@ -59,5 +65,13 @@ export function makeReportDecisions(deps: ReportDecisionsDeps) {
     );
   };
 }
+
+/** The leases these decisions started: a task assigned by one of them, whose lease runs. */
+const leasesStarted = (claims: ReportedClaim[]): Lease[] =>
+  claims.flatMap(({ claim, task }) =>
+    task?.lease_expires_at && claim.status === 'succeeded' && !claim.already_claimed && task.assigned_operator_id === claim.operator_id
+      ? [{ taskId: task.id, expiresAt: task.lease_expires_at }]
+      : [],
+  );
 
 export type ReportDecisions = ReturnType<typeof makeReportDecisions>;

@@ -50,6 +50,14 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
   });
 }
 
+/** The callback policy: operator tokens register none; a callback's host must be one of the token's. */
+export function callbackRefusal(caller: TokenRow, callbackUrl: string | null): Extract<SubmitOutcome, { kind: 'callback_not_allowed' | 'callback_host_not_allowed' }> | undefined {
+  if (callbackUrl === null) return undefined;
+  if (caller.kind === 'operator') return { kind: 'callback_not_allowed' };
+  if (!callbackHostAllowed(caller, callbackUrl)) return { kind: 'callback_host_not_allowed' };
+  return undefined;
+}
+
 /**
  * A claim request (a claim, a release or a claim-next), from a parsed and authenticated submission
  * to its answer: the scope and callback policies, storing it (group commit; queue dispatch wakes its
@@ -58,10 +66,8 @@ function callbackHostAllowed(caller: TokenRow, callbackUrl: string): boolean {
  */
 export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<SubmitOutcome> {
   const { caller, callbackUrl } = submission;
-  if (callbackUrl !== null) {
-    if (caller.kind === 'operator') return { kind: 'callback_not_allowed' };
-    if (!callbackHostAllowed(caller, callbackUrl)) return { kind: 'callback_host_not_allowed' };
-  }
+  const refused = callbackRefusal(caller, callbackUrl);
+  if (refused) return refused;
   if (submission.taskId !== null && scopeDepartments(caller)) {
     const task = await deps.reads.taskView(submission.taskId);
     if (task && !isInScope(caller, task.assigned_department_id)) {

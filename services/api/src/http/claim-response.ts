@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { claimsRepo, presentClaim, renderMessage, type Language, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, presentClaim, renderMessage, type ClaimResource, type Language, type TaskView } from '@taskclaim/shared';
+import type { ReleaseMineOutcome } from '../claims/release-mine';
 import type { Answer, SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
 import { sendJson } from './send-json';
@@ -12,6 +13,26 @@ export interface ClaimResponseOptions {
   seesTask: (task: TaskView) => Promise<boolean>;
 }
 
+/** A claim as its resource, with its task once decided (as the deciding transaction left it, else as it is now) if the caller sees it. */
+async function presentAnswer(decided: Answer, options: ClaimResponseOptions): Promise<ClaimResource> {
+  const { claim } = decided;
+  const loaded = claimsRepo.isTerminal(claim.status) && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
+  const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
+  return presentClaim(claim, options.language, task);
+}
+
+/**
+ * Release-mine's answer: 200 once every release is decided (none: 200 too), else 202 with what
+ * stands; `Preference-Applied` when it waited for all of them.
+ */
+export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome, options: ClaimResponseOptions): Promise<void> {
+  if (outcome.kind !== 'answered') return sendSubmitOutcome(res, outcome, options);
+  const results = await Promise.all(outcome.releases.map((answer) => presentAnswer(answer, options)));
+  const allDecided = outcome.releases.every((answer) => claimsRepo.isTerminal(answer.claim.status));
+  if (allDecided && options.waitSeconds > 0 && !outcome.releases.some((answer) => answer.waitRefused)) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
+  sendJson(res, allDecided && (outcome.waited || results.length === 0) ? 200 : 202, { count: results.length, results });
+}
+
 /**
  * The one place where a claim becomes an HTTP answer.
  * `as: 'outcome'` (the POST): queued → 202, succeeded → 200, rejected → 400 problem, failed → 503 problem.
@@ -21,9 +42,7 @@ export interface ClaimResponseOptions {
 export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
   const terminal = claimsRepo.isTerminal(claim.status);
-  const loaded = terminal && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
-  const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
-  const resource = presentClaim(claim, options.language, task);
+  const resource = await presentAnswer(decided, options);
   if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {
     sendJson(res, 200, resource);

@@ -1,16 +1,29 @@
 import { Router, type Request, type Response } from 'express';
-import { claimNextRequestBody, claimRequestBody, pathId, presentDelivery, webhooksRepo, type ClaimAction, type ClaimNextRequestBody, type ClaimRow } from '@taskclaim/shared';
+import {
+  claimNextRequestBody,
+  claimRequestBody,
+  operatorsRepo,
+  pathId,
+  presentDelivery,
+  reassignRequestBody,
+  webhooksRepo,
+  type ClaimAction,
+  type ClaimNextRequestBody,
+  type ClaimRow,
+  type Db,
+} from '@taskclaim/shared';
+import { releaseMine } from '../claims/release-mine';
 import { submitClaim, waitForDecision } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { leaveConcurrencyLimit } from '../http/concurrency-limit';
-import { sendClaim, sendSubmitOutcome, type ClaimResponseOptions } from '../http/claim-response';
+import { sendClaim, sendReleaseMine, sendSubmitOutcome, type ClaimResponseOptions } from '../http/claim-response';
 import { parseIdempotencyKey } from '../http/idempotency-key';
 import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
 import { parsePrefer } from '../http/prefer';
-import { HttpProblem } from '../http/problem';
+import { HttpProblem, validationProblem } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
 
@@ -23,6 +36,18 @@ const canSee = (caller: Caller, claim: ClaimRow): boolean =>
 function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefined): ClaimRow {
   if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
   return claim;
+}
+
+/** A reassign is a supervisor's: admin tokens, and integration tokens (of the task's department, checked with the scope). */
+function supervisorsOnly(caller: Caller): void {
+  if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', 'Only admin and integration tokens can reassign a task.');
+}
+
+/** A reassign's target must exist, whoever asks (an integration token is otherwise told only that the operator is outside its departments). */
+async function mustExist(db: Db, operatorId: number): Promise<void> {
+  if (!(await operatorsRepo.findOperator(db, operatorId))) {
+    throw validationProblem(`Operator ${operatorId} does not exist.`, [{ path: 'body.operator_id', message: 'no such operator' }]);
+  }
 }
 
 /** The departments a claim-next request may pick from (null for a claim or release, or for all of the operator's). */
@@ -47,12 +72,14 @@ export function claimsRouter(deps: ApiDeps): Router {
    * Claims, releases and claim-next requests are submitted the same way; they differ in their body
    * and in what they target: the path's task, or (claim-next, no path id) the departments to pick from.
    */
-  const submitRoute = (action: ClaimAction, schema: typeof claimRequestBody | typeof claimNextRequestBody, departmentsOf: DepartmentsOf) => async (req: Request, res: Response) => {
+  const submitRoute = (action: ClaimAction, schema: typeof claimRequestBody | typeof claimNextRequestBody | typeof reassignRequestBody, departmentsOf: DepartmentsOf) => async (req: Request, res: Response) => {
+    const caller = callerOf(res);
+    if (action === 'reassign') supervisorsOnly(caller);
     const taskId = req.params.id === undefined ? null : parseInput(pathId, req.params.id, 'path');
     const prefer = parsePrefer(req.headers.prefer);
     const body: ClaimNextRequestBody = parseInput(schema, req.body ?? {}, 'body');
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
-    const caller = callerOf(res);
+    if (action === 'reassign') await mustExist(deps.db, body.operator_id as number);
     const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
     const outcome = await submitClaim(deps, {
       action,
@@ -69,10 +96,31 @@ export function claimsRouter(deps: ApiDeps): Router {
     });
     await sendSubmitOutcome(res, outcome, responseOptions(req, res, prefer.waitSeconds));
   };
-  // A claim or a release targets the path's task.
+  // A claim, release, start or reassign targets the path's task.
   const ofTheTask: DepartmentsOf = async () => null;
   router.post('/workorder-tasks/:id/claim/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('claim', claimRequestBody, ofTheTask));
   router.post('/workorder-tasks/:id/release/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('release', claimRequestBody, ofTheTask));
+  router.post('/workorder-tasks/:id/start/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('start', claimRequestBody, ofTheTask));
+  router.post('/workorder-tasks/:id/reassign/', jsonBody(CLAIM_BODY_LIMIT), submitRoute('reassign', reassignRequestBody, ofTheTask));
+
+  // Shift handover: a release request for each of the operator's pending tasks.
+  router.post('/workorder-tasks/release-mine/', jsonBody(CLAIM_BODY_LIMIT), async (req, res) => {
+    const prefer = parsePrefer(req.headers.prefer);
+    const body = parseInput(claimRequestBody, req.body ?? {}, 'body');
+    const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
+    const caller = callerOf(res);
+    const outcome = await releaseMine(deps, {
+      caller,
+      operatorId: await resolveActingOperator(deps.db, caller, body.operator_id, 'body'),
+      notes: body.notes ?? '',
+      callbackUrl: body.callback_url ?? null,
+      idempotencyKey,
+      requestId: res.locals.requestId as string,
+      waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
+      onCancel: waitingOn(res),
+    });
+    await sendReleaseMine(res, outcome, responseOptions(req, res, prefer.waitSeconds));
+  });
   router.post(
     '/workorder-tasks/claim-next/',
     jsonBody(CLAIM_BODY_LIMIT),

@@ -8,6 +8,7 @@ import * as claimStatusWithoutProcessing from './006_claim_status_without_proces
 import * as claimActions from './007_claim_actions';
 import * as dispatch from './008_dispatch';
 import * as claimTaskAfter from './009_claim_task_after';
+import * as releaseMine from './010_release_mine';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '007_claim_actions': claimActions,
   '008_dispatch': dispatch,
   '009_claim_task_after': claimTaskAfter,
+  '010_release_mine': releaseMine,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -132,6 +132,12 @@ export async function listActiveTasks(db: Knex, operatorId: number, departmentId
   return departmentIds ? query.whereIn('t.assigned_department_id', departmentIds) : query;
 }
 
+/** The ids of an operator's pending tasks (assigned, not started), oldest first; `departmentIds`: only of those departments. */
+export async function pendingTaskIdsOf(db: Knex, operatorId: number, departmentIds?: readonly number[]): Promise<number[]> {
+  const query = db('work_order_tasks').where({ assigned_operator_id: operatorId, status: 'pending' }).orderBy('id');
+  return (await (departmentIds ? query.whereIn('assigned_department_id', departmentIds) : query).pluck('id')).map(Number);
+}
+
 /** The dispatch order (SPEC §2) of the claimable list and claim-next; `work_order_tasks_dispatch_idx` holds it per department. */
 const DISPATCH_ORDER = 'priority DESC, due_at ASC NULLS LAST, created_at, id';
 
