@@ -156,8 +156,10 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
       for (const spawned of children) if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
       await Promise.all(children.map((spawned) => spawned.exited));
       await Promise.all(workers.map((worker) => worker.close()));
-      await new Promise((resolve) => server.close(resolve));
+      // Connections that turn idle after close() began would otherwise stay for the server's keep-alive timeout.
+      const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      await closed;
       await api.close();
       await db.destroy();
       await deleteRedisKeys(config);
