@@ -20,14 +20,18 @@ export async function checkInvariants(
   db: Knex,
   options: { defaultLimit: number; firstComeFirstServed?: boolean },
 ): Promise<InvariantReport[]> {
-  const winners = `SELECT task_id, operator_id, id FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed AND action <> 'release'`;
-  // Order-free: per task and operator, winning claims minus succeeded releases is 1 while the operator holds it, else 0.
-  const holdings = `SELECT task_id, operator_id,
-      count(*) FILTER (WHERE action <> 'release') - count(*) FILTER (WHERE action = 'release') AS holds
-    FROM claim_requests WHERE status = 'succeeded' AND NOT already_claimed GROUP BY task_id, operator_id`;
+  const succeeded = `status = 'succeeded' AND NOT already_claimed`;
+  const winners = `SELECT task_id, operator_id, id FROM claim_requests WHERE ${succeeded} AND action IN ('claim', 'claim_next', 'reassign')`;
+  // Order-free: per task and operator, the requests that gave it to them minus those that took it away (a
+  // release or lease expiry of theirs, a reassign away from them) is 1 while the operator holds it, else 0.
+  const holdings = `SELECT task_id, operator_id, sum(delta) AS holds FROM (
+      SELECT task_id, operator_id, 1 AS delta FROM claim_requests WHERE ${succeeded} AND action IN ('claim', 'claim_next', 'reassign')
+      UNION ALL SELECT task_id, operator_id, -1 FROM claim_requests WHERE ${succeeded} AND action IN ('release', 'expire')
+      UNION ALL SELECT task_id, previous_operator_id, -1 FROM claim_requests WHERE ${succeeded} AND action = 'reassign' AND previous_operator_id IS NOT NULL
+    ) d GROUP BY task_id, operator_id`;
   const reports = [
     check(
-      'at most one holder per task: a task is won again only after a release, and released only by its holder',
+      'at most one holder per task: a task is won again only after a release, and released (by its holder, a lapsed lease or a reassign) once',
       db
         .raw(`SELECT task_id, json_object_agg(operator_id, holds) AS holds FROM (${holdings}) h GROUP BY task_id HAVING sum(holds) > 1 OR bool_or(holds NOT IN (0, 1))`)
         .then((r) => r.rows),
@@ -59,14 +63,25 @@ export async function checkInvariants(
       db('claim_requests').where('status', 'queued').select('id', 'task_id', 'status', 'submitted_at').limit(10),
     ),
     check(
-      'exactly one notification per winning claim (task_assigned) and per succeeded release (task_released), none for others',
+      'exactly one notification per operator a request changed a task for: task_assigned to who got it, task_released to who lost it (a start notifies nobody)',
       db
         .raw(
           `SELECT c.id AS claim_id, c.action, c.status, c.already_claimed, count(n.id)::int AS notifications
            FROM claim_requests c LEFT JOIN notifications n ON n.claim_id = c.id
            GROUP BY c.id
-           HAVING count(n.id) <> CASE WHEN c.status = 'succeeded' AND NOT c.already_claimed THEN 1 ELSE 0 END
-             OR bool_or(n.type <> CASE WHEN c.action = 'release' THEN 'task_released' ELSE 'task_assigned' END)`,
+           HAVING count(n.id) <> CASE WHEN c.status <> 'succeeded' OR c.already_claimed OR c.action = 'start' THEN 0
+                                      WHEN c.action = 'reassign' AND c.previous_operator_id IS NOT NULL THEN 2 ELSE 1 END
+             OR bool_or(n.type <> CASE WHEN c.action IN ('release', 'expire') OR n.operator_id = c.previous_operator_id THEN 'task_released' ELSE 'task_assigned' END)`,
+        )
+        .then((r) => r.rows),
+    ),
+    check(
+      'no operator holds a task whose required skills they lack',
+      db
+        .raw(
+          `SELECT t.id AS task_id, o.id AS operator_id, t.required_skills, o.skills
+           FROM work_order_tasks t JOIN operators o ON o.id = t.assigned_operator_id
+           WHERE NOT t.required_skills <@ o.skills`,
         )
         .then((r) => r.rows),
     ),
@@ -81,7 +96,7 @@ export async function checkInvariants(
              FROM (${winners}) w
              JOIN LATERAL (SELECT id, status, code FROM claim_requests c WHERE c.task_id = w.task_id ORDER BY id LIMIT 1) first ON true
              WHERE first.id <> w.id AND first.code = 'already_claimed'
-               AND NOT EXISTS (SELECT 1 FROM claim_requests r WHERE r.task_id = w.task_id AND r.action = 'release' AND r.status = 'succeeded')`,
+               AND NOT EXISTS (SELECT 1 FROM claim_requests r WHERE r.task_id = w.task_id AND r.action IN ('release', 'expire', 'reassign') AND r.status = 'succeeded')`,
           )
           .then((r) => r.rows),
       ),
