@@ -273,3 +273,33 @@ describe('release, claim-next, history and live events', () => {
     await expect(refused.next()).rejects.toMatchObject({ name: 'TaskclaimApiError', status: 401, code: 'unauthorized' });
   });
 });
+
+test('dispatch: the typed dispatch fields, startTask, reassignTask (naming previous_operator_id) and releaseMine', async () => {
+  const { departmentId, operators, taskIds } = await arrange({ operators: 2, tasks: 3 });
+  const [holder, other] = operators;
+  const urgent = await admin.upsertTask(taskIds[2], {
+    work_order: { id: taskIds[2] + 500_000, order_number: `WO-${taskIds[2]}` },
+    work_content: 'Rush order',
+    status: 'pending',
+    assigned_department_id: departmentId,
+    priority: 95,
+    due_at: '2026-12-04T16:00:00Z',
+    required_skills: [],
+  });
+  expect(urgent).toMatchObject({ priority: 95, due_at: '2026-12-04T16:00:00.000Z', required_skills: [], claimed_at: null, lease_expires_at: null });
+  const page = await holder.client.getClaimableTasks();
+  expect(page.results[0].id).toBe(taskIds[2]);
+
+  for (const taskId of taskIds) await holder.client.claimTask(taskId, { wait: 20 });
+  const started = await holder.client.startTask(taskIds[0], { wait: 20 });
+  expect(started).toMatchObject({ action: 'start', status: 'succeeded', task: { status: 'in_progress' } });
+  const moved = await admin.reassignTask(taskIds[1], { operatorId: other.id, wait: 20 });
+  expect(moved).toMatchObject({ action: 'reassign', operator_id: other.id, previous_operator_id: holder.id });
+  const handover = await holder.client.releaseMine({ wait: 20, idempotencyKey: 'sdk-shift-end' });
+  expect(handover.count).toBe(1);
+  expect(handover.results[0]).toMatchObject({ action: 'release', status: 'succeeded', task_id: taskIds[2] });
+  expect((await holder.client.releaseMine({ idempotencyKey: 'sdk-shift-end' })).results[0].claim_id).toBe(handover.results[0].claim_id);
+  const rejection = await other.client.startTask(taskIds[0], { wait: 20 }).catch((error: unknown) => error);
+  expect(rejection).toBeInstanceOf(ClaimRejectedError);
+  expect((rejection as ClaimRejectedError).code).toBe('not_assignee');
+});

@@ -18,6 +18,7 @@ import type {
   Operator,
   OperatorUpsert,
   Problem,
+  ReleaseMineResult,
   Task,
   TaskUpsert,
   TokenCreate,
@@ -121,14 +122,14 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
     return { status: response.status, body: body as T };
   }
 
-  /** Sends a claim request (claim, release, claim-next): its body and headers are the same. */
-  async function submit(path: string, claim: ClaimNextOptions): Promise<Claim> {
+  /** Sends a claim request (claim, release, claim-next, start, reassign, release-mine): its body and headers are the same. */
+  async function submit<T = Claim>(path: string, claim: ClaimNextOptions): Promise<T> {
     const body = { notes: claim.notes, operator_id: claim.operatorId, callback_url: claim.callbackUrl, department_id: claim.departmentId };
     const headers = {
       'idempotency-key': claim.idempotencyKey,
       prefer: claim.wait === undefined ? undefined : `wait=${claim.wait}`,
     };
-    return (await request<Claim>('POST', path, { body, headers, signal: claim.signal })).body;
+    return (await request<T>('POST', path, { body, headers, signal: claim.signal })).body;
   }
 
   async function getClaim(claimId: number, claimOptions: { wait?: number; signal?: AbortSignal } = {}): Promise<Claim> {
@@ -154,7 +155,8 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
     },
 
     /**
-     * Has the worker pick the oldest claimable task of the operator's departments (`action: "claim_next"`);
+     * Has the worker pick the first claimable task in dispatch order (priority, due date, age) of the
+     * operator's departments whose required skills the operator has (`action: "claim_next"`);
      * `task_id` is null until decided. Answers as `claimTask` does (`no_claimable_task` and
      * `capacity_reached` throw `ClaimRejectedError`).
      */
@@ -162,14 +164,42 @@ export function createTaskclaimClient(options: TaskclaimClientOptions) {
       return submit('/api/workorder-tasks/claim-next/', claim);
     },
 
-    /** A task's claim and release requests, oldest first (an operator token sees only its own). */
+    /**
+     * Starts work on a task the operator holds (`action: "start"`): in_progress, its lease ends. Answers
+     * as `claimTask` does (`not_assignee`, `task_not_startable` throw `ClaimRejectedError`); already
+     * started succeeds with `already_claimed: true`.
+     */
+    startTask(taskId: number, start: ClaimTaskOptions = {}): Promise<Claim> {
+      return submit(`/api/workorder-tasks/${taskId}/start/`, start);
+    },
+
+    /**
+     * Moves a task to the operator `reassign.operatorId` (admin tokens, integration tokens of the task's
+     * department; `action: "reassign"`). The claim names `previous_operator_id`. Answers as `claimTask`
+     * does; the target's rule rejections throw `ClaimRejectedError`.
+     */
+    reassignTask(taskId: number, reassign: ClaimTaskOptions & { operatorId: number }): Promise<Claim> {
+      return submit(`/api/workorder-tasks/${taskId}/reassign/`, reassign);
+    },
+
+    /**
+     * Ends a shift: one release request per pending task of the operator. Resolves with all of them,
+     * decided when `wait` was given and they were decided in time, else as they stand (follow each with
+     * `waitForClaim`). A replay of `idempotencyKey` answers the same requests.
+     */
+    releaseMine(release: ClaimTaskOptions = {}): Promise<ReleaseMineResult> {
+      return submit<ReleaseMineResult>('/api/workorder-tasks/release-mine/', release);
+    },
+
+    /** A task's requests (claims, releases, starts, reassigns, lease expiries), oldest first (an operator token sees only its own). */
     async getTaskHistory(taskId: number, page: Omit<PageOptions, 'operatorId'> = {}): Promise<ClaimHistoryPage> {
       const query = { page: page.page, page_size: page.pageSize };
       return (await request<ClaimHistoryPage>('GET', `/api/workorder-tasks/${taskId}/claims/`, { query, signal: page.signal })).body;
     },
 
     /**
-     * The live events of GET /api/events, typed, as they come: `task.claimed` and `task.released` of
+     * The live events of GET /api/events, typed, as they come: `task.claimed`, `task.released` (with its
+     * `reason`) and `task.started` of
      * the caller's departments, `claim.decided` of its own requests. Ends when the server ends the
      * stream (a restart, SIGTERM) or the signal aborts; events are not replayed, so after
      * reconnecting list again. An error answer throws `TaskclaimApiError` before the first event.

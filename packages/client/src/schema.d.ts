@@ -12,9 +12,69 @@ export interface paths {
         put?: never;
         /**
          * Claim a task
-         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `missing_skill`, `already_claimed`, `capacity_reached`, `task_not_startable`, `lease_not_expired`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         * @description Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `missing_skill`, `already_claimed`, `capacity_reached`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
          */
         post: operations["claimTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/{id}/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start work on a claimed task
+         * @description Stores a claim request with `action: "start"`, decided in the task's partition in acceptance order with its other requests. On success the task is in_progress and its claim lease ends; a task already in_progress succeeds with `already_claimed: true` and nothing changes. Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `not_assignee`, `task_not_startable`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         */
+        post: operations["startTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/{id}/reassign/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task to another operator (supervisors)
+         * @description Admin tokens, and integration tokens whose departments include the task's; an operator token is 403 `forbidden`. `operator_id` (required) is the target; an operator that does not exist is 400 `validation_error`. Stores a claim request with `action: "reassign"`, decided in the task's partition in acceptance order. On success the target holds the task (status unchanged; `claimed_at` is now; a pending task's lease restarts), the previous assignee gets a `task_released` and the target a `task_assigned` notification, and the claim names `previous_operator_id`. Already the target's: succeeded, `already_claimed: true`, nothing changes. Rule rejections (400) carry a `code`, for the target: `operator_inactive`, `task_not_found`, `task_draft`, `task_completed`, `task_cancelled`, `task_no_department`, `not_in_department`, `missing_skill`, `capacity_reached`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         */
+        post: operations["reassignTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorder-tasks/release-mine/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a shift: give back every pending task
+         * @description One release request (`action: "release"`) per task assigned to the acting operator that is still pending (not started), each decided in its task's partition in acceptance order with that task's other requests. Integration and admin tokens give `operator_id`; an integration token releases only tasks of its departments. With `Prefer: wait=N` (N ≤ 30) the request is held until all are decided. A replay of its `Idempotency-Key` answers the same requests and releases nothing twice.
+         */
+        post: operations["releaseMine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -52,7 +112,7 @@ export interface paths {
         put?: never;
         /**
          * Have the worker pick a task
-         * @description Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the oldest claimable task of its departments (only `department_id` if given; for an integration token only its departments) that no earlier queued claim is waiting for. Two claim-next requests never get the same task. A `department_id` not of the operator (or of the integration token) is 400 `validation_error`. Rule rejections (400) carry a `code`: `operator_inactive`, `capacity_reached`, `no_claimable_task`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
+         * @description Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the first claimable task in dispatch order (priority descending, then due_at ascending with dated tasks first, then created_at, then id) of its departments whose required skills the operator has (only `department_id` if given; for an integration token only its departments) that no earlier queued claim is waiting for. Two claim-next requests never get the same task. A `department_id` not of the operator (or of the integration token) is 400 `validation_error`. Rule rejections (400) carry a `code`: `operator_inactive`, `capacity_reached`, `no_claimable_task`. With `Prefer: wait=N` (N ≤ 30) the request is held until it is decided and answered with the outcome. `callback_url` (integration and admin tokens) receives a signed webhook once it is decided.
          */
         post: operations["claimNext"];
         delete?: never;
@@ -143,7 +203,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A task's claim and release requests
+         * A task's requests (its history)
          * @description Oldest first. Admin tokens and integration tokens of the task's department see all of them (outside its departments the task is 404 for an integration token); an operator token sees only its own.
          */
         get: operations["getTaskHistory"];
@@ -164,7 +224,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description Held open. `event: task.claimed` and `event: task.released` for tasks of the caller's departments (admin: all); `event: claim.decided` (the claim resource, English) for the caller's own requests (an operator token: its operator's; integration and admin tokens: those the token submitted). Each event has an `id`; a comment line comes at least every 25 s. Within one stream a task's events come in decision order. Events are not replayed after a reconnect: list again.
+         * @description Held open. `event: task.claimed`, `event: task.released` (with its `reason`: `released`, `lease_expired` or `reassigned`) and `event: task.started` for tasks of the caller's departments (admin: all); `event: claim.decided` (the claim resource, English) for the caller's own requests (an operator token: its operator's; integration and admin tokens: those the token submitted). Each event has an `id`; a comment line comes at least every 25 s. Within one stream a task's events come in decision order. Events are not replayed after a reconnect: list again.
          */
         get: operations["subscribeEvents"];
         put?: never;
@@ -726,6 +786,18 @@ export interface components {
                 redis: "ok" | "unavailable";
             };
         };
+        ReassignRequest: {
+            notes?: string;
+            /** @description the operator the task moves to */
+            operator_id: number;
+            /** Format: uri */
+            callback_url?: string;
+        };
+        /** @description One release request per pending task the operator held, as each stands (decided under `Prefer: wait`). */
+        ReleaseMineResult: {
+            count: number;
+            results: components["schemas"]["Claim"][];
+        };
         Task: {
             id: number;
             work_order: {
@@ -953,6 +1025,394 @@ export interface operations {
                 };
             };
             /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                Prefer?: string;
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch). */
+            200: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Accepted and queued: poll or long-poll the claim at `Location`. */
+            202: {
+                headers: {
+                    /** @description /api/claims/{claim_id} */
+                    Location: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
+            400: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ClaimRejection"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `task_not_found`: no task with this id at submission. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the limit of the endpoint. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used by this token for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reassignTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                Prefer?: string;
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReassignRequest"];
+            };
+        };
+        responses: {
+            /** @description Succeeded in time (`Prefer: wait`), or answered terminally (inline dispatch). */
+            200: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Accepted and queued: poll or long-poll the claim at `Location`. */
+            202: {
+                headers: {
+                    /** @description /api/claims/{claim_id} */
+                    Location: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Rejected by a rule (`ClaimRejection`), or the request is not valid (`validation_error`, `callback_host_not_allowed`). */
+            400: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ClaimRejection"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `task_not_found`: no task with this id at submission. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the limit of the endpoint. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used by this token for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `claim_failed`: the request could not be applied after retries (with `claim_id` and `claim`); it is final, so submit again with a new `Idempotency-Key`. Or `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    releaseMine: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                Prefer?: string;
+                /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description Every release decided (under `Prefer: wait`, or answered terminally by inline dispatch), or no pending task (`count: 0`). */
+            200: {
+                headers: {
+                    /** @description `wait=N` when the request waited and was answered with the outcome */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseMineResult"];
+                };
+            };
+            /** @description Accepted: the releases as they stand; poll each at `/api/claims/{claim_id}`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseMineResult"];
+                };
+            };
+            /** @description `validation_error`: a bad path id, query, header or body (`errors` lists each field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token may not do this (deactivated operator, not an admin, outside its departments). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the limit of the endpoint. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used by this token for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests for this token; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_unavailable`: PostgreSQL or Redis is unreachable; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying */

@@ -16,7 +16,11 @@ export type NotificationsMarkedRead = Schemas['NotificationsMarkedRead'];
 export type Me = Schemas['Me'];
 export type WebhookDeliveries = Schemas['WebhookDeliveries'];
 export type ClaimHistoryPage = Schemas['ClaimHistoryPage'];
-/** One event of `subscribe()` (GET /api/events): `task.claimed`, `task.released` or `claim.decided`, with its id and typed data. */
+/** The answer of `releaseMine()`: one release request per pending task. */
+export type ReleaseMineResult = Schemas['ReleaseMineResult'];
+/** Why a task was released (`task.released` events): by its operator, its lease ran out, or a supervisor reassigned it. */
+export type ReleaseReason = Schemas['TaskReleasedEvent']['reason'];
+/** One event of `subscribe()` (GET /api/events): `task.claimed`, `task.released`, `task.started` or `claim.decided`, with its id and typed data. */
 export type LiveEvent = Schemas['LiveEvent'];
 export type Problem = Schemas['Problem'];
 export type ClaimRejection = Schemas['ClaimRejection'];

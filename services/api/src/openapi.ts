@@ -8,6 +8,8 @@ import {
   claimRejection,
   claimHistoryPage,
   claimNextRequestBody,
+  reassignRequestBody,
+  releaseMineResult,
   claimRequestBody,
   claimResource,
   claimWebhookEvent,
@@ -131,8 +133,11 @@ const preferenceApplied = z.object({
   'Preference-Applied': z.string().optional().meta({ description: '`wait=N` when the request waited and was answered with the outcome' }),
 });
 
-/** Rule codes of an explicit claim (the rest belong to releases and claim-next). */
-const CLAIM_CODES = REJECTION_CODES.filter((code) => !['not_assignee', 'task_not_releasable', 'no_claimable_task'].includes(code));
+/** Rule codes of an explicit claim (the rest belong to releases, claim-next, starts and lease expiries). */
+const CLAIM_CODES = REJECTION_CODES.filter((code) => !['not_assignee', 'task_not_releasable', 'no_claimable_task', 'task_not_startable', 'lease_not_expired'].includes(code));
+/** A reassign's rules are the claim rules for its target, without already_claimed. */
+const REASSIGN_CODES = CLAIM_CODES.filter((code) => code !== 'already_claimed');
+const codeList = (codes: readonly string[]) => codes.map((code) => `\`${code}\``).join(', ');
 
 /**
  * A claim request (claim, release, claim-next): the same headers, answers and error statuses; a
@@ -188,8 +193,50 @@ function apiRoutes(): RouteConfig[] {
       description:
         'Stores a claim request and queues it; claims of one task are decided one at a time, first come first served. ' +
         'Integration and admin tokens give `operator_id`; an integration token may claim only tasks of its departments (else 403 `forbidden`, whoever the operator). ' +
-        `Rule rejections (400) carry a \`code\`: ${CLAIM_CODES.map((code) => `\`${code}\``).join(', ')}.`,
+        `Rule rejections (400) carry a \`code\`: ${codeList(CLAIM_CODES)}.`,
     }),
+    claimRequestRoute({
+      path: '/api/workorder-tasks/{id}/start/',
+      operationId: 'startTask',
+      summary: 'Start work on a claimed task',
+      description:
+        'Stores a claim request with `action: "start"`, decided in the task\'s partition in acceptance order with its other requests. ' +
+        'On success the task is in_progress and its claim lease ends; a task already in_progress succeeds with `already_claimed: true` and nothing changes. ' +
+        'Rule rejections (400) carry a `code`: `operator_inactive`, `task_not_found`, `not_assignee`, `task_not_startable`.',
+    }),
+    claimRequestRoute({
+      path: '/api/workorder-tasks/{id}/reassign/',
+      operationId: 'reassignTask',
+      summary: 'Move a task to another operator (supervisors)',
+      description:
+        'Admin tokens, and integration tokens whose departments include the task\'s; an operator token is 403 `forbidden`. `operator_id` (required) is the target; ' +
+        'an operator that does not exist is 400 `validation_error`. Stores a claim request with `action: "reassign"`, decided in the task\'s partition in acceptance order. ' +
+        'On success the target holds the task (status unchanged; `claimed_at` is now; a pending task\'s lease restarts), the previous assignee gets a `task_released` ' +
+        'and the target a `task_assigned` notification, and the claim names `previous_operator_id`. Already the target\'s: succeeded, `already_claimed: true`, nothing changes. ' +
+        `Rule rejections (400) carry a \`code\`, for the target: ${codeList(REASSIGN_CODES)}.`,
+      body: reassignRequestBody,
+    }),
+    {
+      method: 'post',
+      path: '/api/workorder-tasks/release-mine/',
+      operationId: 'releaseMine',
+      tags: ['claims'],
+      summary: 'End a shift: give back every pending task',
+      description:
+        'One release request (`action: "release"`) per task assigned to the acting operator that is still pending (not started), each decided in its task\'s partition ' +
+        'in acceptance order with that task\'s other requests. Integration and admin tokens give `operator_id`; an integration token releases only tasks of its departments. ' +
+        `With \`Prefer: wait=N\` (N ≤ ${MAX_WAIT_SECONDS}) the request is held until all are decided. A replay of its \`Idempotency-Key\` answers the same requests and releases nothing twice.`,
+      security: [{ [BEARER]: [] }],
+      request: {
+        headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional(), Prefer: preferHeader.optional() }).extend(acceptLanguage.shape),
+        body: jsonBody(claimRequestBody, false),
+      },
+      responses: {
+        200: json(releaseMineResult, 'Every release decided (under `Prefer: wait`, or answered terminally by inline dispatch), or no pending task (`count: 0`).', preferenceApplied),
+        202: json(releaseMineResult, 'Accepted: the releases as they stand; poll each at `/api/claims/{claim_id}`.'),
+        ...problems(...API_PROBLEMS, 400, 403, 413, 415, 422),
+      },
+    },
     claimRequestRoute({
       path: '/api/workorder-tasks/{id}/release/',
       operationId: 'releaseTask',
@@ -204,7 +251,8 @@ function apiRoutes(): RouteConfig[] {
       operationId: 'claimNext',
       summary: 'Have the worker pick a task',
       description:
-        'Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the oldest claimable task of its departments ' +
+        'Stores a claim request with `action: "claim_next"` and `task_id: null`; the worker gives the operator the first claimable task in dispatch order ' +
+        '(priority descending, then due_at ascending with dated tasks first, then created_at, then id) of its departments whose required skills the operator has ' +
         '(only `department_id` if given; for an integration token only its departments) that no earlier queued claim is waiting for. ' +
         'Two claim-next requests never get the same task. A `department_id` not of the operator (or of the integration token) is 400 `validation_error`. ' +
         'Rule rejections (400) carry a `code`: `operator_inactive`, `capacity_reached`, `no_claimable_task`.',
@@ -265,7 +313,7 @@ function apiRoutes(): RouteConfig[] {
       path: '/api/workorder-tasks/{id}/claims/',
       operationId: 'getTaskHistory',
       tags: ['tasks'],
-      summary: "A task's claim and release requests",
+      summary: "A task's requests (its history)",
       description:
         'Oldest first. Admin tokens and integration tokens of the task\'s department see all of them (outside its departments the task is 404 for an integration token); ' +
         'an operator token sees only its own.',
@@ -284,7 +332,7 @@ function apiRoutes(): RouteConfig[] {
       tags: ['events'],
       summary: 'Live events (Server-Sent Events)',
       description:
-        'Held open. `event: task.claimed` and `event: task.released` for tasks of the caller\'s departments (admin: all); `event: claim.decided` (the claim resource, English) ' +
+        'Held open. `event: task.claimed`, `event: task.released` (with its `reason`: `released`, `lease_expired` or `reassigned`) and `event: task.started` for tasks of the caller\'s departments (admin: all); `event: claim.decided` (the claim resource, English) ' +
         'for the caller\'s own requests (an operator token: its operator\'s; integration and admin tokens: those the token submitted). Each event has an `id`; ' +
         'a comment line comes at least every 25 s. Within one stream a task\'s events come in decision order. Events are not replayed after a reconnect: list again.',
       security,
