@@ -32,7 +32,7 @@ async function claimUnderLease(): Promise<Map<number, number>> {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', prefer: 'wait=20' },
       body: JSON.stringify({ operator_id: task.id }),
     });
-    const claim = await response.json();
+    const claim = (await response.json()) as { status: string; task: { lease_expires_at: string } };
     expect(claim.status).toBe('succeeded');
     leaseEnds.set(task.id, Date.parse(claim.task.lease_expires_at));
   }
