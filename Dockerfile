@@ -1,6 +1,6 @@
-# One image for the API and the claim worker; the command picks the process
-# (node --import tsx services/api/src/main.ts, or services/claim-worker/src/main.ts).
-FROM node:20-bookworm-slim AS deps
+# One image for the API, the claim worker and the demo job; the command picks the process
+# (node --import tsx services/api/src/main.ts, services/claim-worker/src/main.ts or scripts/demo.ts).
+FROM node:20.19-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/shared/package.json packages/shared/
@@ -11,7 +11,7 @@ COPY apps/console/package.json apps/console/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # The operator console is built with vite (a dev dependency); only its dist/ goes into the image.
-FROM node:20-bookworm-slim AS console
+FROM node:20.19-bookworm-slim AS console
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/shared/package.json packages/shared/
@@ -21,7 +21,7 @@ COPY packages/client packages/client
 COPY apps/console apps/console
 RUN npm ci --no-audit --no-fund && npm run build -w @taskclaim/console
 
-FROM node:20-bookworm-slim
+FROM node:20.19-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ensureDatabase, makeDb, migrateLatest, parseConfig } from '@taskclaim/shared';
+import { printDemo, printRestart } from './banner';
 import { isEmptyDatabase, seedDemo, type DemoSeed } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
@@ -39,26 +40,6 @@ async function waitForHealthy(port: number): Promise<boolean> {
   return false;
 }
 
-/** Prints the tokens the demo made; a token chosen through ADMIN_TOKEN is a secret of its own and is not echoed. */
-function printDemo(seed: DemoSeed, port: number): void {
-  const [first, second] = seed.operatorTokens;
-  const base = `http://localhost:${port}`;
-  console.log(`
-──────── taskclaim demo ────────
-admin token            ${seed.adminToken ?? '(the value of ADMIN_TOKEN)'}
-operator ${first.username.padEnd(14)} ${first.token}
-operator ${second.username.padEnd(14)} ${second.token}
-
-Claim task ${seed.claimableTaskId} as ${first.username} and wait up to 5 s for the outcome:
-  curl -s -X POST ${base}/api/workorder-tasks/${seed.claimableTaskId}/claim/ \\
-    -H 'Authorization: Bearer ${first.token}' -H 'Content-Type: application/json' \\
-    -H 'Prefer: wait=5' -d '{"notes":"on it"}'
-Claimable tasks:  curl -s ${base}/api/workorder-tasks/claimable/ -H 'Authorization: Bearer ${first.token}'
-Then claim the same task as ${second.username} to see already_claimed.
-────────────────────────────────
-`);
-}
-
 async function main(): Promise<void> {
   const config = parseConfig();
   await ensureDatabase(config.DATABASE_URL);
@@ -75,7 +56,9 @@ async function main(): Promise<void> {
   children.push(run('api', 'services/api/src/main.ts'), run('claim-worker', 'services/claim-worker/src/main.ts'));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
   process.on('SIGINT', () => stopAll('SIGTERM'));
-  if (demo && (await waitForHealthy(config.PORT))) printDemo(demo, config.PORT);
+  if (!(await waitForHealthy(config.PORT))) return;
+  if (demo) printDemo(demo, config.PORT);
+  else printRestart(config.PORT);
 }
 
 main().catch((error: unknown) => {
