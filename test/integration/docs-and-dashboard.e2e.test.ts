@@ -1,8 +1,11 @@
 /**
  * Swagger UI and the queue dashboard as a person sees them, in headless Chromium; the screenshots
- * go to test-results/screenshots/ (docs/ with UPDATE_SCREENSHOTS=1).
+ * go to test-results/screenshots/ (docs/ with UPDATE_SCREENSHOTS=1). Every page the service serves
+ * (console included) works on a plant network with no internet: with each request that leaves this
+ * machine blocked, it renders and none of its requests fails.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ensureConsole } from '../../scripts/ensure-console';
 import { launchChromium } from '../support/browser';
 import { screenshotPath } from '../support/screenshots';
 import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
@@ -10,6 +13,7 @@ import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
 let env: TestEnv;
 let browser: Browser;
 beforeAll(async () => {
+  ensureConsole();
   env = await makeTestEnv();
   await env.startWorker();
   browser = await launchChromium();
@@ -52,4 +56,46 @@ test('the queue dashboard logs an admin in with basic auth and shows the partiti
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: screenshotPath('queue-dashboard.png') });
   await admin.close();
+});
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** A page whose every request off this machine is blocked and recorded, as are the requests that fail. */
+async function offlinePage(context: BrowserContext): Promise<{ page: Page; blocked: string[]; failed: string[] }> {
+  const blocked: string[] = [];
+  const failed: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'data:' || LOOPBACK.has(url.hostname)) return route.continue();
+    blocked.push(url.href);
+    return route.abort('internetdisconnected');
+  });
+  const page = await context.newPage();
+  page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+  return { page, blocked, failed };
+}
+
+test.each([
+  ['the operator console', '/console/', 'taskclaim'],
+  ['the API docs', '/docs/', '/api/workorder-tasks/{id}/claim/'],
+])('%s (%s) loads nothing from outside the service', async (_name, path, text) => {
+  const context = await browser.newContext();
+  const { page, blocked, failed } = await offlinePage(context);
+  const response = await page.goto(`${env.baseUrl}${path}`);
+  expect(response?.status()).toBe(200);
+  await page.getByText(text).first().waitFor({ timeout: 30_000 });
+  await page.waitForLoadState('networkidle');
+  expect({ blocked, failed }).toEqual({ blocked: [], failed: [] });
+  await context.close();
+});
+
+test('the queue dashboard (/admin/queues) loads nothing from outside the service', async () => {
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+  const { page, blocked, failed } = await offlinePage(context);
+  const response = await page.goto(`${env.baseUrl}/admin/queues`);
+  expect(response?.status()).toBe(200);
+  await page.getByText('claims-0').first().waitFor({ timeout: 30_000 });
+  await page.waitForLoadState('networkidle');
+  expect({ blocked, failed }).toEqual({ blocked: [], failed: [] });
+  await context.close();
 });

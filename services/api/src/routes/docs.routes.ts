@@ -8,10 +8,10 @@ export function docsRouter(document: OpenApiDocument): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  // The UI's assets and its init script, which carries this document (serveFiles, not serve: that one
+  // The UI's assets and its init script (no validator badge: it would load from the internet), which carries this document (serveFiles, not serve: that one
   // holds whichever document was set up last in the process). GET /docs redirects to /docs/, so the
   // page's relative asset URLs resolve under /docs/.
   router.use('/docs', swaggerUi.serveFiles(document));
-  router.get('/docs/', swaggerUi.setup(document, { customSiteTitle: 'taskclaim API' }));
+  router.get('/docs/', swaggerUi.setup(document, { customSiteTitle: 'taskclaim API', swaggerOptions: { validatorUrl: null } }));
   return router;
 }

@@ -32,6 +32,17 @@ function adminOnly(deps: ApiDeps): RequestHandler {
   };
 }
 
+/** bull-board's page links a web font CDN; a plant network has no internet, and the page reads well in its fallback fonts. */
+const FONT_CDN_LINK = /<link href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
+
+/** The dashboard's page as rendered, without anything it would load from outside the service. */
+const servedOffline: RequestHandler = (_req, res, next) => {
+  const render = res.render.bind(res);
+  res.render = (view: string, options?: object) =>
+    render(view, options ?? {}, (error: Error | null, html: string) => (error ? next(error) : res.send(html.replace(FONT_CDN_LINK, ''))));
+  next();
+};
+
 /** bull-board over every claim partition queue and the webhook queue, for admins only. */
 export function queueDashboardRouter(deps: ApiDeps): Router {
   const serverAdapter = new ExpressAdapter();
@@ -48,6 +59,6 @@ export function queueDashboardRouter(deps: ApiDeps): Router {
     return bullBoardErrorHandler(error);
   });
   const router = Router();
-  router.use(QUEUE_DASHBOARD_PATH, rememberRouteMount, adminOnly(deps), serverAdapter.getRouter());
+  router.use(QUEUE_DASHBOARD_PATH, rememberRouteMount, adminOnly(deps), servedOffline, serverAdapter.getRouter());
   return router;
 }
