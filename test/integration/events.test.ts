@@ -4,7 +4,7 @@
  * an open stream, SIGTERM, and the memory 2,000 open streams take.
  */
 import http from 'node:http';
-import { openEventStream, type LiveStream, type ReceivedEvent } from '../support/live-events';
+import { memoryOf, openEventStream, type LiveStream, type ReceivedEvent } from '../support/live-events';
 import { whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
@@ -180,14 +180,10 @@ function rawStream(port: number, token: string): Promise<{ claimed: () => number
   });
 }
 
-const memoryOf = async (baseUrl: string) => {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1]);
-  return { rss: read('taskclaim_process_resident_memory_bytes'), heap: read('taskclaim_nodejs_heap_size_used_bytes') };
-};
 
 test('2,000 streams open on one API process: the memory each takes, and one decision reaching all of them', async () => {
-  const api = await env.spawnApi();
+  // one token holds them all here; MAX_STREAMS_PER_TOKEN is event-stream-limits.test.ts's
+  const api = await env.spawnApi({ MAX_STREAMS_PER_TOKEN: '5000' });
   const port = Number(new URL(api.baseUrl).port);
   const warmup = await Promise.all(Array.from({ length: 20 }, () => rawStream(port, ADMIN_TOKEN)));
   warmup.forEach((connection) => connection.destroy());

@@ -62,3 +62,10 @@ export async function openEventStream(baseUrl: string, token: string): Promise<L
     close: () => controller.abort(),
   };
 }
+
+/** An API process's resident memory and JS heap, as its /metrics tells. */
+export async function memoryOf(baseUrl: string): Promise<{ rss: number; heap: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1]);
+  return { rss: read('taskclaim_process_resident_memory_bytes'), heap: read('taskclaim_nodejs_heap_size_used_bytes') };
+}

@@ -22,6 +22,7 @@ import {
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
+import { makeAccessChanges, type AccessChanges } from './events/access-changes';
 import { makeEventStreams, type EventStreams } from './events/event-streams';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   reads: BatchedReads;
   /** GET /api/events: the live event streams held by this process */
   events: EventStreams;
+  /** revocations and operator changes, told to every API process (trusted tokens forgotten, streams checked) */
+  accessChanges: AccessChanges;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,18 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const leases = makeLeaseQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
-  const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS });
+  const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS, streamsPerToken: config.MAX_STREAMS_PER_TOKEN });
+  const reads = makeBatchedReads(db);
+  const accessChanges = await makeAccessChanges({
+    publisher: redis,
+    subscriber,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    onChange: () => {
+      reads.forgetTokens();
+      events.accessChanged().catch((error: Error) => logger.warn('could not check the event streams after an access change; the next check will', { error: error.message }));
+    },
+  });
   const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
   return {
@@ -107,11 +121,13 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     recentClaims: makeRecentClaims(),
     metrics,
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
-    reads: makeBatchedReads(db),
+    reads,
     rateLimiter,
     events,
+    accessChanges,
     async close() {
       events.close();
+      await accessChanges.close();
       rateLimiter.close();
       await waiters.close();
       await queues.close();

@@ -1,9 +1,39 @@
 import type { Response } from 'express';
-import { claimsRepo, makeExpiringMap, operatorsRepo, presentClaim, tokensRepo, type ClaimWaiters, type Db, type DecidedClaim, type LiveEventType, type Logger, type TaskClaimedEvent, type TaskReleasedEvent, type TaskStartedEvent, type TokenRow } from '@taskclaim/shared';
+import {
+  canSeeTask,
+  claimsRepo,
+  makeExpiringMap,
+  makeSlotsPerKey,
+  operatorsRepo,
+  presentClaim,
+  tokensRepo,
+  type ClaimWaiters,
+  type Db,
+  type DecidedClaim,
+  type LiveEventType,
+  type Logger,
+  type TaskClaimedEvent,
+  type TaskReleasedEvent,
+  type TaskStartedEvent,
+  type TokenRow,
+} from '@taskclaim/shared';
+import { HttpProblem } from '../http/problem';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
 const DECISION_MEMORY_MS = 60_000;
 const DECISIONS_REMEMBERED = 100_000;
+/**
+ * A stream whose client has not taken this much (held by Node, not yet handed to the kernel) is
+ * closed: a client that stops reading costs at most this, plus the kernel's send buffer.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/**
+ * How often every stream's token is checked to be still active, whatever the pub/sub said: a stream
+ * of a revoked token or a deactivated operator ends within this (and the check's query) at the latest.
+ */
+export const ACCESS_CHECK_MS = 1_000;
+/** A token at MAX_STREAMS_PER_TOKEN retries after this. */
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 interface Stream {
   res: Response;
@@ -13,8 +43,10 @@ interface Stream {
 }
 
 export interface EventStreams {
-  /** answers GET /api/events: holds `res` open as a text/event-stream for `caller` */
+  /** answers GET /api/events: holds `res` open as a text/event-stream for `caller`; 429 past the token's MAX_STREAMS_PER_TOKEN */
   open(res: Response, caller: TokenRow): Promise<void>;
+  /** a token was revoked or an operator changed (here or in another API process): check every stream's access and scope now */
+  accessChanged(): Promise<void>;
   count(): number;
   /** ends every stream (SIGTERM): clients see a clean end of stream and list again */
   close(): void;
@@ -69,12 +101,18 @@ function taskEventsOf({ claim, task, username }: DecidedClaim): TaskEvent[] {
  * (by `completed_at`, taken after the task's row lock) is dropped, so every stream sees a task's events
  * in decision order and ends in the task's real state. `claim.decided` is never dropped.
  *
- * Scope: a task event reaches the streams of the task's department (admin: all); the departments of
- * an operator's stream, and whether each stream's token is still active, are read again at every
- * keep-alive, which is also when a stream of a revoked token or a deactivated operator is ended.
+ * Scope: a task event reaches the streams of the task's department (admin: all); a `claim.decided`
+ * shows its task only to a stream that sees the task. The departments of an operator's stream are read
+ * again at every keep-alive and whenever an admin changes tokens or operators (`accessChanged`, heard
+ * over pub/sub from any API process); a stream of a revoked token or a deactivated operator is ended
+ * then, and at the latest at the next access check (every ACCESS_CHECK_MS).
+ *
+ * Bounds: MAX_STREAMS_PER_TOKEN streams per token in this process, and MAX_UNSENT_BYTES waiting in
+ * each: a client that stops reading is cut off, never buffered for without bound.
  */
-export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: Logger; keepAliveMs: number }): EventStreams {
+export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: Logger; keepAliveMs: number; streamsPerToken: number }): EventStreams {
   const streams = new Set<Stream>();
+  const slots = makeSlotsPerKey<number>(deps.streamsPerToken);
   const byOwner = new Map<string, Set<Stream>>();
   /** task id → when its last forwarded decision was made (database clock); kept for a minute after it was heard */
   const lastDecided = makeExpiringMap<number, number>({ capacity: DECISIONS_REMEMBERED, maxAgeMs: DECISION_MEMORY_MS });
@@ -85,10 +123,20 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
     if (add) byOwner.set(key, set.add(stream));
     else if (set.delete(stream) && set.size === 0) byOwner.delete(key);
   };
-  const end = (stream: Stream) => {
+  /** `cutOff`: the client is not reading, so what waits for it is dropped with the connection, not flushed. */
+  const end = (stream: Stream, cutOff = false) => {
     if (!streams.delete(stream)) return;
     index(stream, false);
-    stream.res.end();
+    slots.give(stream.caller.id);
+    if (cutOff) stream.res.destroy();
+    else stream.res.end();
+  };
+  const send = (stream: Stream, text: string) => {
+    if (stream.res.writableLength + text.length > MAX_UNSENT_BYTES) {
+      deps.logger.info('event stream closed: its client stopped reading', { tokenId: stream.caller.id, unsentBytes: stream.res.writableLength });
+      return end(stream, true);
+    }
+    stream.res.write(text);
   };
 
   /** Marks the events superseded by a decision already forwarded, and remembers this message's decisions. */
@@ -110,38 +158,66 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       const department = task?.assigned_department_id ?? null;
       for (const taskEvent of stale[position] ? [] : taskEventsOf(decided)) {
         const text = frame(taskEvent.event, `${claim.id}-${taskEvent.event}`, taskEvent.data);
-        for (const stream of streams) if (!stream.departments || (department !== null && stream.departments.has(department))) stream.res.write(text);
+        for (const stream of streams) if (!stream.departments || (department !== null && stream.departments.has(department))) send(stream, text);
       }
       const owners = byOwner.get(claim.token_id !== null ? `token:${claim.token_id}` : '') ?? new Set();
       const operators = byOwner.get(`operator:${claim.operator_id}`) ?? new Set();
       if (owners.size + operators.size === 0) return;
-      const text = frame('claim.decided', `${claim.id}-claim.decided`, presentClaim(claim, 'en', task));
-      for (const stream of owners) stream.res.write(text);
-      for (const stream of operators) stream.res.write(text);
+      const decidedFrame = (withTask: boolean) => frame('claim.decided', `${claim.id}-claim.decided`, presentClaim(claim, 'en', withTask ? task : undefined));
+      const withTask = decidedFrame(true);
+      let withoutTask: string | undefined;
+      for (const stream of [...owners, ...operators]) {
+        const sees = !task || canSeeTask(stream.caller, task, [...(stream.departments ?? [])]);
+        send(stream, sees ? withTask : (withoutTask ??= decidedFrame(false)));
+      }
     });
   });
 
-  const refresh = async () => {
+  /** Ends the streams whose token was revoked or whose operator was deactivated; returns the others. */
+  const endRevoked = async (): Promise<Stream[]> => {
     const all = [...streams];
-    if (all.length === 0) return;
+    if (all.length === 0) return [];
     const active = await tokensRepo.findActiveTokenIds(deps.db, [...new Set(all.map((stream) => stream.caller.id))]);
-    const operatorIds = [...new Set(all.flatMap((stream) => (stream.caller.kind === 'operator' ? (stream.caller.operator_id as number) : [])))];
+    for (const stream of all) if (!active.has(stream.caller.id)) end(stream);
+    return all.filter((stream) => streams.has(stream));
+  };
+  const refresh = async () => {
+    const open = await endRevoked();
+    const operatorIds = [...new Set(open.flatMap((stream) => (stream.caller.kind === 'operator' ? (stream.caller.operator_id as number) : [])))];
+    if (operatorIds.length === 0) return;
     const departments = await operatorsRepo.departmentIdsOfOperators(deps.db, operatorIds);
-    for (const stream of all) {
-      if (!active.has(stream.caller.id)) end(stream);
-      else if (stream.caller.kind === 'operator') stream.departments = new Set(departments.get(stream.caller.operator_id as number) ?? []);
+    for (const stream of open) {
+      if (stream.caller.kind === 'operator') stream.departments = new Set(departments.get(stream.caller.operator_id as number) ?? []);
     }
   };
-  const timer = setInterval(() => {
-    for (const stream of streams) stream.res.write(': keep-alive\n\n');
-    refresh().catch((error: Error) => deps.logger.warn('could not read the scope of the event streams again; keeping the last one', { error: error.message }));
+  const warnScopeUnread = (error: Error) => deps.logger.warn('could not read the scope of the event streams again; keeping the last one', { error: error.message });
+  const keepAlive = setInterval(() => {
+    for (const stream of streams) send(stream, ': keep-alive\n\n');
+    refresh().catch(warnScopeUnread);
   }, deps.keepAliveMs);
-  timer.unref();
+  keepAlive.unref();
+  const accessCheck = setInterval(() => void endRevoked().catch(warnScopeUnread), ACCESS_CHECK_MS);
+  accessCheck.unref();
 
   return {
     async open(res, caller) {
-      const departments =
-        caller.kind === 'admin' ? undefined : new Set(caller.kind === 'operator' ? await operatorsRepo.departmentIdsOf(deps.db, caller.operator_id as number) : caller.department_ids);
+      if (!slots.take(caller.id)) {
+        throw new HttpProblem(429, 'rate_limited', `This token holds ${deps.streamsPerToken} open event streams in this process already; close one first.`, {}, {
+          'Retry-After': String(STREAM_RETRY_AFTER_SECONDS),
+        });
+      }
+      let departments: Set<number> | undefined;
+      try {
+        departments = caller.kind === 'admin' ? undefined : new Set(caller.kind === 'operator' ? await operatorsRepo.departmentIdsOf(deps.db, caller.operator_id as number) : caller.department_ids);
+      } catch (error) {
+        slots.give(caller.id);
+        throw error;
+      }
+      // The client left while its departments were read: 'close' has passed, so no stream is kept.
+      if (!res.socket || res.socket.destroyed) {
+        slots.give(caller.id);
+        return;
+      }
       res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
       res.flushHeaders();
       // A client that reconnects lists again (events are not replayed); `retry` paces its reconnects.
@@ -151,9 +227,11 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       index(stream, true);
       res.once('close', () => end(stream));
     },
+    accessChanged: refresh,
     count: () => streams.size,
     close() {
-      clearInterval(timer);
+      clearInterval(keepAlive);
+      clearInterval(accessCheck);
       unsubscribe();
       for (const stream of [...streams]) end(stream);
     },

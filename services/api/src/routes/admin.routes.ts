@@ -37,7 +37,7 @@ export function adminRouter(deps: ApiDeps): Router {
     const id = parseInput(pathId, req.params.id, 'path');
     const body = parseInput(operatorUpsert, req.body, 'body');
     const created = await deps.db.transaction((trx) => operatorsRepo.upsertOperator(trx, { id, ...body }));
-    deps.reads.forgetTokens();
+    await deps.accessChanges.publish();
     const operator = await operatorsRepo.findOperator(deps.db, id);
     res.status(createdOrOk(created)).json({ ...operator, department_ids: await operatorsRepo.departmentIdsOf(deps.db, id) });
   });
@@ -93,7 +93,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.delete('/admin/tokens/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
     if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', `Token ${id} does not exist.`);
-    deps.reads.forgetTokens();
+    await deps.accessChanges.publish();
     res.status(204).end();
   });
 
