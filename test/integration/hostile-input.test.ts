@@ -72,7 +72,7 @@ async function snapshot(): Promise<string> {
 const weirdString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme' }),
-  fc.constantFrom('', ' ', '0', '-1', '1.5', '1e3', '9007199254740992', '99999999999999999999', 'null', '%ZZ', '..', '%00', '😀', 'NaN'),
+  fc.constantFrom('', ' ', '0', '-1', '1.5', '1e3', '9007199254740992', '99999999999999999999', '2147483648', '4294967296', 'null', '%ZZ', '..', '%00', '😀', 'NaN'),
 );
 const id = fc.oneof(fc.constant(() => String(taskId)), weirdString.map((s) => () => encodeURIComponent(s)), fc.bigInt().map((n) => () => String(n)));
 const jsonBody = fc.oneof(
@@ -110,6 +110,10 @@ const route = fc.constantFrom(
   // a page past the first has a `previous` link, built for every answer whatever the Host header
   () => '/api/notifications/?page=2',
   () => '/api/workorder-tasks/claimable/?page=2&page_size=1',
+  // issue 21: deep pages (refused past MAX_LIST_DEPTH inside a list, empty past its end) and a task's history
+  (i: string) => `/api/workorder-tasks/${i}/claims/?page=${i}&page_size=100`,
+  () => '/api/notifications/?page=999999999&page_size=100',
+  () => '/api/workorder-tasks/claimable/?page=101&page_size=100',
   (i: string) => `/api/admin/departments/${i}`,
   (i: string) => `/api/admin/operators/${i}`,
   (i: string) => `/api/admin/tasks/${i}`,
@@ -249,6 +253,19 @@ test.each(['/api/workorder-tasks/claimable/?page=', '/api/workorder-tasks/claima
   expect(response.status).toBe(400);
   expect(response.body.code).toBe('validation_error');
   expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(`query.${/[?&]([a-z_]+)=$/.exec(path)![1]}`);
+});
+
+test.each([
+  ['DELETE', '/api/admin/tokens/'],
+  ['GET', '/api/claims/'],
+  ['GET', '/api/workorder-tasks/'],
+  ['DELETE', '/api/admin/tasks/'],
+])('%s %s{id past the 32-bit range} → 404, as for any id that does not exist (issue 21)', async (method, path) => {
+  for (const id of ['2147483648', '4294967296', '9007199254740991']) {
+    const suffix = path === '/api/workorder-tasks/' ? '/' : '';
+    const response = await env.http(method, `${path}${id}${suffix}`, { token: ADMIN_TOKEN });
+    expect({ id, status: response.status }).toEqual({ id, status: 404 });
+  }
 });
 
 /** A claim request that is fine on its own, of a task prepared so that it gets one kind of answer. */

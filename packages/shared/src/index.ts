@@ -11,6 +11,7 @@ export * from './domain/decide-expire';
 export * from './domain/decide-reassign';
 export * from './domain/messages';
 export * from './domain/token-scope';
+export * from './domain/list-depth';
 export * from './db/database';
 export * as claimsRepo from './db/repositories/claims.repository';
 export * as tasksRepo from './db/repositories/tasks.repository';

@@ -25,6 +25,7 @@ import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
 import { makeAccessChanges, type AccessChanges } from './events/access-changes';
 import { makeEventStreams, type EventStreams } from './events/event-streams';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
+import { makeFairGate, type FairGate } from './reads/fair-gate';
 import { makeApiMetrics, type ApiMetrics } from './metrics';
 
 export interface ApiDeps {
@@ -49,6 +50,8 @@ export interface ApiDeps {
   rateLimiter: RateLimiter;
   /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
   reads: BatchedReads;
+  /** the paginated lists: at most half the pool at once, let in round-robin across tokens */
+  listReads: FairGate;
   /** GET /api/events: the live event streams held by this process */
   events: EventStreams;
   /** revocations and operator changes, told to every API process (trusted tokens forgotten, streams checked) */
@@ -122,6 +125,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     metrics,
     acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
     reads,
+    listReads: makeFairGate(Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 2))),
     rateLimiter,
     events,
     accessChanges,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LIST_DEPTH } from '../domain/list-depth';
 
 /** Ids are JSON integers in 1 .. 2^53 - 1. */
 export const id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -20,7 +21,12 @@ const paginationQuery = z
       .string()
       .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer')
       .transform(Number)
-      .meta({ type: 'integer', minimum: 1, maximum: 999_999_999, description: 'page number, from 1' })
+      .meta({
+        type: 'integer',
+        minimum: 1,
+        maximum: 999_999_999,
+        description: `page number, from 1; a page starting more than ${MAX_LIST_DEPTH} items deep into a longer list is 400 (a page past the end is empty)`,
+      })
       .optional(),
     page_size: z
       .string()

@@ -1,4 +1,8 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { FairGate } from '../reads/fair-gate';
+import { callerOf } from './auth';
+import { MAX_LIST_DEPTH, isTooDeep } from '@taskclaim/shared';
+import { validationProblem } from './problem';
 
 export interface PageRequest {
   page: number;
@@ -24,14 +28,30 @@ function pageUrl(req: Request, page: number): string {
   return `${path}?${query}`;
 }
 
-/** The paginated envelope shared by every list: {count, page, page_size, next, previous, results}. */
+/**
+ * The paginated envelope shared by every list: {count, page, page_size, next, previous, results}.
+ * A page starting deeper than MAX_LIST_DEPTH inside the list is refused (its rows were not read), and
+ * no `next` leads there.
+ */
 export function pageEnvelope<T>(req: Request, request: PageRequest, count: number, results: T[]) {
+  const { offset } = pageWindow(request);
+  if (isTooDeep({ offset }, count)) {
+    throw validationProblem(`Lists go ${MAX_LIST_DEPTH} items deep: page ${request.page} of ${request.pageSize} starts at item ${offset + 1} of ${count}.`, [
+      { path: 'query.page', message: `must start within the first ${MAX_LIST_DEPTH} items` },
+    ]);
+  }
+  const nextOffset = offset + request.pageSize;
   return {
     count,
     page: request.page,
     page_size: request.pageSize,
-    next: request.page * request.pageSize < count ? pageUrl(req, request.page + 1) : null,
+    next: nextOffset < Math.min(count, MAX_LIST_DEPTH) ? pageUrl(req, request.page + 1) : null,
     previous: request.page > 1 ? pageUrl(req, request.page - 1) : null,
     results,
   };
+}
+
+/** Runs a list's reads through the process's fair gate (deps.listReads), as the caller's turn. */
+export function readList<T>(gate: FairGate, res: Response, read: () => Promise<T>): Promise<T> {
+  return gate.run(callerOf(res).id, read, () => !res.socket || res.socket.destroyed);
 }

@@ -5,7 +5,7 @@ import { resolveActingOperator } from '../http/acting-operator';
 import { callerOf } from '../http/auth';
 import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
-import { pageEnvelope, pageWindow } from '../http/pagination';
+import { pageEnvelope, pageWindow, readList } from '../http/pagination';
 import { parseInput } from '../http/validate';
 import { CLAIM_BODY_LIMIT } from './claims.routes';
 import { parseListQuery } from './tasks.routes';
@@ -16,7 +16,7 @@ export function notificationsRouter(deps: ApiDeps): Router {
     const query = parseListQuery(req);
     const caller = callerOf(res);
     const operatorId = await resolveActingOperator(deps.db, caller, query.operatorId, 'query');
-    const { count, results } = await notificationsRepo.pageNotifications(deps.db, operatorId, pageWindow(query), scopeDepartments(caller));
+    const { count, results } = await readList(deps.listReads, res, () => notificationsRepo.pageNotifications(deps.db, operatorId, pageWindow(query), scopeDepartments(caller)));
     const language = languageOf(req);
     res.json(pageEnvelope(req, query, count, results.map((row) => presentNotification(row, language))));
   });

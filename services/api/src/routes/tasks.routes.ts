@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { languageOf } from '../http/language';
-import { pageEnvelope, pageRequestOf, pageWindow } from '../http/pagination';
+import { pageEnvelope, pageRequestOf, pageWindow, readList } from '../http/pagination';
 import { HttpProblem } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
@@ -29,7 +29,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     const caller = callerOf(res);
     const operatorId = await resolveActingOperator(deps.db, caller, query.operatorId, 'query');
     const [departmentIds, operator] = await Promise.all([visibleDepartments(deps.db, caller, operatorId), operatorsRepo.findOperator(deps.db, operatorId)]);
-    const { count, results } = await tasksRepo.pageClaimableTasks(deps.db, { departmentIds, skills: operator?.skills ?? [] }, pageWindow(query));
+    const { count, results } = await readList(deps.listReads, res, () => tasksRepo.pageClaimableTasks(deps.db, { departmentIds, skills: operator?.skills ?? [] }, pageWindow(query)));
     res.json({ ...pageEnvelope(req, query, count, results.map(presentTask)), claimable_count: count });
   });
 
@@ -61,7 +61,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     const caller = callerOf(res);
     await findVisibleTask(deps, caller, taskId);
     const operatorId = caller.kind === 'operator' ? (caller.operator_id as number) : undefined;
-    const { count, results } = await claimsRepo.pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId);
+    const { count, results } = await readList(deps.listReads, res, () => claimsRepo.pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId));
     const language = languageOf(req);
     res.json(pageEnvelope(req, page, count, results.map((claim) => presentClaimAsDecided(claim, language))));
   });

@@ -9,6 +9,7 @@ import * as claimActions from './007_claim_actions';
 import * as dispatch from './008_dispatch';
 import * as claimTaskAfter from './009_claim_task_after';
 import * as releaseMine from './010_release_mine';
+import * as listIndexes from './011_list_indexes';
 
 /** Listed here rather than read from disk, so tsx, jest and a bundle all load the same migrations. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '008_dispatch': dispatch,
   '009_claim_task_after': claimTaskAfter,
   '010_release_mine': releaseMine,
+  '011_list_indexes': listIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isReadablePage } from '../../domain/list-depth';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import { partitionOfRequest } from '../../queue/claim-queues';
 import type { TaskResource } from '../../contracts/tasks';
@@ -126,7 +127,8 @@ export async function pageClaimsOfTask(
     return operatorId === undefined ? query : query.where({ operator_id: operatorId });
   };
   const [{ count }] = await ofTask().count({ count: '*' });
-  const results = await ofTask().orderBy('id').offset(page.offset).limit(page.limit);
+  // A page past the end or too deep (MAX_LIST_DEPTH) reads nothing; any other comes off claim_requests_task_history_idx in order.
+  const results = isReadablePage(page, Number(count)) ? await ofTask().orderBy('id').offset(page.offset).limit(page.limit) : [];
   return { count: Number(count), results };
 }
 

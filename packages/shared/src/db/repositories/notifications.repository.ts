@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isReadablePage } from '../../domain/list-depth';
 
 /** A successful claim notifies its operator of the assignment, a successful release of the release. */
 export const NOTIFICATION_TYPES = ['task_assigned', 'task_released'] as const;
@@ -59,10 +60,13 @@ export async function pageNotifications(
   departmentIds?: readonly number[],
 ): Promise<{ count: number; results: NotificationRow[] }> {
   const [{ count }] = await notificationsOf(db, operatorId, departmentIds).count({ count: '*' });
-  const results = await notificationsOf(db, operatorId, departmentIds)
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .offset(page.offset)
-    .limit(page.limit);
+  // A page past the end or too deep (MAX_LIST_DEPTH) reads nothing; any other comes off notifications_operator_newest_idx in order.
+  const results = isReadablePage(page, Number(count))
+    ? await notificationsOf(db, operatorId, departmentIds)
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .offset(page.offset)
+        .limit(page.limit)
+    : [];
   return { count: Number(count), results };
 }
 

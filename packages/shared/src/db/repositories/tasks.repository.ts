@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isReadablePage } from '../../domain/list-depth';
 import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/decide-claim';
 import { ACCEPT_LOCK_NAMESPACE } from './claims.repository';
 
@@ -234,7 +235,8 @@ export async function pageClaimableTasks(db: Knex, scope: ClaimableScope, page: 
     .whereNull('assigned_operator_id')
     .whereRaw('required_skills <@ ?::text[]', [[...scope.skills]])
     .count({ count: '*' });
-  const ids = await claimableIds(db, scope, page);
+  // A page past the end or too deep (MAX_LIST_DEPTH) reads nothing.
+  const ids = isReadablePage(page, Number(count)) ? await claimableIds(db, scope, page) : [];
   const views = await findTaskViews(db, ids);
   return { count: Number(count), results: ids.flatMap((id) => views.get(id) ?? []) };
 }
