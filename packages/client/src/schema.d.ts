@@ -1854,7 +1854,7 @@ export interface operations {
     getClaimableTasks: {
         parameters: {
             query?: {
-                /** @description page number, from 1 */
+                /** @description page number, from 1; a page starting more than 10000 items deep into a longer list is 400 (a page past the end is empty) */
                 page?: number;
                 /** @description items per page (default 20) */
                 page_size?: number;
@@ -2000,7 +2000,7 @@ export interface operations {
     getTaskHistory: {
         parameters: {
             query?: {
-                /** @description page number, from 1 */
+                /** @description page number, from 1; a page starting more than 10000 items deep into a longer list is 400 (a page past the end is empty) */
                 page?: number;
                 /** @description items per page (default 20) */
                 page_size?: number;
@@ -2228,7 +2228,7 @@ export interface operations {
     getNotifications: {
         parameters: {
             query?: {
-                /** @description page number, from 1 */
+                /** @description page number, from 1; a page starting more than 10000 items deep into a longer list is 400 (a page past the end is empty) */
                 page?: number;
                 /** @description items per page (default 20) */
                 page_size?: number;

@@ -15,6 +15,7 @@ runProcess('api', async () => {
   const server = makeHttpServer(makeApp(deps), { maxConnections: config.MAX_CONNECTIONS }).listen(config.PORT, () => {
     logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
   });
+  server.keepAliveTimeout = 65_000;
 
   return {
     logger,

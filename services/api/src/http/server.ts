@@ -15,6 +15,5 @@ export function makeHttpServer(app: Express, options: { maxConnections: number }
     app,
   );
   server.maxConnections = options.maxConnections;
-  server.keepAliveTimeout = 65_000;
   return server;
 }
