@@ -50,3 +50,14 @@ test("a claim of another department's task answers not_in_department without the
   // The admin sees the task in the same claim.
   expect((await env.http('GET', `/api/claims/${response.body.claim_id}`, { token: ADMIN_TOKEN })).body.task.id).toBe(otherDepartmentTask.id);
 });
+
+test('moved out of a department through the admin API, an operator stops seeing its tasks at once (the departments each API process remembers are forgotten)', async () => {
+  const department = await env.factories.newDepartment();
+  const mover = await env.factories.newOperator({ departmentIds: [department.id] });
+  const task = await env.factories.newTask({ departmentId: department.id });
+  const readTask = () => env.http('GET', `/api/workorder-tasks/${task.id}/`, { token: mover.token });
+  expect((await readTask()).status).toBe(200);
+  const moved = await env.http('PUT', `/api/admin/operators/${mover.id}`, { token: ADMIN_TOKEN, body: { username: mover.username, first_name: 'First', last_name: 'Moved', department_ids: [] } });
+  expect(moved.status).toBe(200);
+  expect((await readTask()).status).toBe(404);
+});

@@ -106,7 +106,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     prefix: config.QUEUE_PREFIX,
     logger,
     onChange: () => {
-      reads.forgetTokens();
+      reads.forgetAccess();
       events.accessChanged().catch((error: Error) => logger.warn('could not check the event streams after an access change; the next check will', { error: error.message }));
     },
   });

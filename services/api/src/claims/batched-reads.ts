@@ -1,4 +1,4 @@
-import { claimsRepo, makeExpiringMap, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, makeExpiringMap, operatorsRepo, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
 
 /**
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:
@@ -27,8 +27,9 @@ export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>
 }
 
 /**
- * How long a token found active is believed without asking again: a revoked token, or one whose
- * operator was deactivated, stops working within this (at once on the API process that changed it).
+ * How long a token found active, or an operator's departments, are believed without asking again:
+ * a revoked token, or one whose operator was deactivated, stops working within this (at once on
+ * every API process that hears the admin's access change).
  */
 const TOKEN_TRUST_MS = 500;
 const MAX_CACHED_TOKENS = 10_000;
@@ -38,14 +39,19 @@ export interface BatchedReads {
   taskView(id: number): Promise<TaskView | undefined>;
   /** the active token whose value this is (believed for TOKEN_TRUST_MS) */
   token(value: string): Promise<tokensRepo.ActiveToken | undefined>;
+  /** the departments of an operator (believed for TOKEN_TRUST_MS): what an operator token may see */
+  operatorDepartments(operatorId: number): Promise<number[]>;
   /** an admin changed tokens or operators: ask PostgreSQL again */
-  forgetTokens(): void;
+  forgetAccess(): void;
 }
 
 export function makeBatchedReads(db: Db, now: () => number = Date.now): BatchedReads {
   const tokenByHash = makeBatchLoader((hashes: string[]) => tokensRepo.findActiveTokensByHash(db, hashes));
   // Keyed by the token's value, so a request it already vouched for skips the hash too.
   const trusted = makeExpiringMap<string, tokensRepo.ActiveToken>({ capacity: MAX_CACHED_TOKENS, maxAgeMs: TOKEN_TRUST_MS, now });
+  const departmentsOf = makeBatchLoader((ids: number[]) => operatorsRepo.departmentIdsOfOperators(db, ids));
+  // Every already_claimed answer at shift start asks this of its operator: one read per operator a moment, not one per claim.
+  const knownDepartments = makeExpiringMap<number, number[]>({ capacity: MAX_CACHED_TOKENS, maxAgeMs: TOKEN_TRUST_MS, now });
   return {
     claim: makeBatchLoader((ids: number[]) => claimsRepo.findClaims(db, ids)),
     taskView: makeBatchLoader((ids: number[]) => tasksRepo.findTaskViews(db, ids)),
@@ -57,6 +63,16 @@ export function makeBatchedReads(db: Db, now: () => number = Date.now): BatchedR
       else trusted.delete(value);
       return token;
     },
-    forgetTokens: () => trusted.clear(),
+    async operatorDepartments(operatorId) {
+      const hit = knownDepartments.get(operatorId);
+      if (hit) return hit;
+      const departments = (await departmentsOf(operatorId)) ?? [];
+      knownDepartments.set(operatorId, departments);
+      return departments;
+    },
+    forgetAccess() {
+      trusted.clear();
+      knownDepartments.clear();
+    },
   };
 }

@@ -2,7 +2,7 @@ import type { Logger, RedisClient } from '@taskclaim/shared';
 
 /**
  * An admin revoked a token or changed an operator (deactivated, or moved between departments): every
- * API process hears it at once, forgets the tokens it trusted and checks its event streams, so a
+ * API process hears it at once, forgets the tokens and operator departments it trusted and checks its event streams, so a
  * revoked token's stream ends within moments in whichever process holds it. A missed message is
  * covered by the streams' own access check (ACCESS_CHECK_MS) and the token cache's short trust.
  */

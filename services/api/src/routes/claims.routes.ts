@@ -65,7 +65,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     language: languageOf(req),
     waitSeconds,
     loadTaskView: deps.reads.taskView,
-    seesTask: (task) => callerSeesTask(deps.db, callerOf(res), task),
+    seesTask: (task) => callerSeesTask(deps.reads, callerOf(res), task),
   });
 
   /**

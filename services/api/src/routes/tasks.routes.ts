@@ -17,7 +17,7 @@ export function parseListQuery(req: Request) {
 /** A task the caller does not see (SPEC §4 Scope) does not exist for it. */
 async function findVisibleTask(deps: ApiDeps, caller: Caller, taskId: number): Promise<TaskView> {
   const task = await tasksRepo.findTaskView(deps.db, taskId);
-  if (!task || !(await callerSeesTask(deps.db, caller, task))) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+  if (!task || !(await callerSeesTask(deps.reads, caller, task))) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
   return task;
 }
 
