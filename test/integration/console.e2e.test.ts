@@ -35,10 +35,10 @@ interface Operator {
   token: string;
 }
 
-async function department(name?: string): Promise<{ id: number; name: string }> {
+async function department(name?: string, claimLeaseSeconds?: number): Promise<{ id: number; name: string }> {
   const id = env.factories.nextId();
   const department = { id, name: name ?? `Department ${id}` };
-  await admin.upsertDepartment(id, { name: department.name });
+  await admin.upsertDepartment(id, { name: department.name, ...(claimLeaseSeconds ? { claim_lease_seconds: claimLeaseSeconds } : {}) });
   return department;
 }
 
@@ -677,6 +677,101 @@ test('each task shows its priority (urgent ones marked), its due time (overdue m
   expectNoConsoleErrors(errors);
 });
 
+test('Start on my own task: its lease counts down until I start it; started, it has no lease, no Start and no Release', async () => {
+  const floor = await department(undefined, 600);
+  const me = await operator([floor.id]);
+  const [task] = await tasks(floor.id, ['Machine the shaft']);
+  await createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token }).claimTask(task.id, { wait: 20 });
+  const { page, errors } = await openConsole({ width: 360, height: 740 });
+  await signIn(page, me.token);
+  const row = page.locator(`#mine li[data-task-id="${task.id}"]`);
+  const lease = row.locator('.fact.lease');
+  await expectText(lease, /^Lease: (10:00|9:[0-5]\d) left$/);
+  const shown = await textOf(lease);
+  await soon(async () => expect(await textOf(lease)).not.toBe(shown));
+
+  const start = page.getByRole('button', { name: `Start ${task.work_content}` });
+  const entry = page.locator(`#claims li[data-action="start"][data-task-id="${task.id}"]`);
+  await pressWhileQueued(start, entry, 'Starting…', page.locator('#claims li[data-action="start"]'));
+  await expectAttribute(entry, 'data-state', 'succeeded', 20_000);
+  await expectText(entry.locator('.badge'), 'Started');
+  await expectText(row.locator('.outcome'), 'Work on the task has started.');
+  await expectContains(row.locator('.meta'), 'In progress');
+  await expectCount(lease, 0);
+  await expectCount(row.locator('button'), 0);
+  expect(await env.db('work_order_tasks').where({ id: task.id }).first('status', 'lease_expires_at')).toEqual({ status: 'in_progress', lease_expires_at: null });
+  expect(await scrollWidth(page)).toBeLessThanOrEqual(360);
+  expectNoConsoleErrors(errors);
+});
+
+test('End shift asks first, then gives back every pending task of mine in one request; a started one stays mine; each release shows', async () => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const [first, second, { id: startedId, ...started }] = await tasks(floor.id, ['Clean the lathe', 'Oil the chain', 'Grind the blade']);
+  const mine = createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token });
+  for (const task of [first, second]) await mine.claimTask(task.id, { wait: 20 });
+  await admin.upsertTask(startedId, { ...started, status: 'in_progress', assigned_operator_id: me.id });
+  const { page, errors, requests } = await openConsole();
+  await signIn(page, me.token);
+  await expectText(page.locator('#mine-count'), '3 of 10');
+
+  // Asked, then cancelled: nothing is sent.
+  await page.getByRole('button', { name: 'End shift' }).click();
+  await expectText(page.locator('#end-shift-question'), 'Release your 2 pending tasks so others can take them? Tasks you have started stay yours.');
+  await expectFocused(page.getByRole('button', { name: 'Release them' }));
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expectHidden(page.locator('#end-shift-confirm'));
+  await expectFocused(page.getByRole('button', { name: 'End shift' }));
+
+  await page.getByRole('button', { name: 'End shift' }).click();
+  await page.getByRole('button', { name: 'Release them' }).click();
+  await expectText(page.locator(`#mine li[data-task-id="${first.id}"] .outcome`), 'Task released.');
+  await expectText(page.locator('#end-shift-outcome'), 'Shift ended: 2 of 2 tasks released.');
+  expect(requests.filter((request) => request === 'POST /api/workorder-tasks/release-mine/')).toHaveLength(1);
+  await expectCount(page.locator('#claims li[data-action="release"][data-state="succeeded"]'), 2);
+  await expectText(page.locator('#mine-count'), '1 of 10');
+  for (const task of [first, second]) await expectCount(taskRow(page, task.id), 1);
+  await expectContains(page.locator('#mine'), started.work_content);
+  await expectHidden(page.getByRole('button', { name: 'End shift' }));
+  const held = await env.db('work_order_tasks').whereIn('id', [first.id, second.id, startedId]).orderBy('id').pluck('assigned_operator_id');
+  expect(held.map((id) => (id === null ? null : Number(id)))).toEqual([null, null, me.id]);
+  expectNoConsoleErrors(errors);
+});
+
+test('live: a lease that runs out takes the task out of My tasks and lists it as claimable again; a supervisor’s reassign takes one away; no reload', async () => {
+  const floor = await department(undefined, 5);
+  const me = await operator([floor.id]);
+  const colleague = await operator([floor.id]);
+  const [lapsing, moved] = await tasks(floor.id, ['Inspect the welds', 'Paint the guard']);
+  const { page, errors } = await openConsole();
+  await signIn(page, me.token);
+  await expectLive(page);
+  // Claimed elsewhere (another tab): the console learns it from the stream.
+  await createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token }).claimTask(lapsing.id, { wait: 20 });
+  const row = page.locator(`#mine li[data-task-id="${lapsing.id}"]`);
+  await expectText(row.locator('.fact.lease'), /^Lease: 0:0\d left$/);
+
+  // The expiry is decided for me and told on the stream: it shows in place, then the task is claimable again.
+  const expiry = page.locator('#claims li[data-action="expire"]');
+  await expectAttribute(expiry, 'data-state', 'succeeded', 30_000);
+  await expectText(expiry.locator('.badge'), 'Lease ran out');
+  await expectText(expiry.locator('.detail'), 'The claim lease ran out: the task went back to the pool.');
+  await expectText(page.locator('#announcer'), `${lapsing.work_content}: Lease ran out. The claim lease ran out: the task went back to the pool.`);
+  await expectCount(row, 0);
+  await expectCount(taskRow(page, lapsing.id), 1);
+  await expectText(page.locator('#mine-count'), '0 of 10');
+
+  // A supervisor gives my task to a colleague: it leaves My tasks, and is not claimable.
+  await createTaskclaimClient({ baseUrl: env.baseUrl, token: me.token }).claimTask(moved.id, { wait: 20 });
+  await expectContains(page.locator('#mine'), moved.work_content);
+  const reassigned = await env.http('POST', `/api/workorder-tasks/${moved.id}/reassign/`, { token: ADMIN_TOKEN, body: { operator_id: colleague.id }, headers: { prefer: 'wait=20' } });
+  expect(reassigned.body).toMatchObject({ status: 'succeeded' });
+  await expectCount(page.locator(`#mine li[data-task-id="${moved.id}"]`), 0);
+  await expectText(page.locator('#announcer'), `${moved.work_content}: a supervisor gave this task to another operator.`);
+  await expectCount(taskRow(page, moved.id), 0);
+  expectNoConsoleErrors(errors);
+});
+
 test('Mark as read: the unread count falls; a notification’s body does not repeat its title', async () => {
   const floor = await department();
   const me = await operator([floor.id]);
@@ -736,7 +831,7 @@ test('Claim next takes the oldest of equally urgent tasks for me; with none left
   expectNoConsoleErrors(errors);
 });
 
-test('the new words in Simplified Chinese: live, Claim next, Release, and their outcomes read again in Chinese', async () => {
+test('the new words in Simplified Chinese: live, Claim next, Start, End shift, Release, and their outcomes read again in Chinese', async () => {
   const floor = await department('总装');
   const me = await operator([floor.id]);
   const [task] = await tasks(floor.id, ['安装变速箱', '拧紧壳体螺栓至 45 N·m', '连接控制面板线路']);
@@ -754,6 +849,12 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
   await expectContains(claimed.locator('.meta'), '认领下一个 · 施工单');
   await expectText(page.locator('#claim-next-outcome'), `${task.work_content}：任务认领成功`);
   await expectText(page.locator('#announcer'), `${task.work_content}：认领成功。任务认领成功`);
+  await expectVisible(page.getByRole('button', { name: `开始 ${task.work_content}` }));
+  await page.getByRole('button', { name: '结束班次' }).click();
+  await expectText(page.locator('#end-shift-question'), '释放您的 1 个待处理任务，让其他人可以认领？已开始的任务仍归您。');
+  await expectVisible(page.getByRole('button', { name: '确认释放' }));
+  await page.getByRole('button', { name: '取消' }).click();
+  await expectHidden(page.locator('#end-shift-confirm'));
 
   await page.getByRole('button', { name: `释放 ${task.work_content}` }).click();
   const released = page.locator(`#claims li[data-action="release"][data-task-id="${task.id}"]`);
@@ -772,18 +873,31 @@ test('the new words in Simplified Chinese: live, Claim next, Release, and their 
 });
 
 test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280.png)', async () => {
-  const assembly = await department('Assembly line 2');
-  const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5 });
+  const assembly = await department('Assembly line 2', 1800);
+  const me = await operator([assembly.id], { username: 'li.wei', first: 'Wei', last: 'Li', maxActiveTasks: 5, skills: ['hydraulics'] });
   const rival = await operator([assembly.id], { username: 'ana.garcia', first: 'Ana', last: 'Garcia' });
-  const made = await tasks(assembly.id, [
-    'Mount the gearbox',
-    'Torque the housing bolts to 45 N·m',
-    'Wire the control panel',
-    'Fit the hydraulic pump',
-    'Check the brake lines for leaks',
-    'Align the drive shaft',
-    'Install the cab door seals',
-  ]);
+  const hour = 3_600_000;
+  const made = await tasks(
+    assembly.id,
+    [
+      'Mount the gearbox',
+      'Torque the housing bolts to 45 N·m',
+      'Wire the control panel',
+      'Fit the hydraulic pump',
+      'Check the brake lines for leaks',
+      'Align the drive shaft',
+      'Install the cab door seals',
+    ],
+    [
+      { priority: 90, due_at: new Date(Date.now() + 2 * hour).toISOString() },
+      {},
+      { priority: 70, due_at: new Date(Date.now() - hour).toISOString() },
+      { required_skills: ['hydraulics'] },
+      { priority: 85 },
+      {},
+      { due_at: new Date(Date.now() + 26 * hour).toISOString() },
+    ],
+  );
 
   for (const width of [1280, 360]) {
     const { page, errors } = await openConsole({ width, height: width === 360 ? 760 : 820 });
@@ -801,7 +915,7 @@ test('screenshots at 360 px and 1280 px (docs/console-360.png, docs/console-1280
       await expectAttribute(nextEntry(page), 'data-state', 'succeeded', 20_000);
       await settled(page);
     } else {
-      // made[2] went to the claim-next
+      // made[4], the most urgent left, went to the claim-next
       await claimFromList(page, made[3].id);
       await outcome(page, made[3].id, 'succeeded');
     }

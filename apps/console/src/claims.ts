@@ -36,8 +36,8 @@ export interface ClaimDeps {
   /** the live stream: decisions come from it while it is up, from long-polls while it is down */
   live: ClaimDecisions;
   lang(): Lang;
-  /** the entry changed: show it */
-  changed(entry: ClaimEntry): void;
+  /** the entry changed (undefined: an End shift did): show it */
+  changed(entry: ClaimEntry | undefined): void;
   /** 401/403: the token no longer works */
   signedOut(error: TaskclaimApiError): void;
   signal: AbortSignal;
@@ -82,20 +82,69 @@ export async function runClaim(entry: ClaimEntry, deps: ClaimDeps): Promise<void
   try {
     // Only a stream open since before the request was sent is sure to bring its decision.
     const sentOn = deps.live.connection();
-    const submitted = await submit(entry, deps);
-    if (!submitted) return;
-    record(entry, submitted, deps.lang());
-    if (!TERMINAL.has(submitted.status)) {
-      entry.state = 'queued';
-      deps.changed(entry);
-      await waitForOutcome(entry, submitted.claim_id, sentOn, deps);
-    }
-    if (entry.detailLang !== deps.lang()) await relocalize(entry, deps);
-    deps.changed(entry);
+    await follow(entry, await submit(entry, deps), sentOn, deps);
   } catch (error) {
     if (deps.signal.aborted || isAbort(error)) return;
     fail(entry, error, deps);
   }
+}
+
+/** One press of End shift, from sending to the release of each pending task. */
+export interface ShiftEnd {
+  /** also the `Idempotency-Key`: a retried submission releases nothing twice */
+  key: string;
+  state: 'sending' | 'sent' | 'error';
+  /** one release per pending task, once the API answered */
+  releases: ClaimEntry[];
+  retryInSeconds?: number;
+  /** why it was not sent */
+  detail?: string;
+  messageKey?: 'networkError';
+}
+
+/**
+ * Shift handover (POST …/release-mine/): the API makes one release request per pending task; each
+ * becomes an entry (`started`) followed to its decision like a release pressed by hand. Never throws.
+ */
+export async function runEndShift(shift: ShiftEnd, deps: ClaimDeps & { started(releases: ClaimEntry[]): void; taskOf(taskId: number): Task | undefined }): Promise<void> {
+  try {
+    const sentOn = deps.live.connection();
+    const answer = await withRetries(() => deps.client().releaseMine({ idempotencyKey: shift.key, signal: deps.signal }), (seconds) => {
+      shift.retryInSeconds = seconds;
+      deps.changed(undefined);
+    }, deps.signal);
+    shift.releases = answer.results.map((claim) => newClaimEntry('release', claim.task_id === null ? undefined : deps.taskOf(claim.task_id)));
+    shift.state = 'sent';
+    deps.started(shift.releases);
+    await Promise.all(
+      shift.releases.map((entry, index) =>
+        follow(entry, answer.results[index], sentOn, deps).catch((error: unknown) => {
+          if (!deps.signal.aborted && !isAbort(error)) fail(entry, error, deps);
+        }),
+      ),
+    );
+  } catch (error) {
+    if (deps.signal.aborted || isAbort(error)) return;
+    if (error instanceof TaskclaimApiError) {
+      if (error.status === 401 || error.status === 403) deps.signedOut(error);
+      Object.assign(shift, { state: 'error', detail: error.code === 'http_error' ? `HTTP ${error.status}` : error.detail });
+    } else {
+      Object.assign(shift, { state: 'error', messageKey: 'networkError' });
+    }
+    deps.changed(undefined);
+  }
+}
+
+/** Shows a submitted request as queued until it is decided, then its outcome in the language chosen. */
+async function follow(entry: ClaimEntry, submitted: Claim, sentOn: number | undefined, deps: ClaimDeps): Promise<void> {
+  record(entry, submitted, deps.lang());
+  if (!TERMINAL.has(submitted.status)) {
+    entry.state = 'queued';
+    deps.changed(entry);
+    await waitForOutcome(entry, submitted.claim_id, sentOn, deps);
+  }
+  if (entry.detailLang !== deps.lang()) await relocalize(entry, deps);
+  deps.changed(entry);
 }
 
 /** Reads a decided claim again so its sentence is in the language now chosen. */
@@ -111,31 +160,46 @@ export async function relocalize(entry: ClaimEntry, deps: Pick<ClaimDeps, 'clien
   }
 }
 
-async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim | undefined> {
+async function submit(entry: ClaimEntry, deps: ClaimDeps): Promise<Claim> {
+  const waiting = (seconds: number | undefined) => {
+    entry.retryInSeconds = seconds;
+    if (seconds !== undefined) deps.changed(entry);
+  };
+  try {
+    return await withRetries(() => send(deps.client(), entry, { idempotencyKey: entry.key, signal: deps.signal }), waiting, deps.signal);
+  } catch (error) {
+    // With CLAIM_DISPATCH=inline the submission itself answers with the outcome.
+    if (error instanceof ClaimRejectedError) return error.claim;
+    throw error;
+  }
+}
+
+/**
+ * Sends until answered: a 429, 503 or lost connection is sent again (1 s, 2 s, 4 s …, never sooner than
+ * Retry-After) for about two minutes; `waiting` hears each wait's seconds, then undefined once answered.
+ */
+async function withRetries<T>(send: () => Promise<T>, waiting: (seconds: number | undefined) => void, signal: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const lang = deps.lang();
     try {
-      const claim = await send(deps.client(), entry, { idempotencyKey: entry.key, signal: deps.signal });
-      entry.retryInSeconds = undefined;
-      return claim;
+      const answer = await send();
+      waiting(undefined);
+      return answer;
     } catch (error) {
-      // With CLAIM_DISPATCH=inline the submission itself answers with the outcome.
-      if (error instanceof ClaimRejectedError) {
-        record(entry, error.claim, lang);
-        return error.claim;
-      }
       const retry = attempt + 1 < SUBMIT_ATTEMPTS ? retryFor(error, attempt, 1000) : undefined;
       if (!retry) throw error;
-      entry.retryInSeconds = Math.ceil(retry.delayMs / 1000);
-      deps.changed(entry);
-      await sleep(retry.delayMs, deps.signal);
+      waiting(Math.ceil(retry.delayMs / 1000));
+      await sleep(retry.delayMs, signal);
     }
   }
 }
 
-/** A claim-next is the one request that names no task when sent. */
-const send = (client: TaskclaimClient, entry: ClaimEntry, options: ClaimTaskOptions): Promise<Claim> =>
-  entry.taskId === undefined ? client.claimNext(options) : entry.action === 'release' ? client.releaseTask(entry.taskId, options) : client.claimTask(entry.taskId, options);
+/** The request of an entry; a claim-next is the one that names no task when sent. */
+function send(client: TaskclaimClient, entry: ClaimEntry, options: ClaimTaskOptions): Promise<Claim> {
+  if (entry.taskId === undefined) return client.claimNext(options);
+  if (entry.action === 'release') return client.releaseTask(entry.taskId, options);
+  if (entry.action === 'start') return client.startTask(entry.taskId, options);
+  return client.claimTask(entry.taskId, options);
+}
 
 /** `heardOn`: the stream connection on which the decision cannot be missed (undefined: none yet). */
 async function waitForOutcome(entry: ClaimEntry, claimId: number, heardOn: number | undefined, deps: ClaimDeps): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type TaskclaimClient,
 } from '@taskclaim/client';
 import { isAbort, type Retry } from './backoff';
-import { decidedEntry, newClaimEntry, relocalize, runClaim, type ClaimAction, type ClaimEntry, type ClaimState } from './claims';
+import { decidedEntry, newClaimEntry, newIdempotencyKey, relocalize, runClaim, runEndShift, type ClaimAction, type ClaimDeps, type ClaimEntry, type ClaimState, type ShiftEnd } from './claims';
 import { byId, h, renderKeyed, setText, type KeyedItem } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
 import { makeLive } from './live';
@@ -54,6 +54,10 @@ interface State {
   claimableShown: Task[];
   mineShown: Task[];
   markingRead: boolean;
+  /** End shift was pressed and waits for its confirmation */
+  endShiftAsked: boolean;
+  /** the last End shift */
+  shiftEnd?: ShiftEnd;
   /** newest first */
   claims: ClaimEntry[];
   /** the live stream is up: claims of others leave the list as they are decided */
@@ -74,6 +78,7 @@ const state: State = {
   claimableShown: [],
   mineShown: [],
   markingRead: false,
+  endShiftAsked: false,
 };
 state.t = translator(state.lang);
 
@@ -207,7 +212,7 @@ function signOut(reason?: string): void {
   state.session?.abort();
   safeStorage(() => sessionStorage.removeItem(TOKEN_KEY));
   Object.assign(state, { token: undefined, client: undefined, session: undefined, claimable: undefined, mine: undefined, notifications: undefined });
-  Object.assign(state, { updatedAt: undefined, operator: undefined, page: 1, claims: [], live: false, claimableShown: [], mineShown: [], markingRead: false });
+  Object.assign(state, { updatedAt: undefined, operator: undefined, page: 1, claims: [], live: false, claimableShown: [], mineShown: [], markingRead: false, endShiftAsked: false, shiftEnd: undefined });
   state.claimedAt.clear();
   showNotice(undefined);
   byId<HTMLInputElement>('token').value = '';
@@ -273,21 +278,58 @@ function request(action: ClaimAction, task?: Task): void {
   const entry = newClaimEntry(action, task);
   addEntry(entry);
   render();
-  void runClaim(entry, {
+  void runClaim(entry, claimDeps(session, signedInClient)).then(() => {
+    // Decided: my tasks, my count and my notifications change (and the list, without the stream).
+    if (!session.signal.aborted) refresher.now();
+  });
+}
+
+/** What following a request needs, for the session it was sent in. */
+function claimDeps(session: AbortController, signedInClient: TaskclaimClient): ClaimDeps {
+  return {
     client: () => state.client ?? signedInClient,
     live,
     lang: () => state.lang,
-    changed: () => {
+    changed: (entry) => {
       if (session.signal.aborted) return;
-      if (isDecided(entry) && entry.decidedAt === undefined) shownDecided(entry, session.signal);
+      if (entry && isDecided(entry) && entry.decidedAt === undefined) shownDecided(entry, session.signal);
       render();
     },
     signedOut: (error) => endSessionOn(error),
     signal: session.signal,
+  };
+}
+
+/** End shift, once confirmed: every pending task of mine given back, each followed like a Release. */
+function endShift(): void {
+  const session = state.session;
+  const signedInClient = state.client;
+  state.endShiftAsked = false;
+  if (!session || !signedInClient || shiftEnding()) return render();
+  const shift: ShiftEnd = { key: newIdempotencyKey(), state: 'sending', releases: [] };
+  state.shiftEnd = shift;
+  render();
+  void runEndShift(shift, {
+    ...claimDeps(session, signedInClient),
+    started: (releases) => {
+      for (const entry of releases) addEntry(entry);
+      render();
+    },
+    taskOf: (taskId) => state.mine?.results.find((task) => task.id === taskId),
   }).then(() => {
-    // Decided: my tasks, my count and my notifications change (and the list, without the stream).
     if (!session.signal.aborted) refresher.now();
   });
+  byId('end-shift-outcome').focus();
+}
+
+/** An End shift is being sent, or some of its releases are not decided yet. */
+const shiftEnding = (): boolean => state.shiftEnd !== undefined && (state.shiftEnd.state === 'sending' || state.shiftEnd.releases.some((entry) => !isDecided(entry)));
+
+function askEndShift(ask: boolean): void {
+  if (ask && shiftEnding()) return;
+  state.endShiftAsked = ask;
+  render();
+  byId(ask ? 'end-shift-yes' : 'end-shift').focus();
 }
 
 /** The newest decided entries are kept; entries still under way always are. */
@@ -393,12 +435,12 @@ const BADGE: Record<ClaimState, MessageKey> = {
   error: 'claimError',
 };
 /** A succeeded request says what it did; a claim's "Claimed" is the usual word. */
-const SUCCEEDED_BADGE: Partial<Record<ClaimAction, MessageKey>> = { release: 'releaseSucceeded', expire: 'leaseOver' };
+const SUCCEEDED_BADGE: Partial<Record<ClaimAction, MessageKey>> = { release: 'releaseSucceeded', start: 'startSucceeded', expire: 'leaseOver' };
 function badgeOf(entry: ClaimEntry): MessageKey {
   return (entry.state === 'succeeded' && SUCCEEDED_BADGE[entry.action]) || BADGE[entry.state];
 }
 /** What a claim-next or a release was, above its work order (a claim needs no word: it is the usual). */
-const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release' };
+const ACTION_LABEL: Partial<Record<ClaimAction, MessageKey>> = { claim_next: 'claimNext', release: 'release', start: 'start' };
 
 function renderClaims(): void {
   const { t } = state;
@@ -483,12 +525,13 @@ function renderMine(): void {
   const fill = mine && mine.limit > 0 ? Math.min(100, (100 * mine.active_count) / mine.limit) : 0;
   byId('mine-meter').querySelector('span')!.style.width = `${fill}%`;
   byId('mine-meter').classList.toggle('full', atLimit);
-  const releases = ['release', 'expire'] as const;
-  const shown = mine ? withHeldRows(state.mineShown, mine.results, (taskId) => heldEntry(taskId, releases) !== undefined) : [];
+  const mineActions = ['start', 'release', 'expire'] as const;
+  const shown = mine ? withHeldRows(state.mineShown, mine.results, (taskId) => heldEntry(taskId, mineActions) !== undefined) : [];
   state.mineShown = shown;
+  renderEndShift(mine?.results.filter((task) => task.status === 'pending').length ?? 0);
   const items: KeyedItem[] = shown.map((task) =>
-    // Only a pending task can be given back (SPEC §4): once work has started there is nothing to press.
-    taskItem(task, heldEntry(task.id, releases), task.status === 'pending' ? ['release'] : [], [
+    // Only a pending task can be started or given back (SPEC §4): once work has started there is nothing to press.
+    taskItem(task, heldEntry(task.id, mineActions), task.status === 'pending' ? ['start', 'release'] : [], [
       t('workOrder', { number: task.work_order.order_number }),
       t(`status_${task.status}` as MessageKey),
     ]),
@@ -497,10 +540,42 @@ function renderMine(): void {
   renderKeyed(byId('mine'), items);
 }
 
+/** The End shift button, its confirmation, and what the last one did. */
+function renderEndShift(pending: number): void {
+  const { t } = state;
+  const ending = shiftEnding();
+  const button = byId('end-shift');
+  button.hidden = pending === 0 && !ending && !state.endShiftAsked;
+  setText(button, ending ? t('endingShift') : t('endShift'));
+  button.setAttribute('aria-disabled', String(ending));
+  button.setAttribute('aria-expanded', String(state.endShiftAsked));
+  byId('end-shift-confirm').hidden = !state.endShiftAsked;
+  setText(byId('end-shift-question'), t('endShiftQuestion', { count: pending }));
+  const shift = state.shiftEnd;
+  const outcome = byId('end-shift-outcome');
+  const message = shift ? shiftMessage(shift) : '';
+  outcome.hidden = !message;
+  const allReleased = shift?.releases.every((entry) => entry.state === 'succeeded');
+  outcome.className = `outcome state-${shift?.state === 'error' ? 'error' : ending ? 'queued' : allReleased ? 'succeeded' : 'rejected'}`;
+  setText(outcome, message);
+}
+
+function shiftMessage(shift: ShiftEnd): string {
+  const { t } = state;
+  if (shift.retryInSeconds !== undefined) return t('claimRetrying', { seconds: shift.retryInSeconds });
+  if (shift.state === 'error') return shift.messageKey ? t(shift.messageKey) : (shift.detail ?? '');
+  if (shift.state === 'sending') return '';
+  const count = shift.releases.length;
+  if (count === 0) return t('endShiftNone');
+  if (shiftEnding()) return t('endShiftReleasing', { count });
+  return t('endShiftDone', { released: shift.releases.filter((entry) => entry.state === 'succeeded').length, count });
+}
+
 const emptyItem = (text: string): KeyedItem => ({ key: 'empty', signature: JSON.stringify([state.lang, text]), build: () => h('li', { class: 'empty' }, text) });
 
 const TASK_BUTTON = {
   claim: { className: 'primary claim-button', name: 'claimTask', idle: 'claim', busy: 'claiming' },
+  start: { className: 'small primary start-button', name: 'startTask', idle: 'start', busy: 'starting' },
   release: { className: 'small release-button', name: 'releaseTask', idle: 'release', busy: 'releasing' },
 } as const satisfies Record<string, { className: string; name: MessageKey; idle: MessageKey; busy: MessageKey }>;
 
@@ -702,6 +777,9 @@ byId<HTMLSelectElement>('language').addEventListener('change', (event) => setLan
 byId('refresh').addEventListener('click', () => refresher.now(true));
 byId('claim-next').addEventListener('click', () => request('claim_next'));
 byId('mark-read').addEventListener('click', () => void markAllRead());
+byId('end-shift').addEventListener('click', () => askEndShift(true));
+byId('end-shift-yes').addEventListener('click', endShift);
+byId('end-shift-no').addEventListener('click', () => askEndShift(false));
 byId('previous-page').addEventListener('click', () => goToPage(Math.max(1, state.page - 1)));
 byId('next-page').addEventListener('click', () => goToPage(state.page + 1));
 byId('clear-claims').addEventListener('click', () => {
