@@ -16,6 +16,7 @@ import { byId, h, renderKeyed, setText, type KeyedItem } from './dom';
 import { LOCALE, initialLanguage, rememberLanguage, safeStorage, translator, type Lang, type MessageKey, type Translate } from './i18n';
 import { makeLive } from './live';
 import { makeRefresher } from './refresher';
+import { dispatchFacts, formatWhen, isUrgent, updateClocks, withHeldRows } from './task-facts';
 
 /**
  * The bundle is served at <api>/console/assets/ (in development <vite>/console/src/, proxied), so the
@@ -31,11 +32,6 @@ const CLAIMS_KEPT = 10;
 const REFRESH_MS = 20_000;
 /** How long a pressed row keeps its outcome in place (and a task it lost stays listed) before the list moves on. */
 const HOLD_MS = 4_000;
-/** A task this urgent or more is marked as such (priority is 0–100, SPEC §2). */
-const URGENT_PRIORITY = 80;
-/** A lease with less than this left is shown as running out. */
-const LEASE_WARNING_MS = 5 * 60_000;
-
 interface State {
   lang: Lang;
   t: Translate;
@@ -198,7 +194,7 @@ function startSession(token: string, client: TaskclaimClient, operator?: Operato
   state.operator = operator;
   state.session = new AbortController();
   safeStorage(() => sessionStorage.setItem(TOKEN_KEY, token));
-  clocks ??= setInterval(updateClocks, 1000);
+  clocks ??= setInterval(showClocks, 1000);
   render();
   live.start(client);
 }
@@ -374,21 +370,6 @@ const heldEntry = (taskId: number, actions: readonly ClaimAction[]): ClaimEntry 
   return entry && (entry.decidedAt === undefined || Date.now() - entry.decidedAt < HOLD_MS) ? entry : undefined;
 };
 
-/**
- * The tasks to show: `current`, and the rows of `previous` whose outcome is still held, each kept after
- * the row it followed, so a task that was just claimed (by me or by someone faster) stays where the
- * operator pressed it until its outcome has been read.
- */
-function withHeldRows(previous: Task[], current: Task[], isHeld: (taskId: number) => boolean): Task[] {
-  const shown = [...current];
-  previous.forEach((task, index) => {
-    if (shown.some((kept) => kept.id === task.id) || !isHeld(task.id)) return;
-    const before = previous.slice(0, index).reverse().find((earlier) => shown.some((kept) => kept.id === earlier.id));
-    shown.splice(before ? shown.findIndex((kept) => kept.id === before.id) + 1 : 0, 0, task);
-  });
-  return shown;
-}
-
 /** What an entry says to the operator now: its outcome, why it waits, or nothing while it is being sent. */
 function messageOf(entry: ClaimEntry): string {
   const { t } = state;
@@ -423,7 +404,7 @@ function render(): void {
   renderClaimable();
   renderMine();
   renderNotifications();
-  updateClocks();
+  showClocks();
 }
 
 const BADGE: Record<ClaimState, MessageKey> = {
@@ -589,7 +570,7 @@ type TaskAction = keyof typeof TASK_BUTTON;
 function taskItem(task: Task, held: ClaimEntry | undefined, actions: TaskAction[], meta: (string | undefined)[]): KeyedItem {
   const message = held ? messageOf(held) : '';
   const decided = held !== undefined && isDecided(held);
-  const urgent = task.priority >= URGENT_PRIORITY;
+  const urgent = isUrgent(task);
   return {
     key: String(task.id),
     signature: JSON.stringify([state.lang, task, actions, held && [held.state, message]]),
@@ -602,47 +583,13 @@ function taskItem(task: Task, held: ClaimEntry | undefined, actions: TaskAction[
           { class: 'task-text' },
           h('p', { class: 'title' }, task.work_content),
           h('p', { class: 'meta' }, meta.filter(Boolean).join(' · ')),
-          dispatchFacts(task),
+          dispatchFacts(task, state.t),
           message &&
             h('p', { class: `outcome state-${held!.state}`, 'data-state': held!.state, tabindex: decided ? '-1' : undefined, 'data-focus': decided ? `${held!.action}-${task.id}` : undefined }, message),
         ),
         !decided && actions.length > 0 && h('div', { class: 'actions' }, ...actions.map((action) => taskButton(action, task, held !== undefined && held.action === action, held !== undefined))),
       ),
   };
-}
-
-/**
- * Priority (urgent ones marked), due time, required skills and, on my own pending tasks, the lease.
- * The due time and the lease change with the clock: `updateClocks` words them, every second.
- */
-function dispatchFacts(task: Task): HTMLElement {
-  const { t } = state;
-  const urgent = task.priority >= URGENT_PRIORITY;
-  return h(
-    'p',
-    { class: 'facts' },
-    h('span', { class: urgent ? 'fact priority urgent' : 'fact priority' }, t(urgent ? 'urgentPriority' : 'priority', { priority: task.priority })),
-    task.due_at && h('span', { class: 'fact due', 'data-due': task.due_at }),
-    task.required_skills.length > 0 && h('span', { class: 'fact skills' }, t('skills', { skills: task.required_skills.join(t('listSeparator')) })),
-    task.status === 'pending' && task.lease_expires_at && h('span', { class: 'fact lease', 'data-lease-expires': task.lease_expires_at }),
-  );
-}
-
-/** Words the due times (overdue once passed) and the time left on leases as of now. */
-function updateClocks(): void {
-  const { t } = state;
-  const now = Date.now();
-  for (const element of document.querySelectorAll<HTMLElement>('[data-due]')) {
-    const due = element.dataset.due!;
-    const overdue = Date.parse(due) <= now;
-    element.classList.toggle('overdue', overdue);
-    setText(element, t(overdue ? 'overdue' : 'due', { time: when(due) }));
-  }
-  for (const element of document.querySelectorAll<HTMLElement>('[data-lease-expires]')) {
-    const left = Date.parse(element.dataset.leaseExpires!) - now;
-    element.classList.toggle('lapsing', left < LEASE_WARNING_MS);
-    setText(element, left > 0 ? t('leaseLeft', { time: duration(left) }) : t('leaseOver'));
-  }
 }
 
 /** A task's Claim, Start or Release button, named after the task; `blocked`: another request of the row is under way. */
@@ -729,22 +676,10 @@ const nameOf = (operator: OperatorSummary) => {
   return full ? `${full} (${operator.username})` : operator.username;
 };
 
-/** A time left, as 4:05 or 1:04:05. */
-function duration(ms: number): string {
-  const seconds = Math.ceil(ms / 1000);
-  const [hours, minutes] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60];
-  const mmss = `${String(minutes).padStart(hours ? 2 : 1, '0')}:${String(seconds % 60).padStart(2, '0')}`;
-  return hours ? `${hours}:${mmss}` : mmss;
-}
+const showClocks = () => updateClocks(document, state.lang, state.t);
+const when = (iso: string) => formatWhen(iso, state.lang);
 
 const clock = (date: Date) => new Intl.DateTimeFormat(LOCALE[state.lang], { timeStyle: 'medium' }).format(date);
-
-/** Today: the time; before: the date and time. */
-function when(iso: string): string {
-  const date = new Date(iso);
-  const today = date.toDateString() === new Date().toDateString();
-  return new Intl.DateTimeFormat(LOCALE[state.lang], today ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
-}
 
 // ── wiring ───────────────────────────────────────────────────────────────────────────────────────
 
