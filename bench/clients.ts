@@ -17,6 +17,8 @@ export interface ClientRecord {
   /** for a claim-next, the task it got (0 while it has none) */
   taskId: number;
   next?: boolean;
+  /** one release request of an End shift (release-mine); its outcome reads `release <outcome>` */
+  release?: boolean;
   operatorId: number;
   sentAt: number;
   /** the POST's (last) answer */
@@ -104,11 +106,39 @@ function learnTask(record: ClientRecord, claim: Pick<Claim, 'next'>, body: Claim
   if (claim.next) record.taskId = body.task_id ?? 0;
 }
 
-/** The POST of claim `index`; the record says whether its outcome is known already. */
-export async function postClaim(client: RoundRobinClient, claim: Claim, index: number, options: ClientOptions, counters: ClientCounters): Promise<ClientRecord> {
+const labelled = (record: Pick<ClientRecord, 'release'>, outcome: string): string => (record.release ? `release ${outcome}` : outcome);
+
+function headersOf(claim: Claim, index: number, options: ClientOptions): Record<string, string> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.tokens.get(claim.operatorId)}` };
   if (options.kind === 'wait') headers.prefer = WAIT;
   if (options.keyPrefix) headers['idempotency-key'] = `${options.keyPrefix}-${index}`;
+  return headers;
+}
+
+/**
+ * End shift: POST release-mine, one record per release request it answers with (those still queued are
+ * learned with learnOutcome); a single record when the POST failed or the operator held nothing.
+ */
+export async function postReleaseMine(client: RoundRobinClient, claim: Claim, index: number, options: ClientOptions, counters: ClientCounters): Promise<ClientRecord[]> {
+  const sentAt = wallNow();
+  const response = await withRetries(counters, 'POST', () => client.request('POST', '/api/workorder-tasks/release-mine/', headersOf(claim, index, options), '{"notes":"end of shift"}'));
+  const answeredAt = wallNow();
+  const single = (outcome: string, postStatus: string): ClientRecord[] => [{ taskId: 0, release: true, operatorId: claim.operatorId, sentAt, answeredAt, postStatus, knownAt: answeredAt, outcome }];
+  if ('error' in response) return single(response.error, response.error);
+  const results = (parse(response.body) as { results?: (ClaimAnswer & { task_id: number })[] }).results;
+  if (response.status >= 300 || !results) return single(`HTTP ${response.status}`, String(response.status));
+  if (!results.length) return single('release nothing held', String(response.status));
+  return results.map((result) => {
+    const outcome = outcomeOf(200, result);
+    const record: ClientRecord = { taskId: result.task_id, release: true, operatorId: claim.operatorId, sentAt, answeredAt, postStatus: String(response.status), claimId: result.claim_id };
+    if (outcome !== undefined) Object.assign(record, { outcome: labelled(record, outcome), knownAt: answeredAt });
+    return record;
+  });
+}
+
+/** The POST of claim `index`; the record says whether its outcome is known already. */
+export async function postClaim(client: RoundRobinClient, claim: Claim, index: number, options: ClientOptions, counters: ClientCounters): Promise<ClientRecord> {
+  const headers = headersOf(claim, index, options);
   const record: ClientRecord = { taskId: claim.next ? 0 : claim.taskId, next: claim.next, operatorId: claim.operatorId, sentAt: wallNow(), postStatus: 'pending' };
   const path = claim.next ? '/api/workorder-tasks/claim-next/' : `/api/workorder-tasks/${claim.taskId}/claim/`;
   const response = await withRetries(counters, 'POST', () => client.request('POST', path, headers, '{"notes":"shift start"}'));
@@ -150,7 +180,7 @@ export async function learnOutcome(client: RoundRobinClient, record: ClientRecor
     }
     const outcome = outcomeOf(response.status, body);
     if (outcome !== undefined) {
-      record.outcome = outcome;
+      record.outcome = labelled(record, outcome);
       learnTask(record, record, body);
       break;
     }

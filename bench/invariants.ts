@@ -1,6 +1,7 @@
 import type { Db } from '@taskclaim/shared';
 import type { InvariantReport } from '../harness/invariants';
 import type { ClientRecord } from './clients';
+import { increment } from './stats';
 
 const report = (name: string, violations: unknown[]): InvariantReport => ({ name, ok: violations.length === 0, violations: violations.slice(0, 10) });
 
@@ -21,7 +22,7 @@ export async function operatorsOverLimit(db: Db, defaultLimit: number): Promise<
  * claims) each client was told what the database holds for its claim.
  */
 export async function clientInvariants(db: Db, records: ClientRecord[], options: { defaultLimit: number; storesClaims: boolean }): Promise<InvariantReport[]> {
-  const winners = records.filter((r) => r.outcome === 'succeeded');
+  const winners = records.filter((r) => r.outcome === 'succeeded' && !r.release);
   const byTask = new Map<number, number[]>();
   for (const winner of winners) byTask.set(winner.taskId, [...(byTask.get(winner.taskId) ?? []), winner.operatorId]);
   const doubleWins = [...byTask].filter(([, operators]) => operators.length > 1).map(([taskId, operators]) => ({ taskId, operators }));
@@ -40,8 +41,33 @@ export async function clientInvariants(db: Db, records: ClientRecord[], options:
   if (options.storesClaims) {
     const rows: { id: number; status: string; code: string | null; already_claimed: boolean }[] = await db('claim_requests').select('id', 'status', 'code', 'already_claimed');
     const stored = new Map(rows.map((row) => [row.id, row.status === 'succeeded' ? (row.already_claimed ? 'succeeded (already theirs)' : 'succeeded') : row.status === 'rejected' ? row.code : row.status]));
-    const mismatched = records.filter((r) => r.claimId !== undefined && stored.get(r.claimId) !== r.outcome).map((r) => ({ claimId: r.claimId, told: r.outcome, stored: stored.get(r.claimId as number) }));
+    const told = (r: ClientRecord) => (r.release ? r.outcome?.replace(/^release /, '') : r.outcome);
+    const mismatched = records.filter((r) => r.claimId !== undefined && stored.get(r.claimId) !== told(r)).map((r) => ({ claimId: r.claimId, told: r.outcome, stored: stored.get(r.claimId as number) }));
     reports.push(report('each client was told what the database holds for its claim', mismatched));
   }
   return reports;
+}
+
+/**
+ * shift-change, as the clients saw it, and what End shift must leave behind: every task an End-shift
+ * operator held was released to them exactly once, and afterwards they hold no pending task (none lost
+ * to a release that never came, none released twice). The skills and single-holder checks are SPEC §6's.
+ */
+export async function shiftChangeInvariants(db: Db, floor: ClientRecord[], burst: ClientRecord[]): Promise<InvariantReport[]> {
+  const enders = new Set(burst.filter((r) => r.release).map((r) => r.operatorId));
+  const heldBy = new Map<number, number[]>();
+  for (const record of floor.filter((r) => r.outcome === 'succeeded' && enders.has(r.operatorId))) heldBy.set(record.operatorId, [...(heldBy.get(record.operatorId) ?? []), record.taskId]);
+  const releasedBy = new Map<number, number[]>();
+  for (const record of burst.filter((r) => r.outcome === 'release succeeded')) releasedBy.set(record.operatorId, [...(releasedBy.get(record.operatorId) ?? []), record.taskId]);
+  const sorted = (ids: number[] | undefined) => JSON.stringify([...(ids ?? [])].sort((a, b) => a - b));
+  const incomplete = [...enders].filter((id) => sorted(heldBy.get(id)) !== sorted(releasedBy.get(id))).map((id) => ({ operatorId: id, held: heldBy.get(id), released: releasedBy.get(id) }));
+  const releases: Record<string, number> = {};
+  for (const ids of releasedBy.values()) for (const id of ids) increment(releases, String(id));
+  const twice = Object.entries(releases).filter(([, n]) => n > 1).map(([taskId, n]) => ({ taskId: Number(taskId), releases: n }));
+  const stillHeld = await db('work_order_tasks').whereIn('assigned_operator_id', [...enders]).andWhere('status', 'pending').select('id', 'assigned_operator_id').limit(10);
+  return [
+    report('End shift released exactly the tasks its operator held, each once (as the clients were told)', incomplete),
+    report('no task released twice (as the clients were told)', twice),
+    report('after End shift its operator holds no pending task', stillHeld),
+  ];
 }

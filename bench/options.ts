@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BASELINE_MODES } from './baselines';
 import { CLIENTS, type ClientKind } from './clients';
-import { DEFAULT_SIZES, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
+import { DEFAULT_SIZES, QUICK_SCENARIOS, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
 
 /** taskclaim's two dispatch modes, and the synchronous baselines (bench/baselines.ts). */
 export const MODES = ['queue', 'inline', ...BASELINE_MODES] as const;
@@ -46,8 +46,10 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [options]
 
-  --quick                 small sizes, every scenario (about a minute); writes no docs
+  --quick                 small sizes, every scenario but shift-change (about a minute); writes no docs
   --scenarios a,b         ${SCENARIOS.join(', ')} (default: all)
+                          shift-change: a loaded floor, then half the operators press End shift while the
+                          others press Claim next (taskclaim in queue mode only)
   --modes a,b             ${MODES.join(', ')} (default: all; seed-sync is the seed plan's synchronous design,
                           fast-sync the synchronous claim written for speed)
   --clients a,b           ${CLIENTS.join(', ')} (default: both): async POSTs (202) then long-polls GET /api/claims/{id};
@@ -141,7 +143,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!(sizes.hotShare > 0 && sizes.hotShare <= 1)) throw new Error('--hot-share must be in (0, 1]');
   if (sizes.operators < sizes.departments * 2) throw new Error('--operators must be at least twice --departments');
   if (sizes.stormOperators > sizes.operators) throw new Error('--storm-operators must not exceed --operators');
-  const scenarios = (list(values.scenarios) ?? [...SCENARIOS]) as ScenarioName[];
+  const scenarios = (list(values.scenarios) ?? [...(quick ? QUICK_SCENARIOS : SCENARIOS)]) as ScenarioName[];
   for (const scenario of scenarios) if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}`);
   const modes = (list(values.modes) ?? [...MODES]) as Mode[];
   for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}; one of ${MODES.join(', ')}`);

@@ -93,6 +93,29 @@ function claimNextTable(report: BenchReport): string[] {
   return out;
 }
 
+/** Issue 18's shift change: End shift (release-mine) racing Claim next on a loaded floor. */
+function shiftChangeTable(report: BenchReport): string[] {
+  const runs = report.runs.filter((run) => run.scenario === 'shift-change');
+  if (!runs.length) return [];
+  const split = (run: RunResult, release: boolean) => Object.fromEntries(Object.entries(run.outcomes).filter(([key]) => key.startsWith('release ') === release));
+  const out = [
+    `**Shift change** (${runs[0].description}; decided = every release request and claim-next)`,
+    '',
+    '| server, client | HTTP requests | decided | decided/s | End shift: release outcomes | Claim next: outcomes | invariants |',
+    '|---|---:|---:|---:|---|---|---|',
+  ];
+  for (const run of runs) {
+    out.push(
+      `| ${runLabel(run)} | ${run.requests} | ${run.claims} | ${fixed(run.claimsPerSecond)} | ${counts(split(run, true))} | ${counts(split(run, false))} | ` +
+        `${run.invariants.filter((i) => i.ok).length}/${run.invariants.length} ${run.invariantsPass ? 'PASS' : '**FAIL**'} |`,
+    );
+  }
+  // the baselines have neither release-mine nor claim-next
+  for (const baseline of BASELINES.filter((b) => report.options.modes.includes(b.mode))) out.push(`| ${baseline.mode} | — | — | — | — | — | — |`);
+  out.push('');
+  return out;
+}
+
 export function markdownReport(report: BenchReport): string {
   const { machine, options } = report;
   const out: string[] = [];
@@ -140,6 +163,7 @@ export function markdownReport(report: BenchReport): string {
   }
 
   out.push(...claimNextTable(report));
+  out.push(...shiftChangeTable(report));
 
   out.push('**Outcomes (as the clients were told) and HTTP statuses**');
   out.push('');

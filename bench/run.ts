@@ -5,14 +5,14 @@ import { Redis } from 'ioredis';
 import { claimQueueName, dropDatabase, ensureDatabase, makeDb } from '@taskclaim/shared';
 import { checkInvariants, type InvariantReport } from '../harness/invariants';
 import { BASELINE_MODES, baselineOf } from './baselines';
-import { learnOutcome, postClaim, type ClientCounters, type ClientKind, type ClientOptions, type ClientRecord } from './clients';
+import { learnOutcome, postClaim, postReleaseMine, type ClientCounters, type ClientKind, type ClientOptions, type ClientRecord } from './clients';
 import { RoundRobinClient, runWithInflight, wallNow } from './http';
-import { clientInvariants, operatorsOverLimit } from './invariants';
+import { clientInvariants, operatorsOverLimit, shiftChangeInvariants } from './invariants';
 import { CpuTracker, databaseStats, otherDatabaseBackends, parseRedisInfo, postgresPids, processCpuSeconds, redisCommandCalls, statsDelta, sumOf, type DatabaseStats } from './meter';
 import type { Mode } from './options';
 import { profileFiles, summarizeProfiles, type ProfileSummary } from './profile';
 import { probeSnapshots, startApi, stopService, type SpawnOptions } from './processes';
-import { buildPlan, seedThroughAdminApi, type Plan, type ScenarioName } from './scenarios';
+import { buildPlan, seedThroughAdminApi, type Claim, type Plan, type ScenarioName } from './scenarios';
 import { curve, increment, summarize, type Percentiles } from './stats';
 import {
   eventLoopUtilization,
@@ -82,8 +82,9 @@ export interface RunResult extends RunTarget {
   description: string;
   database: string;
   processes: { api: number; workers: number };
+  /** HTTP requests of the burst (shift-change: an End shift is one, its release requests are counted in `claims`) */
   requests: number;
-  /** claims whose client learned a decision (rule outcome or failed) */
+  /** claims (and, in shift-change, release requests) whose client learned a decision (rule outcome or failed) */
   claims: number;
   seconds: number;
   claimsPerSecond: number;
@@ -269,6 +270,17 @@ async function holdWaiters(world: BenchWorld, services: Services, redis: Redis, 
   return { records, polls, figures };
 }
 
+/** Fires `claims` (`inflight` at once), each client learning its outcome; an End shift yields one record per release request. */
+async function fire(client: RoundRobinClient, claims: Claim[], inflight: number, clientOptions: ClientOptions, counters: ClientCounters): Promise<ClientRecord[]> {
+  const records: ClientRecord[][] = new Array(claims.length);
+  await runWithInflight(claims, inflight, async (claim, index) => {
+    const answered = claim.releaseMine ? await postReleaseMine(client, claim, index, clientOptions, counters) : [await postClaim(client, claim, index, clientOptions, counters)];
+    records[index] = answered;
+    await Promise.all(answered.map((record) => learnOutcome(client, record, clientOptions, counters)));
+  });
+  return records.flat();
+}
+
 /** One scenario against one server with one kind of client, on a fresh copy of the seeded database and an emptied Redis. */
 export async function runScenario(world: BenchWorld, prepared: PreparedScenario, target: RunTarget): Promise<RunResult> {
   const { options } = world;
@@ -304,6 +316,9 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
     };
     memoryTimer = setInterval(() => void sampleMemory().catch(() => undefined), 500);
 
+    // shift-change: the floor it starts from, claimed before the measured window (its own Idempotency-Keys)
+    const floor = plan.preload ? await fire(client, plan.preload, options.inflight, { ...clientOptions, keyPrefix: clientOptions.keyPrefix && `${clientOptions.keyPrefix}-floor` }, { http: {}, retried: {}, repolls: 0 }) : [];
+    if (plan.preload) world.log(`${label}: the floor holds ${floor.filter((r) => r.outcome === 'succeeded').length} tasks (${plan.preload.length} claim-next before the burst)`);
     const waiting = scenario === 'waiting-room' ? await holdWaiters(world, services, redis, queues, client, prepared, clientOptions, counters, database) : undefined;
     world.log(`${label}: ${waiting ? 'resuming the queues' : `firing ${plan.claims.length} claims, ${options.inflight} in flight`}`);
     const statsBefore = await databaseStats(world.monitor, database);
@@ -316,12 +331,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
       await waiting.polls;
       records = waiting.records;
     } else {
-      records = new Array(plan.claims.length);
-      await runWithInflight(plan.claims, options.inflight, async (claim, index) => {
-        const record = await postClaim(client as RoundRobinClient, claim, index, clientOptions, counters);
-        records[index] = record;
-        await learnOutcome(client as RoundRobinClient, record, clientOptions, counters);
-      });
+      records = await fire(client, plan.claims, options.inflight, clientOptions, counters);
     }
     const windowEnd = maxOf(records.map((r) => r.knownAt ?? 0));
     const cpuSeconds = tracker.stop();
@@ -343,6 +353,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
       const invariants = [
         ...(baseline ? [] : await checkInvariants(db, { defaultLimit: world.maxActiveTasks, firstComeFirstServed: true })),
         ...(await clientInvariants(db, records, { defaultLimit: world.maxActiveTasks, storesClaims: !baseline })),
+        ...(plan.preload ? await shiftChangeInvariants(db, floor, records) : []),
       ];
       const serverErrors = Object.entries(counters.http).filter(([status]) => / 5\d\d$/.test(status) && !status.endsWith('503'));
       invariants.push({ name: 'no request answered 500 (503 with Retry-After is allowed)', ok: serverErrors.length === 0, violations: serverErrors });
@@ -416,6 +427,8 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
 /** Runs in the order the report reads: for each scenario the baselines first, then taskclaim. */
 export function targetsOf(scenario: ScenarioName, modes: readonly Mode[], clients: readonly ClientKind[]): RunTarget[] {
   if (scenario === 'waiting-room') return modes.includes('queue') ? [{ mode: 'queue', client: 'async' }] : [];
+  // the baselines have no release-mine (and no claim-next); End shift is pressed with Prefer: wait, as the console does
+  if (scenario === 'shift-change') return modes.includes('queue') ? [{ mode: 'queue', client: clients.includes('wait') ? 'wait' : clients[0] }] : [];
   // the seed's design has no claim-next: the variant is taskclaim beside its own plain shift-start run
   const order: Mode[] = scenario === 'shift-start-next' ? ['inline', 'queue'] : [...BASELINE_MODES, 'inline', 'queue'];
   return order

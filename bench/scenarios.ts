@@ -1,7 +1,9 @@
 import type { RoundRobinClient } from './http';
 import { runWithInflight } from './http';
 
-export const SCENARIOS = ['uniform', 'shift-start', 'shift-start-next', 'capacity-storm', 'waiting-room'] as const;
+export const SCENARIOS = ['uniform', 'shift-start', 'shift-start-next', 'capacity-storm', 'waiting-room', 'shift-change'] as const;
+/** what `--quick` runs unless `--scenarios` names others: shift-change needs a loaded floor first, too long for a quick run */
+export const QUICK_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((scenario) => scenario !== 'shift-change');
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {
@@ -49,12 +51,14 @@ export interface Operator {
   id: number;
   departmentId: number;
   limit?: number;
+  skills?: string[];
 }
 
 export interface Task {
   id: number;
   departmentId: number;
   workOrderId: number;
+  requiredSkills?: string[];
 }
 
 export interface Claim {
@@ -62,6 +66,8 @@ export interface Claim {
   operatorId: number;
   /** POST claim-next instead (the worker picks the task); taskId is then only where the operator would have aimed */
   next?: boolean;
+  /** POST release-mine instead (End shift: one release request per pending task of the operator); taskId is unused */
+  releaseMine?: boolean;
 }
 
 export interface Plan {
@@ -71,6 +77,8 @@ export interface Plan {
   operators: Operator[];
   tasks: Task[];
   claims: Claim[];
+  /** claims decided before the measured burst (shift-change: the floor it starts from) */
+  preload?: Claim[];
   /** rule 7's limit for the operators of this plan */
   limit: number;
 }
@@ -86,6 +94,10 @@ function random(seed: number): (n: number) => number {
     return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
   };
 }
+
+/** shift-change: each operator holds this many tasks before the burst, and each claim-next operator presses Claim next this often */
+export const SHIFT_CHANGE_HELD = 3;
+const WELDING = 'welding';
 
 const departmentOf = (index: number, departments: number) => (index % departments) + 1;
 
@@ -148,6 +160,28 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
         claims,
       };
     }
+    case 'shift-change': {
+      // Every 4th task needs welding, every 3rd operator has it: claim-next must hand welding work to welders only.
+      const floor = shopFloor({ ...sizes, tasks: sizes.operators * (SHIFT_CHANGE_HELD + 1) });
+      const operators = floor.operators.map((operator) => (operator.id % 3 === 0 ? { ...operator, skills: [WELDING] } : operator));
+      const tasks = floor.tasks.map((task) => (task.id % 4 === 0 ? { ...task, requiredSkills: [WELDING] } : task));
+      const preload = Array.from({ length: SHIFT_CHANGE_HELD }, () => operators.map((operator) => ({ taskId: 0, operatorId: operator.id, next: true }))).flat();
+      // odd ids press End shift, even ids Claim next (as often as they already hold tasks), interleaved so both start at once
+      const claims = Array.from({ length: SHIFT_CHANGE_HELD }, (_, round) =>
+        operators.flatMap((operator): Claim[] => {
+          if (operator.id % 2 === 0) return [{ taskId: 0, operatorId: operator.id, next: true }];
+          return round === 0 ? [{ taskId: 0, operatorId: operator.id, releaseMine: true }] : [];
+        }),
+      ).flat();
+      return {
+        ...base,
+        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once`,
+        operators,
+        tasks,
+        claims,
+        preload,
+      };
+    }
     case 'capacity-storm': {
       // Operator o's tasks are (o - 1) * K + 1 … o * K, all in o's department; its K claims are fired back to back.
       const operators = Array.from({ length: sizes.stormOperators }, (_, i) => ({
@@ -206,6 +240,7 @@ export async function seedThroughAdminApi(client: RoundRobinClient, adminToken: 
       last_name: `Operator ${operator.id}`,
       department_ids: [operator.departmentId],
       ...(operator.limit !== undefined ? { max_active_tasks: operator.limit } : {}),
+      ...(operator.skills ? { skills: operator.skills } : {}),
     });
   });
   const chunks: Task[][] = [];
@@ -220,6 +255,7 @@ export async function seedThroughAdminApi(client: RoundRobinClient, adminToken: 
         work_content: `Assemble station ${task.id}`,
         status: 'pending',
         assigned_department_id: task.departmentId,
+        ...(task.requiredSkills ? { required_skills: task.requiredSkills } : {}),
       })),
     );
   });

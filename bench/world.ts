@@ -31,7 +31,7 @@ export interface Services {
   all: ServiceProcess[];
 }
 
-export const SHORT: Record<ScenarioName, string> = { uniform: 'uni', 'shift-start': 'shift', 'shift-start-next': 'next', 'capacity-storm': 'storm', 'waiting-room': 'wait' };
+export const SHORT: Record<ScenarioName, string> = { uniform: 'uni', 'shift-start': 'shift', 'shift-start-next': 'next', 'capacity-storm': 'storm', 'waiting-room': 'wait', 'shift-change': 'change' };
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
