@@ -59,6 +59,7 @@ export interface Task {
   departmentId: number;
   workOrderId: number;
   requiredSkills?: string[];
+  priority?: number;
 }
 
 export interface Claim {
@@ -161,10 +162,12 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
       };
     }
     case 'shift-change': {
-      // Every 4th task needs welding, every 3rd operator has it: claim-next must hand welding work to welders only.
+      // In each department every 4th task needs welding and every 3rd operator has it: claim-next must hand welding work to welders only.
+      // Welding comes first in dispatch order, so the floor's welders hold the welding work and the free tasks are for anyone.
       const floor = shopFloor({ ...sizes, tasks: sizes.operators * (SHIFT_CHANGE_HELD + 1) });
-      const operators = floor.operators.map((operator) => (operator.id % 3 === 0 ? { ...operator, skills: [WELDING] } : operator));
-      const tasks = floor.tasks.map((task) => (task.id % 4 === 0 ? { ...task, requiredSkills: [WELDING] } : task));
+      const rank = (id: number) => Math.floor((id - 1) / sizes.departments); // within its department
+      const operators = floor.operators.map((operator) => (rank(operator.id) % 3 === 0 ? { ...operator, skills: [WELDING] } : operator));
+      const tasks = floor.tasks.map((task) => (rank(task.id) % 4 === 0 ? { ...task, requiredSkills: [WELDING], priority: 60 } : task));
       const preload = Array.from({ length: SHIFT_CHANGE_HELD }, () => operators.map((operator) => ({ taskId: 0, operatorId: operator.id, next: true }))).flat();
       // odd ids press End shift, even ids Claim next (as often as they already hold tasks), interleaved so both start at once
       const claims = Array.from({ length: SHIFT_CHANGE_HELD }, (_, round) =>
@@ -256,6 +259,7 @@ export async function seedThroughAdminApi(client: RoundRobinClient, adminToken: 
         status: 'pending',
         assigned_department_id: task.departmentId,
         ...(task.requiredSkills ? { required_skills: task.requiredSkills } : {}),
+        ...(task.priority !== undefined ? { priority: task.priority } : {}),
       })),
     );
   });
