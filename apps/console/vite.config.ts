@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /**
  * Built into dist/ and served by the API at /console/ (services/api/src/routes/console.routes.ts).
@@ -6,6 +6,8 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   base: '/console/',
+  // The SDK from its source (its package's "source" export), so the console builds without a prior SDK build.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
