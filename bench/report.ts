@@ -112,6 +112,22 @@ function shiftChangeTable(report: BenchReport): string[] {
   }
   // the baselines have neither release-mine nor claim-next
   for (const baseline of BASELINES.filter((b) => report.options.modes.includes(b.mode))) out.push(`| ${baseline.mode} | — | — | — | — | — | — |`);
+  const leased = runs.filter((run) => run.lease);
+  if (leased.length) {
+    out.push(
+      '',
+      '**Shift change, lease variant** (lateness = the expiry decided (its `completed_at`) − `lease_expires_at`, read back through each task\'s history; racing claims fired from 300 ms before the first lease end)',
+      '',
+      '| server, client | leases | lease ends spread | released | lateness p50 / p99 / max ms | released early | racing claims: outcomes |',
+      '|---|---:|---:|---:|---|---:|---|',
+    );
+    for (const run of leased) {
+      const lease = run.lease!;
+      out.push(
+        `| ${runLabel(run)} | ${lease.leases} | ${fixed(lease.leaseEndSpreadMs)} ms | ${lease.released} | ${ms(lease.latenessMs.p50)} / ${ms(lease.latenessMs.p99)} / ${ms(lease.latenessMs.max)} | ${lease.releasedEarly} | ${counts(lease.racingOutcomes)} |`,
+      );
+    }
+  }
   out.push('');
   return out;
 }

@@ -7,6 +7,7 @@ import { checkInvariants, type InvariantReport } from '../harness/invariants';
 import { BASELINE_MODES, baselineOf } from './baselines';
 import { learnOutcome, postClaim, postReleaseMine, type ClientCounters, type ClientKind, type ClientOptions, type ClientRecord } from './clients';
 import { RoundRobinClient, runWithInflight, wallNow } from './http';
+import { leaseInvariants, raceLeases, type LeaseFigures } from './lease';
 import { clientInvariants, operatorsOverLimit, shiftChangeInvariants } from './invariants';
 import { CpuTracker, databaseStats, otherDatabaseBackends, parseRedisInfo, postgresPids, processCpuSeconds, redisCommandCalls, statsDelta, sumOf, type DatabaseStats } from './meter';
 import type { Mode } from './options';
@@ -113,6 +114,7 @@ export interface RunResult extends RunTarget {
   /** cores other processes kept busy just before the run (see --wait-quiet-ms) */
   othersBusyCoresBefore: number;
   waitingRoom?: WaitingRoomFigures;
+  lease?: LeaseFigures;
   profiles?: { api?: ProfileSummary; worker?: ProfileSummary; window: { from: number; to: number }; dir: string };
 }
 
@@ -339,6 +341,9 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
     clearInterval(memoryTimer);
     await sampleMemory();
     const otherPids = await otherDatabaseBackends(world.monitor, database);
+    // shift-change's lease variant, after the measured window
+    const lease = plan.leaseRace ? await raceLeases(client, plan.leaseRace, queues, clientOptions, world.adminToken, options.inflight) : undefined;
+    if (lease) world.log(`${label}: lease variant: ${lease.released}/${lease.leases} leases released, lateness max ${lease.latenessMs.max.toFixed(0)} ms`);
 
     // Stop the services (their backends exit, which publishes their last statistics), then read the counters.
     client.close();
@@ -354,6 +359,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
         ...(baseline ? [] : await checkInvariants(db, { defaultLimit: world.maxActiveTasks, firstComeFirstServed: true })),
         ...(await clientInvariants(db, records, { defaultLimit: world.maxActiveTasks, storesClaims: !baseline })),
         ...(plan.preload ? await shiftChangeInvariants(db, floor, records) : []),
+        ...(lease && plan.leaseRace ? await leaseInvariants(db, lease, plan.leaseRace) : []),
       ];
       const serverErrors = Object.entries(counters.http).filter(([status]) => / 5\d\d$/.test(status) && !status.endsWith('503'));
       invariants.push({ name: 'no request answered 500 (503 with Retry-After is allowed)', ok: serverErrors.length === 0, violations: serverErrors });
@@ -394,6 +400,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
         eventLoopUtilization: { api: eventLoopUtilization(before, after, services.apis), worker: eventLoopUtilization(before, after, services.workers) },
         othersBusyCoresBefore,
         waitingRoom: waiting?.figures,
+        lease,
       };
       if (cpuProfileDir) {
         const window = { from: Number(before.hr / 1000n), to: Number(after.hr / 1000n) };

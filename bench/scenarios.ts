@@ -71,6 +71,16 @@ export interface Claim {
   releaseMine?: boolean;
 }
 
+export interface LeaseRace {
+  departmentId: number;
+  leaseSeconds: number;
+  /** the claims that take the leases (one per task) */
+  holds: Claim[];
+  /** other operators' claims on the same tasks, fired from just before the leases end */
+  racers: Claim[];
+  taskIds: number[];
+}
+
 export interface Plan {
   scenario: ScenarioName;
   description: string;
@@ -80,6 +90,8 @@ export interface Plan {
   claims: Claim[];
   /** claims decided before the measured burst (shift-change: the floor it starts from) */
   preload?: Claim[];
+  /** shift-change's lease variant: leases that end together, and claims racing their expiry */
+  leaseRace?: LeaseRace;
   /** rule 7's limit for the operators of this plan */
   limit: number;
 }
@@ -99,6 +111,27 @@ function random(seed: number): (n: number) => number {
 /** shift-change: each operator holds this many tasks before the burst, and each claim-next operator presses Claim next this often */
 export const SHIFT_CHANGE_HELD = 3;
 const WELDING = 'welding';
+
+/** the lease variant: LEASES tasks in a department of their own, held by LEASES / HELD_PER_HOLDER operators and raced by as many */
+const LEASES = 300;
+const LEASE_SECONDS = 10;
+const LEASE_HOLDER_TASKS = 10;
+
+function leaseRaceAfter(lastOperatorId: number, lastTaskId: number, departmentId: number): LeaseRace & { operators: Operator[]; tasks: Task[] } {
+  const people = LEASES / LEASE_HOLDER_TASKS;
+  const operators = Array.from({ length: people * 2 }, (_, i) => ({ id: lastOperatorId + i + 1, departmentId, limit: LEASE_HOLDER_TASKS }));
+  const tasks = Array.from({ length: LEASES }, (_, i) => ({ id: lastTaskId + i + 1, departmentId, workOrderId: Math.floor((lastTaskId + i) / 10) + 1 }));
+  const holderOf = (i: number) => operators[Math.floor(i / LEASE_HOLDER_TASKS)].id;
+  return {
+    departmentId,
+    leaseSeconds: LEASE_SECONDS,
+    holds: tasks.map((task, i) => ({ taskId: task.id, operatorId: holderOf(i) })),
+    racers: tasks.map((task, i) => ({ taskId: task.id, operatorId: holderOf(i) + people })),
+    taskIds: tasks.map((task) => task.id),
+    operators,
+    tasks,
+  };
+}
 
 const departmentOf = (index: number, departments: number) => (index % departments) + 1;
 
@@ -176,11 +209,13 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
           return round === 0 ? [{ taskId: 0, operatorId: operator.id, releaseMine: true }] : [];
         }),
       ).flat();
+      const leaseRace = leaseRaceAfter(operators.length, tasks.length, sizes.departments + 1);
       return {
         ...base,
-        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once`,
-        operators,
-        tasks,
+        leaseRace,
+        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once. Lease variant: ${LEASES} claims with a ${LEASE_SECONDS} s lease decided together, raced by claims on the same tasks from just before the leases end`,
+        operators: [...operators, ...leaseRace.operators],
+        tasks: [...tasks, ...leaseRace.tasks],
         claims,
         preload,
       };
@@ -236,6 +271,8 @@ export async function seedThroughAdminApi(client: RoundRobinClient, adminToken: 
   };
   const departments = Array.from({ length: plan.departments }, (_, i) => i + 1);
   await runWithInflight(departments, 8, async (id) => void (await call('PUT', `/api/admin/departments/${id}`, { name: `Line ${id}` })));
+  const lease = plan.leaseRace;
+  if (lease) await call('PUT', `/api/admin/departments/${lease.departmentId}`, { name: 'Leased line', claim_lease_seconds: lease.leaseSeconds });
   await runWithInflight(plan.operators, 8, async (operator) => {
     await call('PUT', `/api/admin/operators/${operator.id}`, {
       username: `op${operator.id}`,
