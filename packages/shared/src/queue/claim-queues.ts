@@ -54,7 +54,7 @@ const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
  * cleared just before that last look), so a claim stored now will be seen and its process adds
  * nothing. One SET instead of a BullMQ script.
  */
-const WAKE_MARKER_MS = 30_000;
+export const WAKE_MARKER_MS = 30_000;
 
 export const wakeMarkerKey = (prefix: string, partition: number, cluster: boolean): string =>
   `${queuePrefix(prefix, partition, cluster)}:${claimQueueName(partition)}:wake`;
