@@ -7,6 +7,12 @@ import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/t
  * Random methods × every route × random ids, bodies (JSON of any shape, broken JSON, bytes),
  * content types, Host headers and duplicated or odd headers, sent raw over node:http.
  */
+/**
+ * A property's length is its runs times the machine's speed, and nothing in it is timed: the two long
+ * properties get room for their runs on two loaded cores instead of jest's default minute.
+ */
+const PROPERTY_TIMEOUT_MS = 300_000;
+
 let env: TestEnv;
 let operatorToken: string;
 let taskId: number;
@@ -161,7 +167,7 @@ test('random and malformed requests to every endpoint: never a 5xx, and a reject
   // the runs reached the routes, not only the authentication gate
   expect([...seen.keys()].some((status) => status >= 200 && status < 300)).toBe(true);
   expect(seen.get(400) ?? 0).toBeGreaterThan(0);
-});
+}, PROPERTY_TIMEOUT_MS);
 
 /** Text PostgreSQL cannot store: a lone UTF-16 surrogate (it has no UTF-8 form) or U+0000, amid ordinary text. */
 function illFormedText(): fc.Arbitrary<string> {
@@ -408,4 +414,4 @@ test('concurrent good and bad claims: each good one gets the answer it gets alon
   }
   const [{ n }] = await env.db('claim_requests').where('notes', 'like', `${POISON}%`).count({ n: '*' });
   expect(Number(n)).toBe(0);
-});
+}, PROPERTY_TIMEOUT_MS);

@@ -6,7 +6,7 @@
 import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
-import { makeTestEnv, type SpawnedApi, type SpawnedWorker, type TestEnv } from '../support/test-env';
+import { makeTestEnv, PROCESS_START_MS, type SpawnedApi, type SpawnedWorker, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
 let apis: SpawnedApi[];
@@ -14,9 +14,9 @@ let workers: SpawnedWorker[];
 
 beforeAll(async () => {
   env = await makeTestEnv({ CLAIM_PARTITIONS: '16' });
-  apis = await Promise.all([env.spawnApi(), env.spawnApi()]);
-  workers = await Promise.all([env.spawnWorker(), env.spawnWorker(), env.spawnWorker()]);
-}, 90_000);
+  // The five processes start together: one start-up wait, however long the loaded machine makes it.
+  [apis, workers] = await Promise.all([Promise.all([env.spawnApi(), env.spawnApi()]), Promise.all([env.spawnWorker(), env.spawnWorker(), env.spawnWorker()])]);
+}, PROCESS_START_MS + 30_000);
 afterAll(() => env?.close());
 
 const claimsAcceptedBy = (api: SpawnedApi) => api.output().match(/"message":"claim accepted"/g)?.length ?? 0;

@@ -29,6 +29,12 @@ import { assertClosed, ownedBy } from './leak-guard';
 import { freePort, spawnTs, until } from '../../harness/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
+/**
+ * How long a spawned process may take to become ready. A process that crashes fails the wait at once
+ * (its exit is watched): this only catches one that hangs. Starting is node + tsx compiling the service,
+ * which takes seconds alone and several times that while other suites load the two cores.
+ */
+export const PROCESS_START_MS = 120_000;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestEnv {
@@ -134,7 +140,7 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
       await until(() => {
         if (spawned.child.exitCode !== null) throw new Error(`worker did not start:\n${spawned.output()}`);
         return spawned.output().includes('claim workers started');
-      }, 'a worker process to start').catch((error: Error) => {
+      }, 'a worker process to start', PROCESS_START_MS).catch((error: Error) => {
         throw new Error(`${error.message}:\n${spawned.output()}`);
       });
       return spawned;
@@ -147,7 +153,7 @@ async function openTestEnv(owner: object, overrides: Record<string, string>): Pr
       await until(async () => {
         if (spawned.child.exitCode !== null) throw new Error(`api did not start:\n${spawned.output()}`);
         return fetch(`${apiUrl}/readyz`).then((response) => response.ok, () => false);
-      }, 'an API process to be ready').catch((error: Error) => {
+      }, 'an API process to be ready', PROCESS_START_MS).catch((error: Error) => {
         throw new Error(`${error.message}:\n${spawned.output()}`);
       });
       return { ...spawned, baseUrl: apiUrl, http: makeHttp(apiUrl) };
