@@ -61,7 +61,8 @@ test('a worker closed while its partitions are busy stops within seconds and its
     .select(env.db.raw('extract(epoch from max(completed_at - submitted_at)) * 1000 as slowest_ms'));
   console.info(`worker closed mid-burst in ${closeMs} ms; ${claimIds.length} claims (${storedAfterClose.length} after the close), all decided; the slowest after the close in ${Math.round(Number(slowestAfterCloseMs))} ms`);
   // A job hands over after the round in hand; the worker's close also waits for its webhook dispatcher and connections.
-  expect(closeMs).toBeLessThan(5_000);
+  // One that drained its busy partitions instead would not end while the burst lasts (until the next worker runs).
+  expect(closeMs).toBeLessThan(WAKE_MARKER_MS / 2);
   // The claims that relied on the closed worker's marker were decided at once, not after waiting it out.
   expect(storedAfterClose.length).toBeGreaterThanOrEqual(2 * operators.length);
   expect(Number(slowestAfterCloseMs)).toBeLessThan(WAKE_MARKER_MS / 2);
