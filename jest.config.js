@@ -13,6 +13,10 @@ const moduleNameMapper = {
 
 module.exports = {
   maxWorkers: 2,
+  // A worker's JavaScript ends within milliseconds of jest's "end" (no handle stays open), but on two
+  // loaded cores the process then needs more than jest's default 500 ms to be gone, and was force-exited.
+  // A worker that really leaks a handle never exits, and is still reported after this wait.
+  workerGracefulExitTimeout: 5_000,
   testTimeout: 60_000,
   projects: [
     {
