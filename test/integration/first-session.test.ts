@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, until } from '../../harness/processes';
-import { makeTestEnv, type TestEnv } from '../support/test-env';
+import { makeTestEnv, NPM_START_TEST_MS, PROCESS_START_MS, type TestEnv } from '../support/test-env';
 
 const ROOT = path.resolve(__dirname, '../..');
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -41,7 +41,7 @@ async function npmStart(banner: string): Promise<{ output: () => string; stop: (
     await until(() => {
       if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
       return output.includes(banner);
-    }, 'the banner', 120_000);
+    }, 'the banner', PROCESS_START_MS);
   } catch (error) {
     await stop();
     throw error;
@@ -90,7 +90,7 @@ test('the banner prints export lines, and the README commands run as written wit
   } finally {
     expect(await started.stop()).toBe(0);
   }
-});
+}, NPM_START_TEST_MS);
 
 test('a restart seeds nothing and says how to get a token; npm run token makes one that works', async () => {
   const restarted = await npmStart('npm run token -- --operator 9001');
@@ -106,4 +106,4 @@ test('a restart seeds nothing and says how to get a token; npm run token makes o
   } finally {
     expect(await restarted.stop()).toBe(0);
   }
-});
+}, NPM_START_TEST_MS);

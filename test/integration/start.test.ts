@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { makeHttp, type Http } from '../support/http';
 import { freePort, spawnTs, until } from '../../harness/processes';
-import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
+import { ADMIN_TOKEN, makeTestEnv, NPM_START_TEST_MS, PROCESS_START_MS, type TestEnv } from '../support/test-env';
 
 /** `npm start` (scripts/start.ts) on an empty database: it seeds the demo and prints what to try it with. */
 const START = path.resolve(__dirname, '../../scripts/start.ts');
@@ -14,7 +14,7 @@ async function withDemo(env: TestEnv, adminToken: string, use: (output: string, 
     await until(() => {
       if (started.child.exitCode !== null) throw new Error(`npm start exited:\n${started.output()}`);
       return started.output().includes('export OTHER_TOKEN=');
-    }, 'the demo to be printed', 60_000);
+    }, 'the demo to be printed', PROCESS_START_MS);
     await use(started.output(), makeHttp(`http://127.0.0.1:${port}`));
   } finally {
     started.child.kill('SIGTERM');
@@ -35,7 +35,7 @@ test('npm start with no ADMIN_TOKEN seeds the demo and prints a random admin tok
     expect((await http('PUT', '/api/admin/departments/9100', { token: adminToken, body: { name: 'Try' } })).status).toBe(201);
     expect((await http('GET', '/api/workorder-tasks/mine/', { token: operatorToken })).status).toBe(200);
   });
-});
+}, NPM_START_TEST_MS);
 
 test('npm start with ADMIN_TOKEN set does not echo that secret in the demo', async () => {
   await withDemo(env, ADMIN_TOKEN, async (output, http) => {
@@ -43,4 +43,4 @@ test('npm start with ADMIN_TOKEN set does not echo that secret in the demo', asy
     expect(output).toContain('# admin token: the value of ADMIN_TOKEN');
     expect((await http('GET', '/api/workorder-tasks/9001/', { token: ADMIN_TOKEN })).status).toBe(200);
   });
-});
+}, NPM_START_TEST_MS);

@@ -35,6 +35,8 @@ const ROOT = path.resolve(__dirname, '../..');
  * which takes seconds alone and several times that while other suites load the two cores.
  */
 export const PROCESS_START_MS = 120_000;
+/** a test that runs `npm start` (migrations, the console build check, the demo seed) and then its own minute of work */
+export const NPM_START_TEST_MS = PROCESS_START_MS + 60_000;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestEnv {
