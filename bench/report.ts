@@ -243,7 +243,7 @@ export function markdownReport(report: BenchReport): string {
   const failed = report.runs.flatMap((run) => run.invariants.filter((i) => !i.ok).map((i) => ({ run: `${run.scenario} / ${runLabel(run)}`, mode: run.mode, ...i })));
   const required = failed.filter((f) => baselineOf(f.mode)?.keepsInvariants !== false);
   out.push(
-    `**Invariants** (SPEC §6: \`checkInvariants\` with first come first served, and what the clients were told): taskclaim${baselines.some((b) => b.keepsInvariants) ? ` and ${baselines.filter((b) => b.keepsInvariants).map((b) => b.mode).join(', ')}` : ''} ` +
+    `**Invariants** (the invariants of docs/guarantees.md: \`checkInvariants\` with first come first served, and what the clients were told): taskclaim${baselines.some((b) => b.keepsInvariants) ? ` and ${baselines.filter((b) => b.keepsInvariants).map((b) => b.mode).join(', ')}` : ''} ` +
       `${required.length ? '**FAIL**' : 'every one PASS in every run'}${failed.length > required.length ? `; ${[...new Set(failed.filter((f) => !required.includes(f)).map((f) => f.mode))].join(', ')} breaks the ones listed below` : ''}.`,
   );
   for (const failure of failed) out.push(`- FAIL ${failure.run}: ${failure.name} — ${JSON.stringify(failure.violations).slice(0, 300)}`);
