@@ -1,4 +1,10 @@
-/** Two tiers: pure unit tests, and integration tests against the real PostgreSQL and Redis. */
+/**
+ * The tiers `npm test` runs (test/README.md says what each is and how to run one):
+ * - unit: pure tests beside the code they test, in packages/X/test and services/X/test;
+ * - integration: test/integration, against the real PostgreSQL and Redis, one world per file;
+ * - e2e: test/e2e, the pages in headless Chromium against the same worlds.
+ * The fourth tier, faults (and the bench smoke check), runs alone after these: jest.faults.config.js.
+ */
 /** Dependencies that ship ES modules only: Node 20 loads them natively, jest needs them compiled to CommonJS. */
 const ESM_ONLY = ['request-filtering-agent'];
 const transform = {
@@ -9,6 +15,19 @@ const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
   '^@taskclaim/shared$': '<rootDir>/packages/shared/src/index.ts',
   '^@taskclaim/client$': '<rootDir>/packages/client/src/index.ts',
+};
+
+/** What every tier against the real PostgreSQL and Redis shares (jest runs a global setup shared by projects once). */
+const realServices = {
+  rootDir: __dirname,
+  transform,
+  transformIgnorePatterns,
+  moduleNameMapper,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // The leak guard: a test, env or file that leaves a BullMQ worker or queue, a knex pool or a Redis connection open fails.
+  testEnvironment: '<rootDir>/test/support/leak-guard-environment.js',
+  setupFilesAfterEnv: ['<rootDir>/test/support/leak-guard.setup.ts'],
 };
 
 module.exports = {
@@ -28,18 +47,7 @@ module.exports = {
       moduleNameMapper,
       testEnvironment: 'node',
     },
-    {
-      displayName: 'integration',
-      rootDir: __dirname,
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform,
-      transformIgnorePatterns,
-      moduleNameMapper,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      // The leak guard: a test, env or file that leaves a BullMQ worker or queue, a knex pool or a Redis connection open fails.
-      testEnvironment: '<rootDir>/test/support/leak-guard-environment.js',
-      setupFilesAfterEnv: ['<rootDir>/test/support/leak-guard.setup.ts'],
-    },
+    { displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], ...realServices },
+    { displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], ...realServices },
   ],
 };
