@@ -1,5 +1,6 @@
 /**
- * The world and the assertions the http-contract.*.test.ts files share: the HTTP error contract of
+ * The world and the assertions the HTTP-contract files (auth, request-bodies, routes-and-ids, pagination,
+ * claims.validation, admin.api and others) share: the HTTP error contract of
  * SPEC.md §4, driven over real HTTP against the in-process API with real PostgreSQL and Redis. Each
  * file gets a world of its own (database, queue prefix, API, a worker), records every response, and
  * ends with `expectNo5xx`: no request of the file, however malformed, got a 5xx.
