@@ -1,7 +1,10 @@
 import type { Logger, RedisClient } from '@taskclaim/shared';
 import { makeRateLimiter } from '../src/http/rate-limit';
 
-/** The Redis commands the limiter sends, kept in a map (a small fake: the limiter's own rules are under test, not Redis). */
+/**
+ * The Redis commands the limiter sends, kept in a map (a small fake: the limiter's own rules are under test,
+ * not Redis). Not covered here: its script in Redis, which idempotency.test and redis-cluster.test run.
+ */
 function fakeRedis(status = 'ready') {
   const values = new Map<string, number>();
   const ttls = new Map<string, number>();

@@ -9,7 +9,10 @@ const job = (attemptsMade: number, attempts = 3): Job<ClaimJobData> =>
   ({ id: 'claim-1', data: { partition: 4, claimIds: [1, 2] }, attemptsMade, opts: { attempts } }) as unknown as Job<ClaimJobData>;
 const storeDown = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
-/** A store answering apply() from a script, recording what was asked. */
+/**
+ * A store answering apply() from a script, recording what was asked. Not covered here: the store's own
+ * transactions (applyClaim, fail), which the integration tests run against PostgreSQL.
+ */
 function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: number; full?: boolean } | Error, queued: number[] = []) {
   const applied: ApplyScope[] = [];
   const failed: number[] = [];
