@@ -72,6 +72,44 @@ test('a burst of 40 claim-next requests from 40 operators over 50 tasks: 40 succ
   for (const row of rows) expect(await assigneeOf(row.task_id)).toBe(row.operator_id);
 });
 
+/** An operator of `departmentId` holding `held` tasks (got through claim-next), with room for `room` more. */
+async function operatorHolding(departmentId: number, held: number, room: number) {
+  const operator = await env.factories.newOperator({ departmentIds: [departmentId], maxActiveTasks: held + room });
+  for (let n = 0; n < held; n++) expect((await claimNext(operator.token)).body.status).toBe('succeeded');
+  return operator;
+}
+
+test('one operator with room for 3 more presses Claim next 3 times at once: 3 successes, the 3 oldest tasks left, each distinct', async () => {
+  const { department, tasks } = await departmentWithTasks(8);
+  const operator = await operatorHolding(department.id, 3, 3);
+  const responses = await Promise.all([1, 2, 3].map(() => claimNext(operator.token)));
+  expect(responses.map((response) => [response.status, response.body.status])).toEqual(responses.map(() => [200, 'succeeded']));
+  expect(responses.map((response) => response.body.task_id).sort((a, b) => a - b)).toEqual(tasks.slice(3, 6).map((task) => task.id));
+  expect((await env.http('GET', '/api/workorder-tasks/mine/', { token: operator.token })).body).toMatchObject({ active_count: 6, limit: 6 });
+  expect((await claimNext(operator.token)).body.code).toBe('capacity_reached');
+});
+
+test('End shift racing Claim next in one department: the End-shift operators end with nothing pending, and every Claim next press succeeds while never-held tasks cover them', async () => {
+  // the bench's shift change in small: 4 operators hold 3 tasks each, 2 press End shift, 2 press Claim next 3 times, all at once
+  const { department } = await departmentWithTasks(12 + 6);
+  const operators = [];
+  for (let n = 0; n < 4; n++) operators.push(await operatorHolding(department.id, 3, 7));
+  const [enders, pressers] = [operators.slice(0, 2), operators.slice(2)];
+  const releaseMine = (token: string) => env.http('POST', '/api/workorder-tasks/release-mine/', { token, body: {}, headers: { prefer: 'wait=20' } });
+  const [ended, pressed] = await Promise.all([
+    Promise.all(enders.map((operator) => releaseMine(operator.token))),
+    Promise.all(pressers.flatMap((operator) => [1, 2, 3].map(() => claimNext(operator.token)))),
+  ]);
+  expect(ended.map((response) => [response.status, response.body.count])).toEqual([
+    [200, 3],
+    [200, 3],
+  ]);
+  expect(pressed.map((response) => response.body.status)).toEqual(pressed.map(() => 'succeeded'));
+  expect(new Set(pressed.map((response) => response.body.task_id)).size).toBe(6);
+  for (const operator of enders) expect((await env.http('GET', '/api/workorder-tasks/mine/', { token: operator.token })).body.active_count).toBe(0);
+  for (const operator of pressers) expect((await env.http('GET', '/api/workorder-tasks/mine/', { token: operator.token })).body.active_count).toBe(6);
+});
+
 test('a claim-next never takes a task over an earlier explicit claim; a later explicit claim either wins its task first or finds it taken', async () => {
   const { department, tasks } = await departmentWithTasks(3);
   const [explicit, next, late] = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [department.id] })));
@@ -200,5 +238,17 @@ describe('CLAIM_DISPATCH=inline', () => {
     expect(responses.map((response) => [response.status, response.body.status])).toEqual(responses.map(() => [200, 'succeeded']));
     expect(new Set(responses.map((response) => response.body.task_id)).size).toBe(10);
     expectInvariants(await checkInvariants(inline.db, { defaultLimit: inline.config.MAX_ACTIVE_TASKS, firstComeFirstServed: true }));
+  });
+
+  test('one operator with room for 3 more presses Claim next 3 times at once: 3 successes on 3 distinct tasks', async () => {
+    const department = await inline.factories.newDepartment();
+    for (let i = 0; i < 8; i++) await inline.factories.newTask({ departmentId: department.id });
+    const operator = await inline.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 6 });
+    const press = () => inline.http('POST', '/api/workorder-tasks/claim-next/', { token: operator.token, body: {} });
+    for (let n = 0; n < 3; n++) expect((await press()).body.status).toBe('succeeded');
+    const responses = await Promise.all([1, 2, 3].map(press));
+    expect(responses.map((response) => [response.status, response.body.status])).toEqual(responses.map(() => [200, 'succeeded']));
+    expect(new Set(responses.map((response) => response.body.task_id)).size).toBe(3);
+    expect((await press()).body.code).toBe('capacity_reached');
   });
 });
