@@ -51,7 +51,8 @@ export async function clientInvariants(db: Db, records: ClientRecord[], options:
 /**
  * shift-change, as the clients saw it, and what End shift must leave behind: every task an End-shift
  * operator held was released to them exactly once, and afterwards they hold no pending task (none lost
- * to a release that never came, none released twice). The skills and single-holder checks are SPEC §6's.
+ * to a release that never came, none released twice); and every Claim next press got a task, as the
+ * never-held tasks cover them all. The skills and single-holder checks are SPEC §6's.
  */
 export async function shiftChangeInvariants(db: Db, floor: ClientRecord[], burst: ClientRecord[]): Promise<InvariantReport[]> {
   const enders = new Set(burst.filter((r) => r.release).map((r) => r.operatorId));
@@ -69,5 +70,6 @@ export async function shiftChangeInvariants(db: Db, floor: ClientRecord[], burst
     report('End shift released exactly the tasks its operator held, each once (as the clients were told)', incomplete),
     report('no task released twice (as the clients were told)', twice),
     report('after End shift its operator holds no pending task', stillHeld),
+    report('every Claim next press got a task (the never-held tasks cover them all)', burst.filter((r) => r.next && r.outcome !== 'succeeded').map((r) => ({ operatorId: r.operatorId, outcome: r.outcome }))),
   ];
 }

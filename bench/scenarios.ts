@@ -196,16 +196,20 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
     }
     case 'shift-change': {
       // In each department every 4th task needs welding and every 3rd operator has it: claim-next must hand welding work to welders only.
-      // Welding comes first in dispatch order, so the floor's welders hold the welding work and the free tasks are for anyone.
-      const floor = shopFloor({ ...sizes, tasks: sizes.operators * (SHIFT_CHANGE_HELD + 1) });
+      // Welding comes first in dispatch order, so the floor's welders hold welding work.
       const rank = (id: number) => Math.floor((id - 1) / sizes.departments); // within its department
+      // Operators of even rank press Claim next (as often as they already hold tasks), the others End shift: both halves in every
+      // department (split by id parity, each department would be all one half, as its ids share their parity), so End shift frees
+      // tasks the Claim next operators may get. The floor holds half the tasks: the never-held ones alone cover every Claim next
+      // press, welders' and others', whenever the releases are decided, so every press must succeed.
+      const floor = shopFloor({ ...sizes, tasks: sizes.operators * SHIFT_CHANGE_HELD * 2 });
       const operators = floor.operators.map((operator) => (rank(operator.id) % 3 === 0 ? { ...operator, skills: [WELDING] } : operator));
       const tasks = floor.tasks.map((task) => (rank(task.id) % 4 === 0 ? { ...task, requiredSkills: [WELDING], priority: 60 } : task));
       const preload = Array.from({ length: SHIFT_CHANGE_HELD }, () => operators.map((operator) => ({ taskId: 0, operatorId: operator.id, next: true }))).flat();
-      // odd ids press End shift, even ids Claim next (as often as they already hold tasks), interleaved so both start at once
+      // interleaved so both halves start at once
       const claims = Array.from({ length: SHIFT_CHANGE_HELD }, (_, round) =>
         operators.flatMap((operator): Claim[] => {
-          if (operator.id % 2 === 0) return [{ taskId: 0, operatorId: operator.id, next: true }];
+          if (rank(operator.id) % 2 === 0) return [{ taskId: 0, operatorId: operator.id, next: true }];
           return round === 0 ? [{ taskId: 0, operatorId: operator.id, releaseMine: true }] : [];
         }),
       ).flat();
@@ -213,7 +217,7 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
       return {
         ...base,
         leaseRace,
-        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once. Lease variant: ${LEASES} claims with a ${LEASE_SECONDS} s lease decided together, raced by claims on the same tasks from just before the leases end`,
+        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); in each department half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once (the never-held tasks cover every press). Lease variant: ${LEASES} claims with a ${LEASE_SECONDS} s lease decided together, raced by claims on the same tasks from just before the leases end`,
         operators: [...operators, ...leaseRace.operators],
         tasks: [...tasks, ...leaseRace.tasks],
         claims,
