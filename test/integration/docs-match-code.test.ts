@@ -2,6 +2,7 @@
  * The README is a landing page whose commands work, and the reference it links to in docs/ matches
  * the code. (The first session itself runs against `npm start` in first-session.test.ts.)
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '@taskclaim/shared';
@@ -51,4 +52,10 @@ test('the metrics table names every metric the code registers', () => {
   const registered = sources.flatMap((source) => [...source.matchAll(/name: '(taskclaim_[a-z_]+)'/g)].map((match) => match[1]));
   expect(registered.length).toBeGreaterThan(6);
   for (const name of registered) expect([name, documented.includes(`\`${name}\``)]).toEqual([name, true]);
+});
+
+test('every bench result committed is one the docs cite, so a reader can check their figures', () => {
+  const committed = execFileSync('git', ['ls-files', 'bench/results/*.json'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const cited = documents.map(read).join('\n');
+  for (const file of committed) expect({ file, cited: cited.includes(path.basename(file)) }).toEqual({ file, cited: true });
 });
