@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { wallNow, type RoundRobinClient } from './http';
 import type { Claim } from './scenarios';
 import { increment } from './stats';
-import { sleep } from './world';
 
 export const CLIENTS = ['async', 'wait'] as const;
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Db } from '@taskclaim/shared';
 import type { InvariantReport } from '../harness/invariants';
@@ -5,7 +6,6 @@ import { learnOutcome, postClaim, type ClientCounters, type ClientOptions, type 
 import { runWithInflight, wallNow, type RoundRobinClient } from './http';
 import type { Claim, LeaseRace } from './scenarios';
 import { increment, summarize, type Percentiles } from './stats';
-import { sleep } from './world';
 
 export interface LeaseFigures {
   leases: number;

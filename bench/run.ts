@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { claimQueueName, dropDatabase, ensureDatabase, makeDb } from '@taskclaim/shared';
@@ -20,7 +21,6 @@ import {
   mark,
   probeDirOf,
   SHORT,
-  sleep,
   startServices,
   statementDelta,
   vacuumAnalyze,

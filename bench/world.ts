@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { wallNow } from './http';
@@ -32,8 +33,6 @@ export interface Services {
 }
 
 export const SHORT: Record<ScenarioName, string> = { uniform: 'uni', 'shift-start': 'shift', 'shift-start-next': 'next', 'capacity-storm': 'storm', 'waiting-room': 'wait', 'shift-change': 'change' };
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const probeDirOf = (world: BenchWorld): string => path.join(world.workDir, 'probes');
 
