@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import {
   applyClaim,
   claimsRepo,
+  drainPartition,
   failClaim,
   isInfrastructureError,
   type ApplyClaimResult,
@@ -37,10 +38,10 @@ export interface ClaimProcessorDeps {
   store: ClaimStore;
   logger: Logger;
   report: ReportDecisions;
-  /** clears these partitions' wake-up markers: claims stored from then on add a job of their own */
-  clearWakeMarkers(partitions: number[]): Promise<void>;
-  /** adds the partition's next job whatever its marker says: this one stops while claims may rely on it */
+  /** adds the partition's next job: this one stops while claims may count on it */
   handOver(partition: number): Promise<void>;
+  /** how long a job goes on looking at an idle partition (DRAIN_LINGER_MS; tests shorten it) */
+  lingerMs?: number;
 }
 
 /**
@@ -50,20 +51,13 @@ export interface ClaimProcessorDeps {
 export const CLAIM_BATCH_SIZE = 100;
 
 /**
- * A job that keeps finding claims hands its partition over to a new job after about this long: a
- * paused queue stops within about as long, and a job whose lock was lost unnoticed does not drain
- * on beside its successor for long.
+ * When a round finds nothing in any partition, the next waits this long: the jobs lingering on idle
+ * partitions then cost this process one look per interval, whatever their number.
  */
-const JOB_SPELL_MS = 1_000;
+const IDLE_LOOK_MS = 10;
 
 const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** One partition's turn in a shared drain: whether to clear its wake-up marker first. */
-interface DrainRequest {
-  partition: number;
-  clearMarker: boolean;
-}
 
 /**
  * The partitions whose jobs this process runs at the same time are drained in one transaction:
@@ -71,26 +65,30 @@ interface DrainRequest {
  * group commit, as the API's). Serialization is untouched: each partition is still held by its one
  * job, which waits for the shared transaction; the transaction decides in id order across them.
  */
-function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(partition: number) => boolean>) {
-  let waiting: (DrainRequest & { resolve: (found: boolean) => void; reject: (error: unknown) => void })[] = [];
+function makePartitionDrainer(drain: (partitions: number[]) => Promise<(partition: number) => boolean>) {
+  let waiting: { partition: number; resolve: (found: boolean) => void; reject: (error: unknown) => void }[] = [];
   let flushing = false;
   const flush = async () => {
     flushing = true;
     while (waiting.length) {
       const batch = waiting;
       waiting = [];
-      await drain(batch.map(({ partition, clearMarker }) => ({ partition, clearMarker }))).then(
-        (found) => batch.forEach((entry) => entry.resolve(found(entry.partition))),
-        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-      );
+      const found = await drain(batch.map(({ partition }) => partition)).catch((error: unknown) => {
+        batch.forEach((entry) => entry.reject(error));
+        return undefined;
+      });
+      if (!found) continue;
+      const results = batch.map((entry) => found(entry.partition));
+      batch.forEach((entry, index) => entry.resolve(results[index]));
+      if (!results.includes(true)) await new Promise((resolve) => setTimeout(resolve, IDLE_LOOK_MS));
     }
     flushing = false;
   };
   return {
     /** Resolves true when the partition may hold more queued claims (the round found some, or its batch was full). */
-    drain(request: DrainRequest): Promise<boolean> {
+    drain(partition: number): Promise<boolean> {
       return new Promise((resolve, reject) => {
-        waiting.push({ ...request, resolve, reject });
+        waiting.push({ partition, resolve, reject });
         // Jobs that arrive in the same turn of the event loop share the first transaction too.
         if (!flushing) {
           flushing = true;
@@ -104,12 +102,9 @@ function makePartitionDrainer(drain: (requests: DrainRequest[]) => Promise<(part
 /**
  * Processes one job of a partition queue: decides the partition's queued claims, oldest first, one
  * transaction per batch (shared with the other partitions this process drains at the moment), for
- * as long as claims keep coming. Its wake-up marker stays set meanwhile, so the claims stored during
- * a busy spell add no job: this one sees them. Only a round that finds nothing clears the marker and
- * looks once more; the job ends when that look finds nothing too (a claim stored after it sees no
- * marker and adds the next job). A job of a closing worker, one that lost its lock, or one that has
- * run for JOB_SPELL_MS, adds its successor and stops after the round in hand. Every failure goes
- * through one classifier:
+ * as long as the drain protocol says (drainPartition: until the partition has been idle for
+ * DRAIN_LINGER_MS). A job of a closing worker, or one that lost its lock, adds its successor and
+ * stops after the round in hand. Every failure goes through one classifier:
  * - an infrastructure error (PostgreSQL or Redis unreachable, a deadlock) is thrown, so BullMQ
  *   retries the job with backoff; once its attempts are spent, the claims that added the job end
  *   `failed` and a successor takes the partition's other claims;
@@ -126,19 +121,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const found = new Set(decided.map((report) => report.claim.partition));
     return (partition) => full || found.has(partition);
   };
-  const drainer = makePartitionDrainer(async (requests) => {
-    const clearing = requests.flatMap((request) => (request.clearMarker ? request.partition : []));
-    let uncleared: number[] = [];
-    if (clearing.length) {
-      await deps.clearWakeMarkers(clearing).catch((error: Error) => {
-        uncleared = clearing;
-        deps.logger.warn('could not clear the wake-up markers; looking again', { partitions: clearing, error: error.message });
-      });
-    }
-    const found = await decide({ partitions: requests.map((request) => request.partition), limit: CLAIM_BATCH_SIZE });
-    // A look behind a marker still set cannot be the last: a claim may have counted on it.
-    return (partition) => uncleared.includes(partition) || found(partition);
-  });
+  const drainer = makePartitionDrainer((partitions) => decide({ partitions, limit: CLAIM_BATCH_SIZE }));
 
   const fail = async (claimId: number, error: unknown) => {
     const failed = await deps.store.fail(claimId, messageOf(error));
@@ -165,24 +148,15 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const scope = { partition: job.data.partition, limit: CLAIM_BATCH_SIZE };
     const log = deps.logger.child({ partition: scope.partition, jobId: job.id, claimIds: job.data.claimIds, attempt: job.attemptsMade + 1 });
     log.info('claim job draining its partition');
-    const startedAt = performance.now();
     try {
-      for (let clearMarker = false; ; ) {
-        let found: boolean;
-        try {
-          found = await drainer.drain({ partition: scope.partition, clearMarker });
-        } catch (error) {
+      const look = () =>
+        drainer.drain(scope.partition).catch((error: unknown) => {
           if (isInfrastructureError(error)) throw error;
-          found = await isolate(scope, log, error);
-        }
-        // The look after clearing the marker found nothing: no claim relies on this job.
-        if (clearMarker && !found) return;
-        if (signal?.aborted || performance.now() - startedAt >= JOB_SPELL_MS) {
-          log.info('claim job hands its partition over', { reason: signal?.aborted ? String(signal.reason) : 'time' });
-          await deps.handOver(scope.partition);
-          return;
-        }
-        clearMarker = !found;
+          return isolate(scope, log, error);
+        });
+      if ((await drainPartition(look, { signal, lingerMs: deps.lingerMs })) === 'stopped') {
+        log.info('claim job hands its partition over', { reason: String(signal?.reason) });
+        await deps.handOver(scope.partition);
       }
     } catch (error) {
       if (!isFinalAttempt(job)) {
@@ -191,7 +165,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
       }
       log.error('claim job failed after its last attempt; its claims end failed', { error: messageOf(error) });
       for (const claimId of job.data.claimIds) await fail(claimId, error).catch(() => undefined);
-      // Claims stored during its attempts relied on this job (its marker was set).
+      // Claims stored during its attempts counted on this job.
       await deps.handOver(scope.partition).catch(() => undefined);
       throw error;
     }

@@ -26,7 +26,7 @@ export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQue
     if (stale.length === 0) return webhooks;
     // Rows stored under another CLAIM_PARTITIONS move to the partition their task maps to now, where the drain looks.
     await claimsRepo.repartitionQueuedClaims(deps.db, stale, deps.config.CLAIM_PARTITIONS);
-    await deps.queues.enqueue(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id })), { force: true });
+    await deps.queues.enqueueAgain(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id })));
     deps.logger.info('reconciler enqueued queued claims again', { count: stale.length, claimIds: stale.slice(0, 20).map((c) => c.id) });
     return stale.length + webhooks;
   };

@@ -62,7 +62,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
 
   const report = makeReportDecisions({ publisher, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: makeClaimDecisionMetrics(registry), logger });
-  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, clearWakeMarkers: (partitions) => queues.clearWakeMarkers(partitions), handOver: (partition) => queues.handOver(partition) });
+  const processor = makeClaimProcessor({ store: makeClaimStore(config, db), logger, report, handOver: (partition) => queues.handOver(partition) });
   const workers = claimPartitions(config.CLAIM_PARTITIONS).map((partition) => {
     const worker = new Worker<ClaimJobData>(claimQueueName(partition), processor, {
       connection,

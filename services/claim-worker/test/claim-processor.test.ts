@@ -39,32 +39,26 @@ const run = (store: ClaimStore, attemptsMade = 0) => {
   const processor = makeClaimProcessor({
     store,
     logger,
-    clearWakeMarkers: async () => undefined,
+    lingerMs: 0,
     handOver: async (partition) => void handedOver.push(partition),
     report: async (claims) => void reported.push(claims.map((c) => c.claim.id)),
   });
   return { done: processor(job(attemptsMade)), reported, handedOver };
 };
 
-/** A processor that writes its marker clears and hand-overs into `steps`. */
-const recordingProcessor = (store: ClaimStore, steps: string[]) =>
-  makeClaimProcessor({
-    store,
-    logger,
-    report: async () => undefined,
-    clearWakeMarkers: async (partitions) => void steps.push(`clear ${partitions}`),
-    handOver: async (partition) => void steps.push(`hand over ${partition}`),
-  });
+/** A processor that writes its hand-overs into `steps`. */
+const recordingProcessor = (store: ClaimStore, steps: string[], lingerMs = 0) =>
+  makeClaimProcessor({ store, logger, lingerMs, report: async () => undefined, handOver: async (partition) => void steps.push(`hand over ${partition}`) });
 
 /** A store whose successive drains of partition 4 find these claims, then nothing. */
 const rounds = (...found: { ids: number[]; full?: boolean }[]) => fakeStore(() => found.shift() ?? { ids: [] });
 
-test('a job drains its partition while its rounds find claims, reporting each transaction, and ends after two empty looks', async () => {
+test('a job drains its partition while its rounds find claims, reporting each transaction, and ends at an empty look once its linger is over', async () => {
   const { store, applied } = rounds({ ids: [1, 2], full: true }, { ids: [3] });
   const { done, reported } = run(store);
   await done;
-  expect(applied).toEqual(Array(4).fill({ partitions: [4], limit: CLAIM_BATCH_SIZE }));
-  expect(reported).toEqual([[1, 2], [3], [], []]);
+  expect(applied).toEqual(Array(3).fill({ partitions: [4], limit: CLAIM_BATCH_SIZE }));
+  expect(reported).toEqual([[1, 2], [3], []]);
 });
 
 test('a bug or a broken row fails only the claim that causes it, at once, and the job completes', async () => {
@@ -93,23 +87,28 @@ test("once its attempts are spent, the job's own claims end failed and a success
 test('partitions drained at the same time share one transaction', async () => {
   let round = 0;
   const { store, applied } = fakeStore(() => (++round === 1 ? { ids: [1] } : { ids: [] }));
-  const processor = makeClaimProcessor({ store, logger, clearWakeMarkers: async () => undefined, handOver: async () => undefined, report: async () => undefined });
+  const processor = recordingProcessor(store, []);
   const other = { ...job(0), data: { partition: 9, claimIds: [3] } } as Job<ClaimJobData>;
   await Promise.all([processor(job(0)), processor(other)]);
-  // Partition 9 found nothing in the first round, so it took its last look one round earlier.
-  expect(applied).toEqual([{ partitions: [4, 9], limit: CLAIM_BATCH_SIZE }, { partitions: [4, 9], limit: CLAIM_BATCH_SIZE }, { partitions: [4], limit: CLAIM_BATCH_SIZE }]);
+  // Partition 9 found nothing in the first round, so its job ended there.
+  expect(applied).toEqual([{ partitions: [4, 9], limit: CLAIM_BATCH_SIZE }, { partitions: [4], limit: CLAIM_BATCH_SIZE }]);
 });
 
-test('the wake-up marker stays set while rounds find claims; it is cleared before a last look, and a last look that finds claims goes on', async () => {
-  const steps: string[] = [];
-  const found = [[1], [], [2], [], []];
+test('a job goes on looking at its idle partition for its linger, counted again from each look that finds claims', async () => {
+  const lingerMs = 60;
+  const looks: { at: number; found: boolean }[] = [];
+  const found = [[1], [], [2]];
   const { store } = fakeStore(() => {
-    steps.push('drain');
-    return { ids: found.shift() ?? [] };
+    const ids = found.shift() ?? [];
+    looks.push({ at: performance.now(), found: ids.length > 0 });
+    return { ids };
   });
-  const processor = recordingProcessor(store, steps);
-  await processor(job(0));
-  expect(steps).toEqual(['drain', 'drain', 'clear 4', 'drain', 'drain', 'clear 4', 'drain']);
+  await recordingProcessor(store, [], lingerMs)(job(0));
+  const lastFinding = looks.filter((look) => look.found).at(-1) as { at: number };
+  expect(looks.slice(0, 3).map((look) => look.found)).toEqual([true, false, true]);
+  // Idle looks are paced, not a busy loop, and the job ends only a linger after the look that found claim 2.
+  expect(looks.length).toBeLessThan(3 + lingerMs);
+  expect((looks.at(-1) as { at: number }).at - lastFinding.at).toBeGreaterThanOrEqual(lingerMs);
 });
 
 test('a job told to stop mid-drain (its worker closing, its lock lost) hands the partition over after the round in hand, even while batches are full', async () => {
@@ -123,26 +122,4 @@ test('a job told to stop mid-drain (its worker closing, its lock lost) hands the
   const processor = recordingProcessor(store, steps);
   await processor(job(0), 'token', closing.signal);
   expect(steps).toEqual(['drain', 'drain', 'hand over 4']);
-});
-
-test('a look behind a marker that could not be cleared is not the last one', async () => {
-  const steps: string[] = [];
-  let clears = 0;
-  const { store } = fakeStore(() => {
-    steps.push('drain');
-    return { ids: [] };
-  });
-  const processor = makeClaimProcessor({
-    store,
-    logger,
-    report: async () => undefined,
-    clearWakeMarkers: async () => {
-      steps.push('clear');
-      if (++clears === 1) throw new Error('Connection is closed.');
-    },
-    handOver: async () => undefined,
-  });
-  await processor(job(0));
-  // The failed clear's look counts as finding claims: the job looks again, clears, and looks once more.
-  expect(steps).toEqual(['drain', 'clear', 'drain', 'drain', 'clear', 'drain']);
 });

@@ -3,9 +3,8 @@ import { CLAIM_NEXT_PARTITION, queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
 /**
- * A job wakes its partition: whichever job runs decides the oldest queued claims of the partition
- * until none is left. `claimIds` are the claims whose arrival added it (for logs, and to fail them if
- * the job's retries run out).
+ * A job wakes its partition (the protocol: drainPartition below). `claimIds` are the claims whose
+ * arrival added it (for logs, and to fail them if the job's retries run out).
  */
 export interface ClaimJobData {
   partition: number;
@@ -41,23 +40,26 @@ export const claimQueueName = (partition: number): string => (partition === CLAI
 export const claimJobId = (claimId: number): string => `claim-${claimId}`;
 
 /**
- * At most two jobs per partition exist: one running and one waiting. An add while a job waits is
- * covered by it (deduplicated); one while a job runs (a claim stored during the job's last look, or
- * the job's hand-over) stores the next job, which BullMQ adds when the running one finishes — so no
- * claim committed after a drain's last look is left without a job.
+ * The partition-drain protocol, whole (the worker's processor and the API only call it):
+ * - a job of a partition queue says "this partition has queued claims". Whichever job runs drains
+ *   the partition oldest first, and goes on looking until DRAIN_LINGER_MS passed both since it
+ *   started and since its last look that found claims (drainPartition);
+ * - so a process that added a job may leave the claims it stores within WAKE_TRUSTED_MS of that add
+ *   to that job: a job starts after the add and looks at the partition until at least
+ *   DRAIN_LINGER_MS after its start. Such claims add no job (one job per partition and process per
+ *   WAKE_TRUSTED_MS, however many group commits);
+ * - at most two jobs per partition exist: one running and one waiting. An add while a job waits is
+ *   covered by it (deduplicated); one while a job runs stores the next job, which BullMQ adds when
+ *   the running one finishes, so an add is always followed by a job that starts after it;
+ * - a job told to stop (its worker closes, its lock is lost) or out of attempts adds its successor
+ *   (handOver): claims stored meanwhile may have counted on it.
+ * Both times are measured by each process on its own monotonic clock, never compared across
+ * processes; WAKE_TRUSTED_MS is half of DRAIN_LINGER_MS to leave room for the add's round trip.
  */
+export const DRAIN_LINGER_MS = 2_000;
+const WAKE_TRUSTED_MS = DRAIN_LINGER_MS / 2;
+
 const DRAIN_DEDUPLICATION = { id: 'drain', keepLastIfActive: true };
-
-/**
- * Most claims need no job at all: while a partition's marker is set, a job has yet to look at the
- * partition (it is waiting, or running and keeps draining until a look finds nothing — the marker is
- * cleared just before that last look), so a claim stored now will be seen and its process adds
- * nothing. One SET instead of a BullMQ script.
- */
-export const WAKE_MARKER_MS = 30_000;
-
-export const wakeMarkerKey = (prefix: string, partition: number, cluster: boolean): string =>
-  `${queuePrefix(prefix, partition, cluster)}:${claimQueueName(partition)}:wake`;
 
 export function claimJobOptions(attempts: number): JobsOptions {
   return {
@@ -70,18 +72,32 @@ export function claimJobOptions(attempts: number): JobsOptions {
   };
 }
 
+/**
+ * One job's drain: `look` decides a round of the partition's oldest queued claims and says whether
+ * it found any. Ends 'idle' once a look finds nothing DRAIN_LINGER_MS after the job's start and its
+ * last finding look, or 'stopped' after the round in hand once `signal` aborts (the caller then
+ * hands the partition over).
+ */
+export async function drainPartition(look: () => Promise<boolean>, options: { signal?: AbortSignal; lingerMs?: number } = {}): Promise<'idle' | 'stopped'> {
+  const lingerMs = options.lingerMs ?? DRAIN_LINGER_MS;
+  let busySince = performance.now();
+  for (;;) {
+    const lookedAt = performance.now();
+    const found = await look();
+    if (options.signal?.aborted) return 'stopped';
+    if (found) busySince = performance.now();
+    else if (lookedAt - busySince >= lingerMs) return 'idle';
+  }
+}
+
 export interface ClaimQueues {
   /** the task partitions' queues, then the claim-next queue */
   readonly queues: readonly Queue<ClaimJobData>[];
-  /**
-   * Wakes the partitions of these claims, one job per partition — unless the partition's marker is
-   * set: a job will look at the partition again and see them. `force` adds regardless (the
-   * reconciler: a marker may outlive the process that set it).
-   */
-  enqueue(claims: QueuedClaim[], options?: { force?: boolean }): Promise<void>;
-  /** A job is about to take its last look at these partitions: claims stored from now on need a job of their own. */
-  clearWakeMarkers(partitions: number[]): Promise<void>;
-  /** Adds the partition's next job whatever its marker says (a job stops while claims may rely on it): BullMQ runs it after the running one. */
+  /** Wakes the partitions of these stored claims: one job per partition, unless this process added one less than WAKE_TRUSTED_MS ago. */
+  enqueue(claims: QueuedClaim[]): Promise<void>;
+  /** Adds a job for each partition of these claims whatever this process added lately (the reconciler: the job it relied on may be lost). */
+  enqueueAgain(claims: QueuedClaim[]): Promise<void>;
+  /** Adds the partition's next job: this one stops while claims may count on it. BullMQ runs it after the running one. */
   handOver(partition: number): Promise<void>;
   /** Global concurrency 1 on every partition: one claim per partition at a time, however many workers run. */
   enforceSerialization(): Promise<void>;
@@ -99,32 +115,39 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
   );
   const queues = [...byPartition.values()];
   const jobOptions = claimJobOptions(options.attempts);
-  const wakeKey = (partition: number) => wakeMarkerKey(options.prefix, partition, cluster);
+  /** partition → until when (this process's monotonic clock) its last add covers the claims stored here */
+  const trustedUntil = new Map<number, number>();
+  const add = (partition: number, claimIds: number[]) =>
+    (byPartition.get(partition) as Queue<ClaimJobData>).add(
+      'claims',
+      { partition, claimIds },
+      // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op. A hand-over has no claim of its own.
+      claimIds.length ? { ...jobOptions, jobId: claimJobId(claimIds[0]) } : jobOptions,
+    );
+  const wake = async (claims: QueuedClaim[], trustRecent: boolean) => {
+    const claimIdsByPartition = new Map<number, number[]>();
+    for (const claim of claims) {
+      const partition = partitionOfRequest(claim.taskId, options.partitions);
+      const claimIds = claimIdsByPartition.get(partition);
+      if (claimIds) claimIds.push(claim.claimId);
+      else claimIdsByPartition.set(partition, [claim.claimId]);
+    }
+    const now = performance.now();
+    await Promise.all(
+      [...claimIdsByPartition].map(async ([partition, claimIds]) => {
+        if (trustRecent && (trustedUntil.get(partition) ?? -Infinity) > now) return;
+        await add(partition, claimIds);
+        // From the moment the add was sent: the job it ensures starts later still.
+        trustedUntil.set(partition, Math.max(trustedUntil.get(partition) ?? -Infinity, now + WAKE_TRUSTED_MS));
+      }),
+    );
+  };
   return {
     queues,
-    async enqueue(claims, { force = false } = {}) {
-      const claimIdsByPartition = new Map<number, number[]>();
-      for (const claim of claims) {
-        const partition = partitionOfRequest(claim.taskId, options.partitions);
-        const claimIds = claimIdsByPartition.get(partition);
-        if (claimIds) claimIds.push(claim.claimId);
-        else claimIdsByPartition.set(partition, [claim.claimId]);
-      }
-      await Promise.all(
-        [...claimIdsByPartition].map(async ([partition, claimIds]) => {
-          // The marker expires, so one left by a process that died before adding its job heals by itself.
-          if (!force && (await options.connection.set(wakeKey(partition), '1', 'PX', WAKE_MARKER_MS, 'NX')) === null) return;
-          // jobId = the first claim's id: re-adding the job of a claim whose job still exists is a no-op.
-          await (byPartition.get(partition) as Queue<ClaimJobData>).add('claims', { partition, claimIds }, { ...jobOptions, jobId: claimJobId(claimIds[0]) });
-        }),
-      );
-    },
-    async clearWakeMarkers(partitions) {
-      await Promise.all(partitions.map((partition) => options.connection.del(wakeKey(partition))));
-    },
+    enqueue: (claims) => wake(claims, true),
+    enqueueAgain: (claims) => wake(claims, false),
     async handOver(partition) {
-      // No claim of its own: BullMQ picks the job's id.
-      await (byPartition.get(partition) as Queue<ClaimJobData>).add('claims', { partition, claimIds: [] }, jobOptions);
+      await add(partition, []);
     },
     async enforceSerialization() {
       await Promise.all(queues.map((queue) => queue.setGlobalConcurrency(1)));
