@@ -1,9 +1,13 @@
-import { DRAIN_LINGER_MS, claimQueueName, partitionOf } from '@taskclaim/shared';
+import { claimQueueName, partitionOf } from '@taskclaim/shared';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
+/**
+ * The reconciler is held off here (RECONCILE_AFTER_MS one minute), so a claim decided within its 10 s
+ * wait was decided by a job of its partition's queue, not by the reconciler.
+ */
 let env: TestEnv;
 beforeAll(async () => {
-  env = await makeTestEnv();
+  env = await makeTestEnv({ RECONCILE_AFTER_MS: '60000' });
   await env.startWorker();
 });
 afterAll(() => env.close());
@@ -20,45 +24,31 @@ const addsTo = async (partition: number) => Number((await env.api.redis.get(`${e
 const idle = (partition: number) =>
   eventually(async () => (Object.values(await queueOf(partition).getJobCounts('active', 'waiting')).every((count) => count === 0) ? true : undefined), 10_000, 'the partition to go idle');
 
-test('a claim of an idle partition wakes it at once', async () => {
+test('a claim of an idle partition wakes it', async () => {
   const { operator, task, partition } = await newClaimant();
   await idle(partition);
-  const started = Date.now();
   const answer = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
+  expect(answer.status).toBe(200);
   expect(answer.body.status).toBe('succeeded');
-  expect(Date.now() - started).toBeLessThan(1_500);
+});
+
+test('after the job of a partition ended, the next claim wakes the partition again', async () => {
+  const { operator, task, partition } = await newClaimant();
+  expect((await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' })).body.status).toBe('succeeded');
+  await idle(partition);
+  const before = await addsTo(partition);
+  const again = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
+  expect(again.status).toBe(200);
+  expect(again.body).toMatchObject({ status: 'succeeded', already_claimed: true });
+  expect((await addsTo(partition)) - before).toBe(1);
 });
 
 /**
  * The window the drain protocol opens: a process that woke a partition adds no job for the claims it
- * stores right after; they count on the job it added, which goes on looking at the partition for
- * DRAIN_LINGER_MS after it started.
+ * stores in the next second; they count on the job it added, which goes on looking at the partition
+ * for DRAIN_LINGER_MS after it started. The reconciler's wake does not count on it: that job may be lost.
  */
-test('claims stored just after their partition was woken add no job, and the job that was woken decides them', async () => {
-  const { operator, task, partition } = await newClaimant();
-  await idle(partition);
-  const before = await addsTo(partition);
-  const first = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
-  expect(first.body.status).toBe('succeeded');
-  const again = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
-  expect(again.body).toMatchObject({ status: 'succeeded', already_claimed: true });
-  expect((await addsTo(partition)) - before).toBe(1);
-  // and the job still ends once the partition is idle
-  await idle(partition);
-});
-
-test('after a job ended on its idle partition, the next claim wakes the partition at once', async () => {
-  const { operator, task, partition } = await newClaimant();
-  expect((await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' })).body.status).toBe('succeeded');
-  await new Promise((resolve) => setTimeout(resolve, DRAIN_LINGER_MS));
-  await idle(partition);
-  const started = Date.now();
-  const again = await env.factories.claim(operator.token, task.id, {}, { prefer: 'wait=10' });
-  expect(again.body).toMatchObject({ status: 'succeeded', already_claimed: true });
-  expect(Date.now() - started).toBeLessThan(1_500);
-});
-
-test("the reconciler's wake (enqueueAgain) adds a job whatever its process added lately: the job it counted on may be lost", async () => {
+test("a process that woke a partition adds no other job for the claims it stores right after; the reconciler's wake (enqueueAgain) adds one whatever", async () => {
   // Claim-next requests wait in a partition of their own (CLAIM_NEXT_PARTITION); these ids match no row, so the jobs find nothing.
   const partition = -1;
   await idle(partition);

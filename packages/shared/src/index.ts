@@ -1,6 +1,7 @@
 export * from './config';
 export * from './expiring-map';
 export * from './slots-per-key';
+export * from './group-commit';
 export * from './logger';
 export * from './contracts';
 export * from './domain/decide-claim';

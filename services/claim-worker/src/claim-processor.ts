@@ -5,6 +5,7 @@ import {
   drainPartition,
   failClaim,
   isInfrastructureError,
+  makeGroupCommit,
   type ApplyClaimResult,
   type ApplyScope,
   type ClaimJobData,
@@ -60,46 +61,6 @@ const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * The partitions whose jobs this process runs at the same time are drained in one transaction:
- * while one is in flight, the drains asked for meanwhile wait and go in the next one, together (a
- * group commit, as the API's). Serialization is untouched: each partition is still held by its one
- * job, which waits for the shared transaction; the transaction decides in id order across them.
- */
-function makePartitionDrainer(drain: (partitions: number[]) => Promise<(partition: number) => boolean>) {
-  let waiting: { partition: number; resolve: (found: boolean) => void; reject: (error: unknown) => void }[] = [];
-  let flushing = false;
-  const flush = async () => {
-    flushing = true;
-    while (waiting.length) {
-      const batch = waiting;
-      waiting = [];
-      const found = await drain(batch.map(({ partition }) => partition)).catch((error: unknown) => {
-        batch.forEach((entry) => entry.reject(error));
-        return undefined;
-      });
-      if (!found) continue;
-      const results = batch.map((entry) => found(entry.partition));
-      batch.forEach((entry, index) => entry.resolve(results[index]));
-      if (!results.includes(true)) await new Promise((resolve) => setTimeout(resolve, IDLE_LOOK_MS));
-    }
-    flushing = false;
-  };
-  return {
-    /** Resolves true when the partition may hold more queued claims (the round found some, or its batch was full). */
-    drain(partition: number): Promise<boolean> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ partition, resolve, reject });
-        // Jobs that arrive in the same turn of the event loop share the first transaction too.
-        if (!flushing) {
-          flushing = true;
-          setImmediate(() => void flush());
-        }
-      });
-    },
-  };
-}
-
-/**
  * Processes one job of a partition queue: decides the partition's queued claims, oldest first, one
  * transaction per batch (shared with the other partitions this process drains at the moment), for
  * as long as the drain protocol says (drainPartition: until the partition has been idle for
@@ -121,7 +82,19 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const found = new Set(decided.map((report) => report.claim.partition));
     return (partition) => full || found.has(partition);
   };
-  const drainer = makePartitionDrainer((partitions) => decide({ partitions, limit: CLAIM_BATCH_SIZE }));
+  /**
+   * The partitions whose jobs this process runs at the same time are drained in one transaction (a
+   * group commit, as the API's). Serialization is untouched: each partition is still held by its one
+   * job, which waits for the shared transaction; the transaction decides in id order across them.
+   * Resolves true when the partition may hold more queued claims (the round found some, or its batch was full).
+   */
+  const drainRound = makeGroupCommit(
+    async (partitions: number[]) => {
+      const found = await decide({ partitions, limit: CLAIM_BATCH_SIZE });
+      return partitions.map(found);
+    },
+    { pauseAfter: (found) => (found.includes(true) ? 0 : IDLE_LOOK_MS) },
+  );
 
   const fail = async (claimId: number, error: unknown) => {
     const failed = await deps.store.fail(claimId, messageOf(error));
@@ -150,7 +123,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     log.info('claim job draining its partition');
     try {
       const look = () =>
-        drainer.drain(scope.partition).catch((error: unknown) => {
+        drainRound(scope.partition).catch((error: unknown) => {
           if (isInfrastructureError(error)) throw error;
           return isolate(scope, log, error);
         });
