@@ -8,15 +8,14 @@
  */
 export function makeGroupCommit<Item, Answer>(
   run: (items: Item[]) => Promise<Answer[]>,
-  options: { maxBatch?: number; pauseAfter?: (answers: Answer[]) => number } = {},
+  options: { pauseAfter?: (answers: Answer[]) => number } = {},
 ): (item: Item) => Promise<Answer> {
   let waiting: { item: Item; resolve: (answer: Answer) => void; reject: (error: unknown) => void }[] = [];
   let flushing = false;
-  const maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
   const flush = async () => {
     while (waiting.length) {
-      const batch = waiting.length <= maxBatch ? waiting : waiting.slice(0, maxBatch);
-      waiting = waiting.length <= maxBatch ? [] : waiting.slice(maxBatch);
+      const batch = waiting;
+      waiting = [];
       let answers: Answer[];
       try {
         answers = await run(batch.map((entry) => entry.item));
