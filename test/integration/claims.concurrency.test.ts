@@ -52,7 +52,7 @@ describe('with one in-process worker', () => {
     await env.db('work_order_tasks').where({ id: task.id }).update({ assigned_operator_id: null });
     await env.db('notifications').where({ claim_id: claimId }).delete();
     const results = await Promise.all([applyClaim(deps, { claimIds: [claimId] }), applyClaim(deps, { claimIds: [claimId] })]);
-    expect(results.map((result) => result.decided.length).sort()).toEqual([0, 1]);
+    expect(results.map((decided) => decided.length).sort()).toEqual([0, 1]);
 
     // ... and the job delivered again through the queue after it completed.
     const job = await queue.add('claims', { partition, claimIds: [claimId] }, { jobId: claimJobId(claimId), removeOnComplete: false });

@@ -234,8 +234,8 @@ describe('delivering to a receiver on loopback (WEBHOOK_ALLOW_PRIVATE_NETWORKS=t
       .insert({ task_id: taskId, operator_id: operator.id, token_id: integration.id, callback_url: hook.url })
       .returning('id');
     // The claim transaction commits here, and the process "dies" before enqueueing the webhook job.
-    const result = await applyClaim({ db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS }, { claimIds: [row.id] });
-    const webhook = result.decided[0].webhook!;
+    const [decided] = await applyClaim({ db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS }, { claimIds: [row.id] });
+    const webhook = decided.webhook!;
     expect(webhook).toMatchObject({ claimId: row.id, webhookId: expect.stringMatching(/^msg_/) });
 
     expect(await webhookJob(env, webhook.webhookId)).toBeUndefined();

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DecidedClaimReport } from './claims/apply-claim';
+import type { DecidedClaim } from './queue/claim-events';
 
 /** One registry per process (and per test), labelled with the kind of process. */
 export function makeMetricsRegistry(service: 'api' | 'claim-worker'): Registry {
@@ -10,8 +10,8 @@ export function makeMetricsRegistry(service: 'api' | 'claim-worker'): Registry {
 }
 
 export interface ClaimDecisionMetrics {
-  /** counts the decisions of one transaction and how long it took */
-  observe(decided: DecidedClaimReport[], transactionSeconds: number): void;
+  /** counts the decisions of one transaction (failed claims are not decisions) and how long it took */
+  observe(claims: DecidedClaim[], transactionSeconds: number): void;
 }
 
 /** Where claims are decided: the worker, or the API under CLAIM_DISPATCH=inline. */
@@ -37,9 +37,10 @@ export function makeClaimDecisionMetrics(registry: Registry): ClaimDecisionMetri
   return {
     observe(claims, transactionSeconds) {
       transaction.observe(transactionSeconds);
-      for (const { claim, decision } of claims) {
-        const code = decision.outcome === 'rejected' ? decision.code : decision.alreadyClaimed ? 'already_yours' : 'none';
-        decided.inc({ action: claim.action, outcome: decision.outcome, code });
+      for (const { claim } of claims) {
+        if (claim.status !== 'succeeded' && claim.status !== 'rejected') continue;
+        const code = claim.status === 'rejected' ? (claim.code as string) : claim.already_claimed ? 'already_yours' : 'none';
+        decided.inc({ action: claim.action, outcome: claim.status, code });
         latency.observe(((claim.completed_at as Date).getTime() - claim.submitted_at.getTime()) / 1000);
       }
     },

@@ -6,22 +6,21 @@ import {
   failClaim,
   isInfrastructureError,
   makeGroupCommit,
-  type ApplyClaimResult,
   type ApplyScope,
   type ClaimJobData,
   type Config,
   type Db,
+  type DecidedClaim,
   type Logger,
   type ReportDecisions,
-  type ReportedClaim,
 } from '@taskclaim/shared';
 
 /** What the processor asks of PostgreSQL. */
 export interface ClaimStore {
-  /** one decision transaction */
-  apply(scope: ApplyScope): Promise<ApplyClaimResult>;
+  /** one decision transaction: the queued claims of the scope, decided */
+  decideQueued(scope: ApplyScope): Promise<DecidedClaim[]>;
   /** the claim ends `failed` (undefined when something decided it meanwhile) */
-  fail(claimId: number, reason: string): Promise<ReportedClaim | undefined>;
+  fail(claimId: number, reason: string): Promise<DecidedClaim | undefined>;
   /** a partition's oldest queued claims, not locked */
   queuedClaimIds(scope: { partition: number; limit: number }): Promise<number[]>;
 }
@@ -29,7 +28,7 @@ export interface ClaimStore {
 export function makeClaimStore(config: Config, db: Db): ClaimStore {
   const applyDeps = { db, defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
   return {
-    apply: (scope) => applyClaim(applyDeps, scope),
+    decideQueued: (scope) => applyClaim(applyDeps, scope),
     fail: (claimId, reason) => failClaim(db, claimId, reason),
     queuedClaimIds: (scope) => claimsRepo.oldestQueuedClaimIdsOfPartition(db, scope),
   };
@@ -74,12 +73,13 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * Rule rejections are outcomes, never errors.
  */
 export function makeClaimProcessor(deps: ClaimProcessorDeps) {
-  /** One transaction, then (after commit) its report; whether it found claims, per partition. */
-  const decide = async (scope: ApplyScope): Promise<(partition: number) => boolean> => {
+  /** One transaction, then (after commit) its report; whether it found claims, per partition (all of them when the batch was full: more may wait). */
+  const decideAndReport = async (scope: ApplyScope): Promise<(partition: number) => boolean> => {
     const started = performance.now();
-    const { decided, full } = await deps.store.apply(scope);
+    const decided = await deps.store.decideQueued(scope);
     await deps.report(decided, { durationMs: Math.round(performance.now() - started) });
-    const found = new Set(decided.map((report) => report.claim.partition));
+    const full = 'limit' in scope && decided.length >= scope.limit;
+    const found = new Set(decided.map(({ claim }) => claim.partition));
     return (partition) => full || found.has(partition);
   };
   /**
@@ -90,7 +90,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
    */
   const drainRound = makeGroupCommit(
     async (partitions: number[]) => {
-      const found = await decide({ partitions, limit: CLAIM_BATCH_SIZE });
+      const found = await decideAndReport({ partitions, limit: CLAIM_BATCH_SIZE });
       return partitions.map(found);
     },
     { pauseAfter: (found) => (found.includes(true) ? 0 : IDLE_LOOK_MS) },
@@ -107,7 +107,7 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
     const claimIds = await deps.store.queuedClaimIds(scope);
     for (const claimId of claimIds) {
       try {
-        await decide({ claimIds: [claimId] });
+        await decideAndReport({ claimIds: [claimId] });
       } catch (claimError) {
         if (isInfrastructureError(claimError)) throw claimError;
         await fail(claimId, claimError);

@@ -1,27 +1,26 @@
 import type { Job } from 'bullmq';
-import type { ApplyScope, ClaimJobData, ClaimRow, DecidedClaimReport, Logger } from '@taskclaim/shared';
+import type { ApplyScope, ClaimJobData, ClaimRow, DecidedClaim, Logger } from '@taskclaim/shared';
 import { CLAIM_BATCH_SIZE, makeClaimProcessor, type ClaimStore } from '../src/claim-processor';
 
 const logger = { child: () => logger, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
-const decided = (id: number, partition = 4): DecidedClaimReport =>
-  ({ claim: { id, partition, status: 'succeeded' } as ClaimRow, decision: { outcome: 'succeeded', alreadyClaimed: false } }) as DecidedClaimReport;
+const decided = (id: number, partition = 4): DecidedClaim => ({ claim: { id, partition, status: 'succeeded' } as ClaimRow });
 const job = (attemptsMade: number, attempts = 3): Job<ClaimJobData> =>
   ({ id: 'claim-1', data: { partition: 4, claimIds: [1, 2] }, attemptsMade, opts: { attempts } }) as unknown as Job<ClaimJobData>;
 const storeDown = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 /**
- * A store answering apply() from a script, recording what was asked. Not covered here: the store's own
- * transactions (applyClaim, fail), which the integration tests run against PostgreSQL.
+ * A store answering decideQueued() from a script, recording what was asked. Not covered here: the store's
+ * own transactions (applyClaim, fail), which the integration tests run against PostgreSQL.
  */
-function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: number; full?: boolean } | Error, queued: number[] = []) {
+function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: number } | Error, queued: number[] = []) {
   const applied: ApplyScope[] = [];
   const failed: number[] = [];
   const store: ClaimStore = {
-    async apply(scope) {
+    async decideQueued(scope) {
       applied.push(scope);
       const answer = script(scope);
       if (answer instanceof Error) throw answer;
-      return { decided: answer.ids.map((id) => decided(id, answer.partition)), full: answer.full ?? false };
+      return answer.ids.map((id) => decided(id, answer.partition));
     },
     async fail(claimId) {
       failed.push(claimId);
@@ -51,10 +50,10 @@ const recordingProcessor = (store: ClaimStore, steps: string[], lingerMs = 0) =>
   makeClaimProcessor({ store, logger, lingerMs, report: async () => undefined, handOver: async (partition) => void steps.push(`hand over ${partition}`) });
 
 /** A store whose successive drains of partition 4 find these claims, then nothing. */
-const rounds = (...found: { ids: number[]; full?: boolean }[]) => fakeStore(() => found.shift() ?? { ids: [] });
+const rounds = (...found: { ids: number[]; partition?: number }[]) => fakeStore(() => found.shift() ?? { ids: [] });
 
 test('a job drains its partition while its rounds find claims, reporting each transaction, and ends at an empty look once its linger is over', async () => {
-  const { store, applied } = rounds({ ids: [1, 2], full: true }, { ids: [3] });
+  const { store, applied } = rounds({ ids: [1, 2] }, { ids: [3] });
   const { done, reported } = run(store);
   await done;
   expect(applied).toEqual(Array(3).fill({ partitions: [4], limit: CLAIM_BATCH_SIZE }));
@@ -111,13 +110,20 @@ test('a job goes on looking at its idle partition for its linger, counted again 
   expect((looks.at(-1) as { at: number }).at - lastFinding.at).toBeGreaterThanOrEqual(lingerMs);
 });
 
-test('a job told to stop mid-drain (its worker closing, its lock lost) hands the partition over after the round in hand, even while batches are full', async () => {
+test('a full batch may have left claims of any partition in it queued: every partition of the round looks again', async () => {
+  const fullOfOthers = Array.from({ length: CLAIM_BATCH_SIZE }, (_, index) => index + 1);
+  const { store, applied } = rounds({ ids: fullOfOthers, partition: 9 });
+  await run(store).done;
+  expect(applied).toHaveLength(2);
+});
+
+test('a job told to stop mid-drain (its worker closing, its lock lost) hands the partition over after the round in hand, even while rounds find claims', async () => {
   const steps: string[] = [];
   const closing = new AbortController();
   const { store } = fakeStore(() => {
     steps.push('drain');
     if (steps.length === 2) closing.abort('worker closing');
-    return { ids: [steps.length], full: true };
+    return { ids: [steps.length] };
   });
   const processor = recordingProcessor(store, steps);
   await processor(job(0), 'token', closing.signal);

@@ -10,22 +10,8 @@ import * as notifications from '../db/repositories/notifications.repository';
 import * as operators from '../db/repositories/operators.repository';
 import * as tasks from '../db/repositories/tasks.repository';
 import type { DecidedClaim } from '../queue/claim-events';
-import type { WebhookJobData } from '../queue/webhook-queue';
 import { presentTask } from '../presenters/task.presenter';
 import { recordClaimEvent } from './record-claim-event';
-
-/** A claim decided by one transaction: its row and its task as the transaction left them. */
-export interface DecidedClaimReport extends DecidedClaim {
-  decision: ClaimDecision;
-  /** its webhook outbox row, committed with the decision: enqueue it after commit */
-  webhook?: WebhookJobData;
-}
-
-export interface ApplyClaimResult {
-  decided: DecidedClaimReport[];
-  /** the batch was as large as the scope allows: more queued claims may be waiting */
-  full: boolean;
-}
 
 export interface ApplyClaimDeps {
   db: Knex;
@@ -68,11 +54,11 @@ const stateOf = (task: tasks.TaskView): TaskState => ({
   leaseExpired: task.lease_expired,
 });
 
-/** Decides the queued claims of a scope in one transaction of its own (the queue worker). */
-export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<ApplyClaimResult> {
+/** Decides the queued claims of a scope in one transaction of its own (the queue worker): each locked claim is decided. */
+export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<DecidedClaim[]> {
   return deps.db.transaction(async (trx) => {
     const batch = 'partitions' in scope ? await claims.lockOldestQueuedClaimsOfPartitions(trx, scope) : await claims.lockQueuedClaims(trx, scope.claimIds);
-    return { decided: await decideClaims(trx, deps, batch), full: 'partitions' in scope && batch.length >= scope.limit };
+    return decideClaims(trx, deps, batch);
   });
 }
 
@@ -85,7 +71,7 @@ export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promi
  * with SKIP LOCKED, which never waits. A reassign's previous holder is not locked: only the target's
  * capacity is checked, and the holder's count only goes down.
  */
-export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaimReport[]> {
+export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaim[]> {
   if (batch.length === 0) return [];
   const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.flatMap((c) => c.task_id ?? []))]);
   const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
@@ -237,13 +223,13 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   await notifications.insertNotifications(trx, newNotifications);
   const rows = await claims.recordDecisions(trx, decisions);
 
-  const decided: DecidedClaimReport[] = [];
-  for (const [index, queued] of batch.entries()) {
+  const decided: DecidedClaim[] = [];
+  for (const queued of batch) {
     const claim = rows.get(queued.id) as claims.ClaimRow;
     const task = claim.task_id === null ? undefined : lockedTasks.get(claim.task_id);
     // The outbox row commits with the decision, so a crash after commit still delivers the webhook.
     const webhook = claim.callback_url ? await recordClaimEvent(trx, claim, task) : undefined;
-    decided.push({ claim, task, username: lockedOperators.get(claim.operator_id)?.username, decision: decisions[index].decision, webhook });
+    decided.push({ claim, task, username: lockedOperators.get(claim.operator_id)?.username, webhook });
   }
   return decided;
 }

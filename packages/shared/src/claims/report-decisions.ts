@@ -1,10 +1,9 @@
 import type { Logger } from '../logger';
 import type { ClaimDecisionMetrics } from '../metrics';
-import { publishClaimsDecided } from '../queue/claim-events';
+import { publishClaimsDecided, type DecidedClaim } from '../queue/claim-events';
 import type { RedisClient } from '../queue/redis';
 import type { Lease, LeaseQueue } from '../queue/lease-queue';
 import type { WebhookQueue } from '../queue/webhook-queue';
-import type { DecidedClaimReport } from './apply-claim';
 
 export interface ReportDecisionsDeps {
   publisher: RedisClient;
@@ -15,9 +14,6 @@ export interface ReportDecisionsDeps {
   logger: Logger;
 }
 
-/** A committed transaction's claims, decided by the rules or failed. */
-export type ReportedClaim = Omit<DecidedClaimReport, 'decision'> & Partial<Pick<DecidedClaimReport, 'decision'>>;
-
 /**
  * What follows the commit of decided claims, wherever they were decided (the worker, or the API
  * under CLAIM_DISPATCH=inline): one log line per claim, metrics, the decision event that wakes the
@@ -27,10 +23,10 @@ export type ReportedClaim = Omit<DecidedClaimReport, 'decision'> & Partial<Pick<
  * made up for by the lease sweep.
  */
 export function makeReportDecisions(deps: ReportDecisionsDeps) {
-  return async (claims: ReportedClaim[], transaction: { durationMs: number }): Promise<void> => {
+  /** A committed transaction's claims, decided by the rules or failed. */
+  return async (claims: DecidedClaim[], transaction: { durationMs: number }): Promise<void> => {
     if (claims.length === 0) return;
-    const decided = claims.filter((c): c is DecidedClaimReport => c.decision !== undefined);
-    deps.metrics.observe(decided, transaction.durationMs / 1000);
+    deps.metrics.observe(claims, transaction.durationMs / 1000);
     for (const { claim } of claims) {
       deps.logger.log(claim.status === 'failed' ? 'error' : 'info', 'claim decided', {
         claimId: claim.id,
@@ -67,7 +63,7 @@ export function makeReportDecisions(deps: ReportDecisionsDeps) {
 }
 
 /** The leases these decisions started: a task assigned by one of them, whose lease runs. */
-const leasesStarted = (claims: ReportedClaim[]): Lease[] =>
+const leasesStarted = (claims: DecidedClaim[]): Lease[] =>
   claims.flatMap(({ claim, task }) =>
     task?.lease_expires_at && claim.status === 'succeeded' && !claim.already_claimed && task.assigned_operator_id === claim.operator_id
       ? [{ taskId: task.id, expiresAt: task.lease_expires_at }]

@@ -1,17 +1,21 @@
 import type { ClaimRow } from '../db/repositories/claims.repository';
 import type { TaskView } from '../db/repositories/tasks.repository';
+import type { WebhookJobData } from './webhook-queue';
 import { makeExpiringMap } from '../expiring-map';
 import type { RedisClient } from './redis';
 
 /**
  * A claim as the process that decided it knows it right after commit, with its task as that
- * transaction left it: enough for a waiting request to answer without reading PostgreSQL.
+ * transaction left it: enough for a waiting request to answer without reading PostgreSQL. The one
+ * type a decided (or failed) claim travels in, from the deciding transaction to the waiting client.
  */
 export interface DecidedClaim {
   claim: ClaimRow;
   task?: TaskView;
   /** the claim's operator, for the live events (the task may show someone else by the end of the transaction) */
   username?: string;
+  /** its webhook outbox row, committed with the decision: the deciding process enqueues it after commit (never published) */
+  webhook?: WebhookJobData;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { claimsRepo, isInfrastructureError, type ClaimRow, type Db, type DecidedClaim, type DecidedClaimReport } from '@taskclaim/shared';
+import { claimsRepo, isInfrastructureError, type ClaimRow, type Db, type DecidedClaim } from '@taskclaim/shared';
 
 /** Stored (with its decision when the acceptor decides too), or not: its task does not exist, or its token already used its Idempotency-Key. */
 export type StoreResult = { stored: true; row: ClaimRow; decided?: DecidedClaim } | { stored: false };
@@ -10,9 +10,9 @@ export interface ClaimAcceptor {
 
 export interface AcceptorHooks {
   /** CLAIM_DISPATCH=inline: decides the stored claims in the transaction that stores them */
-  decide?: (trx: Knex.Transaction, stored: ClaimRow[]) => Promise<DecidedClaimReport[]>;
+  decide?: (trx: Knex.Transaction, stored: ClaimRow[]) => Promise<DecidedClaim[]>;
   /** after commit, must not reject: queue dispatch wakes the claims' partitions, inline reports the decisions */
-  afterCommit: (stored: ClaimRow[], decided: DecidedClaimReport[], durationMs: number) => Promise<void>;
+  afterCommit: (stored: ClaimRow[], decided: DecidedClaim[], durationMs: number) => Promise<void>;
 }
 
 const MAX_BATCH = 500;
