@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { applyClaim, claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared';
+import { decideQueuedClaims, claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared';
 import { raceCapacity, raceFortyOperators } from '../support/races';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
@@ -51,7 +51,7 @@ describe('with one in-process worker', () => {
     await env.db('claim_requests').where({ id: claimId }).update({ status: 'queued', completed_at: null });
     await env.db('work_order_tasks').where({ id: task.id }).update({ assigned_operator_id: null });
     await env.db('notifications').where({ claim_id: claimId }).delete();
-    const results = await Promise.all([applyClaim(deps, { claimIds: [claimId] }), applyClaim(deps, { claimIds: [claimId] })]);
+    const results = await Promise.all([decideQueuedClaims(deps, { claimIds: [claimId] }), decideQueuedClaims(deps, { claimIds: [claimId] })]);
     expect(results.map((decided) => decided.length).sort()).toEqual([0, 1]);
 
     // ... and the job delivered again through the queue after it completed.

@@ -1,7 +1,7 @@
 import { RULE_SCENARIOS } from '../support/rule-scenarios';
 import { makeTestEnv, type TestEnv } from '../support/test-env';
 
-/** CLAIM_DISPATCH=inline: the same applyClaim inside the request, no queue, no worker. */
+/** CLAIM_DISPATCH=inline: the same decideQueuedClaims inside the request, no queue, no worker. */
 let env: TestEnv;
 beforeAll(async () => {
   env = await makeTestEnv({ CLAIM_DISPATCH: 'inline' });

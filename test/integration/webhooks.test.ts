@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { WEBHOOK_QUEUE_NAME, applyClaim, failClaim, makeRedis } from '@taskclaim/shared';
+import { WEBHOOK_QUEUE_NAME, decideQueuedClaims, failClaim, makeRedis } from '@taskclaim/shared';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 import { startReceiver, type Received, type Receiver, type Reply } from '../support/webhook-receivers';
 
@@ -234,7 +234,7 @@ describe('delivering to a receiver on loopback (WEBHOOK_ALLOW_PRIVATE_NETWORKS=t
       .insert({ task_id: taskId, operator_id: operator.id, token_id: integration.id, callback_url: hook.url })
       .returning('id');
     // The claim transaction commits here, and the process "dies" before enqueueing the webhook job.
-    const [decided] = await applyClaim({ db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS }, { claimIds: [row.id] });
+    const [decided] = await decideQueuedClaims({ db: env.db, defaultMaxActiveTasks: env.config.MAX_ACTIVE_TASKS }, { claimIds: [row.id] });
     const webhook = decided.webhook!;
     expect(webhook).toMatchObject({ claimId: row.id, webhookId: expect.stringMatching(/^msg_/) });
 

@@ -1,6 +1,6 @@
 import {
   claimsRepo,
-  decideClaims,
+  decideLockedClaims,
   makeClaimQueues,
   makeClaimWaiters,
   makeDb,
@@ -71,7 +71,7 @@ function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDe
       decide: async (trx, stored) => {
         const taskIds = [...new Set(stored.flatMap((row) => row.task_id ?? []))];
         const claimNext = stored.flatMap((row) => (row.task_id === null ? row.id : []));
-        return decideClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
+        return decideLockedClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
       },
       afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
     };

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import {
-  applyClaim,
+  decideQueuedClaims,
   claimsRepo,
   drainPartition,
   failClaim,
@@ -28,7 +28,7 @@ export interface ClaimStore {
 export function makeClaimStore(config: Config, db: Db): ClaimStore {
   const applyDeps = { db, defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
   return {
-    decideQueued: (scope) => applyClaim(applyDeps, scope),
+    decideQueued: (scope) => decideQueuedClaims(applyDeps, scope),
     fail: (claimId, reason) => failClaim(db, claimId, reason),
     queuedClaimIds: (scope) => claimsRepo.oldestQueuedClaimIdsOfPartition(db, scope),
   };

@@ -10,7 +10,7 @@ const storeDown = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECON
 
 /**
  * A store answering decideQueued() from a script, recording what was asked. Not covered here: the store's
- * own transactions (applyClaim, fail), which the integration tests run against PostgreSQL.
+ * own transactions (decideQueuedClaims, fail), which the integration tests run against PostgreSQL.
  */
 function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: number } | Error, queued: number[] = []) {
   const applied: ApplyScope[] = [];

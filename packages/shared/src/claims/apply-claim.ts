@@ -55,10 +55,10 @@ const stateOf = (task: tasks.TaskView): TaskState => ({
 });
 
 /** Decides the queued claims of a scope in one transaction of its own (the queue worker): each locked claim is decided. */
-export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promise<DecidedClaim[]> {
+export async function decideQueuedClaims(deps: ApplyClaimDeps, scope: ApplyScope): Promise<DecidedClaim[]> {
   return deps.db.transaction(async (trx) => {
     const batch = 'partitions' in scope ? await claims.lockOldestQueuedClaimsOfPartitions(trx, scope) : await claims.lockQueuedClaims(trx, scope.claimIds);
-    return decideClaims(trx, deps, batch);
+    return decideLockedClaims(trx, deps, batch);
   });
 }
 
@@ -71,7 +71,7 @@ export async function applyClaim(deps: ApplyClaimDeps, scope: ApplyScope): Promi
  * with SKIP LOCKED, which never waits. A reassign's previous holder is not locked: only the target's
  * capacity is checked, and the holder's count only goes down.
  */
-export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaim[]> {
+export async function decideLockedClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaim[]> {
   if (batch.length === 0) return [];
   const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.flatMap((c) => c.task_id ?? []))]);
   const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
@@ -122,7 +122,7 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   });
 
   /** What one request decides, and on which task (a claim-next request's is the one it picked). */
-  const decide = async (queued: claims.ClaimRow, operator: operators.OperatorRow): Promise<{ decision: ClaimDecision; task?: tasks.TaskView }> => {
+  const decideRequest = async (queued: claims.ClaimRow, operator: operators.OperatorRow): Promise<{ decision: ClaimDecision; task?: tasks.TaskView }> => {
     if (queued.action === 'claim_next') {
       const facts = { operator, activeTaskCount: countOf(operator.id), limit: operator.max_active_tasks ?? deps.defaultMaxActiveTasks };
       const task = refuseClaimNext(facts) ? undefined : await pickFor(queued, operator);
@@ -146,7 +146,7 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
   };
 
   /** A request that succeeded and changes its task: the task's new state, the operators' counts, the notifications. */
-  const apply = (queued: claims.ClaimRow, operator: operators.OperatorRow, task: tasks.TaskView) => {
+  const applyToTask = (queued: claims.ClaimRow, operator: operators.OperatorRow, task: tasks.TaskView) => {
     const state = states.get(task.id) as TaskState;
     const notify = (type: notifications.NotificationType, operatorId: number, reason?: notifications.NotificationReason) =>
       newNotifications.push({
@@ -196,8 +196,8 @@ export async function decideClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimD
     const operator = lockedOperators.get(queued.operator_id);
     if (!operator) throw new Error(`operator ${queued.operator_id} of claim ${queued.id} is missing`);
     const holderBefore = queued.task_id === null ? null : (states.get(queued.task_id)?.assignee?.id ?? null);
-    const { decision, task } = await decide(queued, operator);
-    if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) apply(queued, operator, task);
+    const { decision, task } = await decideRequest(queued, operator);
+    if (task && decision.outcome === 'succeeded' && !decision.alreadyClaimed) applyToTask(queued, operator, task);
     const state = task && states.get(task.id);
     if (task && state) taskAfter.set(queued.id, { taskId: task.id, assigneeId: state.assignee?.id ?? null, status: state.status, changed: changes.has(task.id) });
     decisions.push({
