@@ -5,7 +5,7 @@
 export const BASELINE_MODES = ['seed-sync', 'fast-sync'] as const;
 export type BaselineMode = (typeof BASELINE_MODES)[number];
 
-export interface BaselineTarget {
+interface BaselineTarget {
   scenario: string;
   mode: 'queue' | 'inline';
   client?: 'async' | 'wait';

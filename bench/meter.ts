@@ -41,9 +41,9 @@ export function postgresPids(): number[] {
   return pids;
 }
 
-export type CpuSample = Map<number, number>;
+type CpuSample = Map<number, number>;
 
-export function sampleCpu(pids: number[]): CpuSample {
+function sampleCpu(pids: number[]): CpuSample {
   const sample: CpuSample = new Map();
   for (const pid of pids) {
     const seconds = processCpuSeconds(pid);

@@ -5,7 +5,7 @@ import { CLIENTS, type ClientKind } from './clients';
 import { DEFAULT_SIZES, QUICK_SCENARIOS, QUICK_SIZES, SCENARIOS, type ScenarioName, type Sizes } from './scenarios';
 
 /** taskclaim's two dispatch modes, and the synchronous baselines (bench/baselines.ts). */
-export const MODES = ['queue', 'inline', ...BASELINE_MODES] as const;
+const MODES = ['queue', 'inline', ...BASELINE_MODES] as const;
 export type Mode = (typeof MODES)[number];
 
 /** API and claim-worker process counts of one measured queue-mode run */

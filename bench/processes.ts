@@ -7,7 +7,7 @@ import type { ProbeSnapshot } from './probe';
 export const ROOT = path.resolve(__dirname, '..');
 const PROBE = path.join(ROOT, 'bench/probe.ts');
 
-export type Role = 'seeder' | 'api' | 'worker';
+type Role = 'seeder' | 'api' | 'worker';
 
 export interface ServiceProcess {
   role: Role;

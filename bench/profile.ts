@@ -48,7 +48,7 @@ export interface ProfileSummary {
 const ROOT = path.resolve(__dirname, '..');
 
 /** node_modules package, node internals, V8 pseudo-frames, or the repository file. */
-export function categoryOf(frame: CallFrame): string {
+function categoryOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (!url) {
     if (functionName === '(garbage collector)') return 'GC';

@@ -31,7 +31,7 @@ import {
   type Services,
 } from './world';
 
-export interface CpuFigures {
+interface CpuFigures {
   /** the processes answering HTTP: taskclaim's API processes, or a baseline's server */
   api: number;
   workers: number;
@@ -49,7 +49,7 @@ export interface CpuFigures {
   others: number;
 }
 
-export interface StatementFigures {
+interface StatementFigures {
   /** statements sent to PostgreSQL per claim, BEGIN/COMMIT excluded, by process role */
   perClaim: { api: number; worker: number; total: number };
   /** BEGIN / COMMIT / ROLLBACK per claim (all processes) */
@@ -57,7 +57,7 @@ export interface StatementFigures {
   top: { role: string; perClaim: number; sql: string }[];
 }
 
-export interface WaitingRoomFigures {
+interface WaitingRoomFigures {
   waiters: number;
   holdSeconds: number;
   settleMs: number;

@@ -47,14 +47,14 @@ export const QUICK_SIZES: Sizes = {
   waiters: 500,
 };
 
-export interface Operator {
+interface Operator {
   id: number;
   departmentId: number;
   limit?: number;
   skills?: string[];
 }
 
-export interface Task {
+interface Task {
   id: number;
   departmentId: number;
   workOrderId: number;
@@ -109,7 +109,7 @@ function random(seed: number): (n: number) => number {
 }
 
 /** shift-change: each operator holds this many tasks before the burst, and each claim-next operator presses Claim next this often */
-export const SHIFT_CHANGE_HELD = 3;
+const SHIFT_CHANGE_HELD = 3;
 const WELDING = 'welding';
 
 /** the lease variant: LEASES tasks in a department of their own, held by LEASES / HELD_PER_HOLDER operators and raced by as many */

@@ -12,7 +12,7 @@ import { QueueBase, Worker } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import { Client as KnexClient } from 'knex';
 
-export interface Tracked {
+interface Tracked {
   seq: number;
   kind: 'BullMQ Worker' | 'BullMQ Queue' | 'knex pool' | 'Redis connection';
   name: string;
@@ -83,7 +83,7 @@ export const mark = (): number => seq;
 const describe = (leaks: Tracked[]): string => leaks.map((leak) => `${leak.kind} ${leak.name}`).join(', ');
 
 /** What matches `filter` and is still open, after a short grace for closes already under way. */
-export async function stillOpen(filter: (entry: Tracked) => boolean, graceMs = 1_000): Promise<Tracked[]> {
+async function stillOpen(filter: (entry: Tracked) => boolean, graceMs = 1_000): Promise<Tracked[]> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     const open = tracked.filter((entry) => filter(entry) && entry.isOpen());

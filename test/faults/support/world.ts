@@ -10,7 +10,7 @@ import { assertClosed, ownedBy } from '../../support/leak-guard';
 import { ADMIN_TOKEN } from '../../support/test-env';
 
 const ROOT = path.resolve(__dirname, '../../..');
-export const PARTITIONS = 16;
+const PARTITIONS = 16;
 export const LOCK_MS = 2_000;
 
 export interface BurstPlan {
@@ -39,7 +39,7 @@ export function faultEnv(faults: Faults): NodeJS.ProcessEnv {
   };
 }
 
-export const DEFAULT_BURST: BurstPlan = { claims: 2_000, operators: 200, departments: 10, tasks: 300, hotTasks: 10, concurrency: 48 };
+const DEFAULT_BURST: BurstPlan = { claims: 2_000, operators: 200, departments: 10, tasks: 300, hotTasks: 10, concurrency: 48 };
 
 /** One HTTP exchange: when it started (epoch ms), how long until it was answered (or failed), and how. */
 export interface Answer {
