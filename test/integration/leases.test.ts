@@ -58,6 +58,7 @@ test('a lease that runs out: released within 10 s after its end, never before; n
     expect(expiry).toMatchObject({ status: 'succeeded', operator_id: operator.id, token_id: null });
     expect(expiry.submitted_at.getTime()).toBeGreaterThanOrEqual(leaseEnd);
     expect(expiry.completed_at.getTime()).toBeGreaterThanOrEqual(leaseEnd);
+    // the bound is the promise itself (docs/dispatch.md: released within 10 s after the lease ends), read off PostgreSQL's clock
     expect(expiry.completed_at.getTime()).toBeLessThanOrEqual(leaseEnd + 10_000);
     expect(released.data).toEqual({ task_id: taskId, operator_id: operator.id, claim_id: expiry.id, reason: 'lease_expired' });
     expect((await own.next((e) => e.event === 'claim.decided' && e.data.claim_id === expiry.id)).data).toMatchObject({ action: 'expire', status: 'succeeded' });
