@@ -1,10 +1,5 @@
-import {
-  ACTIVE_TASK_STATUSES,
-  decideClaim,
-  type ClaimDecision,
-  type ClaimFacts,
-  type TaskStatus,
-} from '../src/domain/decide-claim';
+import { decideClaim, type ClaimDecision, type ClaimFacts } from '../src/domain/decide-claim';
+import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../src/domain/vocabulary';
 
 const OPERATOR = { id: 7, username: 'li.wei', active: true, skills: ['welding', 'forklift'] };
 const OTHER_OPERATOR = { id: 8, username: 'zhang.san' };

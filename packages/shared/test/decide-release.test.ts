@@ -1,4 +1,4 @@
-import { TASK_STATUSES } from '../src/domain/decide-claim';
+import { TASK_STATUSES } from '../src/domain/vocabulary';
 import { decideRelease, type ReleaseFacts } from '../src/domain/decide-release';
 
 const OPERATOR = { id: 7, username: 'li.wei', active: true };

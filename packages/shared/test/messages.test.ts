@@ -1,4 +1,5 @@
-import { decideClaim, REJECTION_CODES, type ClaimDecision, type ClaimFacts, type ClaimParams, type RejectionCode } from '../src/domain/decide-claim';
+import { decideClaim, type ClaimDecision, type ClaimFacts, type ClaimParams } from '../src/domain/decide-claim';
+import { REJECTION_CODES, type RejectionCode } from '../src/domain/vocabulary';
 import { decideClaimNext } from '../src/domain/decide-claim-next';
 import { decideExpire } from '../src/domain/decide-expire';
 import { decideRelease, type ReleaseFacts } from '../src/domain/decide-release';

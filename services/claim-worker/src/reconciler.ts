@@ -1,4 +1,4 @@
-import { claimsRepo, webhookJobOf, webhooksRepo, type ClaimQueues, type Config, type Db, type Logger, type WebhookQueue } from '@taskclaim/shared';
+import { claimsRepo, partitionOfRequest, webhookJobOf, webhooksRepo, type ClaimQueues, type Config, type Db, type Logger, type WebhookQueue } from '@taskclaim/shared';
 
 export interface Reconciler {
   runOnce(): Promise<number>;
@@ -25,7 +25,7 @@ export function startReconciler(deps: { config: Config; db: Db; queues: ClaimQue
     const stale = await claimsRepo.findQueuedClaimsOlderThan(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
     if (stale.length === 0) return webhooks;
     // Rows stored under another CLAIM_PARTITIONS move to the partition their task maps to now, where the drain looks.
-    await claimsRepo.repartitionQueuedClaims(deps.db, stale, deps.config.CLAIM_PARTITIONS);
+    await claimsRepo.repartitionQueuedClaims(deps.db, stale, (taskId) => partitionOfRequest(taskId, deps.config.CLAIM_PARTITIONS));
     await deps.queues.enqueueAgain(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id })));
     deps.logger.info('reconciler enqueued queued claims again', { count: stale.length, claimIds: stale.slice(0, 20).map((c) => c.id) });
     return stale.length + webhooks;

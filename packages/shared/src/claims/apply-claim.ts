@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { decideClaim, type ClaimDecision, type ClaimFacts, type TaskStatus } from '../domain/decide-claim';
+import { decideClaim, type ClaimDecision, type ClaimFacts } from '../domain/decide-claim';
+import type { NotificationType, TaskStatus } from '../domain/vocabulary';
 import { decideClaimNext, refuseClaimNext } from '../domain/decide-claim-next';
 import { decideExpire } from '../domain/decide-expire';
 import { decideReassign } from '../domain/decide-reassign';
@@ -148,7 +149,7 @@ export async function decideLockedClaims(trx: Knex.Transaction, deps: Omit<Apply
   /** A request that succeeded and changes its task: the task's new state, the operators' counts, the notifications. */
   const applyToTask = (queued: claims.ClaimRow, operator: operators.OperatorRow, task: tasks.TaskView) => {
     const state = states.get(task.id) as TaskState;
-    const notify = (type: notifications.NotificationType, operatorId: number, reason?: notifications.NotificationReason) =>
+    const notify = (type: NotificationType, operatorId: number, reason?: notifications.NotificationReason) =>
       newNotifications.push({
         type,
         operatorId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
+import { TOKEN_KINDS } from '../domain/vocabulary';
 import { id, skillSet, text } from './common';
 
 const claimLeaseSeconds = z.number().int().min(1).max(604_800);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { CLAIM_ACTIONS, CLAIM_STATUSES } from '../db/repositories/claims.repository';
-import { REJECTION_CODES } from '../domain/decide-claim';
+import { CLAIM_ACTIONS, CLAIM_STATUSES, REJECTION_CODES } from '../domain/vocabulary';
 import { id, pagedResponse, problemSchema, storable, unicodeMax } from './common';
 import { operatorSummary, taskResource } from './tasks';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOKEN_KINDS } from '../db/repositories/tokens.repository';
+import { TOKEN_KINDS } from '../domain/vocabulary';
 import { operatorSummary } from './tasks';
 
 /** Who a token acts as: a console names its operator at sign-in, before any task says so. */

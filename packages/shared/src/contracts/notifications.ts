@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NOTIFICATION_TYPES } from '../db/repositories/notifications.repository';
+import { NOTIFICATION_TYPES } from '../domain/vocabulary';
 import { id, pagedResponse } from './common';
 
 export const notificationResource = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from '../domain/decide-claim';
+import { TASK_STATUSES } from '../domain/vocabulary';
 import { dateTime, id, pagedResponse, skillSet, text } from './common';
 
 const taskStatus = z.enum(TASK_STATUSES);

@@ -3,34 +3,7 @@
  * Checked in the table's order; the first rule that applies decides.
  */
 
-export const TASK_STATUSES = ['draft', 'pending', 'in_progress', 'completed', 'cancelled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-/** Statuses that count towards an operator's limit, and that can be claimed. */
-export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress'];
-
-export const REJECTION_CODES = [
-  'operator_inactive',
-  'task_not_found',
-  'task_draft',
-  'task_completed',
-  'task_cancelled',
-  'task_no_department',
-  'not_in_department',
-  'missing_skill',
-  'already_claimed',
-  'capacity_reached',
-  // releases (decide-release.ts)
-  'not_assignee',
-  'task_not_releasable',
-  // claim-next (decide-claim-next.ts)
-  'no_claimable_task',
-  // start (decide-start.ts)
-  'task_not_startable',
-  // lease expiry (decide-expire.ts)
-  'lease_not_expired',
-] as const;
-export type RejectionCode = (typeof REJECTION_CODES)[number];
+import type { RejectionCode, TaskStatus } from './vocabulary';
 
 export interface ClaimFacts {
   operator: { id: number; username: string; active: boolean; skills: readonly string[] };

@@ -4,7 +4,8 @@
  * task's other requests, it changes nothing once the task was started, released, reassigned or
  * claimed again (a new lease has not run out).
  */
-import { reject, type ClaimDecision, type TaskStatus } from './decide-claim';
+import { reject, type ClaimDecision } from './decide-claim';
+import type { TaskStatus } from './vocabulary';
 
 export interface ExpireFacts {
   /** the assignee whose lease ran out */

@@ -2,7 +2,8 @@
  * The release rules of SPEC §4 ("Release and claim-next"), as one pure function of rows already
  * loaded (and locked) by the caller, checked in order; the first rule that applies decides.
  */
-import { inactiveRejection, reject, type ClaimDecision, type TaskStatus } from './decide-claim';
+import { inactiveRejection, reject, type ClaimDecision } from './decide-claim';
+import type { TaskStatus } from './vocabulary';
 
 export interface ReleaseFacts {
   operator: { id: number; username: string; active: boolean };

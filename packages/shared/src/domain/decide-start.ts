@@ -2,7 +2,8 @@
  * The start rules of SPEC §4 ("Dispatch"), as one pure function of rows already loaded (and locked)
  * by the caller, checked in order; the first rule that applies decides.
  */
-import { inactiveRejection, reject, type ClaimDecision, type TaskStatus } from './decide-claim';
+import { inactiveRejection, reject, type ClaimDecision } from './decide-claim';
+import type { TaskStatus } from './vocabulary';
 
 export interface StartFacts {
   operator: { id: number; username: string; active: boolean };

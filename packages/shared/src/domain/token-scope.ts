@@ -1,4 +1,4 @@
-import type { TokenKind } from '../db/repositories/tokens.repository';
+import type { TokenKind } from './vocabulary';
 
 export interface ScopedToken {
   kind: TokenKind;

@@ -1,4 +1,5 @@
-import type { ClaimAction, ClaimRow } from '../db/repositories/claims.repository';
+import type { ClaimRow } from '../db/repositories/claims.repository';
+import type { ClaimAction } from '../domain/vocabulary';
 import type { TaskView } from '../db/repositories/tasks.repository';
 import type { ClaimResource } from '../contracts/claims';
 import { renderMessage, type Language, type MessageKey } from '../domain/messages';

@@ -1,4 +1,5 @@
-import type { NotificationReason, NotificationRow, NotificationType } from '../db/repositories/notifications.repository';
+import type { NotificationReason, NotificationRow } from '../db/repositories/notifications.repository';
+import type { NotificationType } from '../domain/vocabulary';
 import type { NotificationResource } from '../contracts/notifications';
 import { renderMessage, type Language, type MessageKey } from '../domain/messages';
 

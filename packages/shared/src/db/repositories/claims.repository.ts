@@ -1,18 +1,9 @@
 import type { Knex } from 'knex';
 import { isReadablePage } from '../../domain/list-depth';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
-import { partitionOfRequest } from '../../queue/claim-queues';
 import type { TaskResource } from '../../contracts/tasks';
+import type { ClaimAction, ClaimStatus } from '../../domain/vocabulary';
 
-export const CLAIM_STATUSES = ['queued', 'succeeded', 'rejected', 'failed'] as const;
-export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
-/**
- * What a claim request asks for (SPEC §4): claim a given task, release one, have the worker pick one,
- * start one, move one to another operator (reassign), or give one back whose lease ran out (expire,
- * submitted by the lease sweep, not by a token).
- */
-export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release', 'start', 'reassign', 'expire'] as const;
-export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
 
 export interface ClaimRow {
@@ -220,12 +211,16 @@ export async function findQueuedClaimsOlderThan(db: Knex, ageMs: number, limit: 
     .limit(limit);
 }
 
-/** Queued claims whose partition is not the one their task maps to under `partitions` get that one (claim-next requests keep theirs). */
-export async function repartitionQueuedClaims(db: Knex, claims: Pick<ClaimRow, 'id' | 'task_id' | 'partition'>[], partitions: number): Promise<void> {
-  const moved = claims.filter((claim) => claim.partition !== partitionOfRequest(claim.task_id, partitions));
+/** Queued claims whose partition is not the one `partitionOf` maps their task to get that one (the queue layer owns the mapping). */
+export async function repartitionQueuedClaims(
+  db: Knex,
+  claims: Pick<ClaimRow, 'id' | 'task_id' | 'partition'>[],
+  partitionOf: (taskId: number | null) => number,
+): Promise<void> {
+  const moved = claims.filter((claim) => claim.partition !== partitionOf(claim.task_id));
   if (moved.length === 0) return;
   await db.raw(
     `UPDATE claim_requests AS c SET partition = v.partition FROM unnest(?::bigint[], ?::int[]) AS v(id, partition) WHERE c.id = v.id AND c.status = 'queued'`,
-    [moved.map((claim) => claim.id), moved.map((claim) => partitionOfRequest(claim.task_id, partitions))],
+    [moved.map((claim) => claim.id), moved.map((claim) => partitionOf(claim.task_id))],
   );
 }

@@ -1,9 +1,6 @@
 import type { Knex } from 'knex';
 import { isReadablePage } from '../../domain/list-depth';
-
-/** A successful claim notifies its operator of the assignment, a successful release of the release. */
-export const NOTIFICATION_TYPES = ['task_assigned', 'task_released'] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import type { NotificationType } from '../../domain/vocabulary';
 
 export type NotificationReason = 'lease_expired' | 'reassigned';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isReadablePage } from '../../domain/list-depth';
-import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/decide-claim';
+import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/vocabulary';
 import { ACCEPT_LOCK_NAMESPACE } from './claims.repository';
 
 export interface TaskRow {

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-
-export const TOKEN_KINDS = ['operator', 'integration', 'admin'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
+import type { TokenKind } from '../../domain/vocabulary';
 
 export interface TokenRow {
   id: number;
