@@ -23,6 +23,8 @@ export interface ClaimStore {
   fail(claimId: number, reason: string): Promise<DecidedClaim | undefined>;
   /** a partition's oldest queued claims, not locked */
   queuedClaimIds(scope: { partition: number; limit: number }): Promise<number[]>;
+  /** whether these partitions have any queued claim, without a transaction */
+  anyQueued(partitions: number[]): Promise<boolean>;
 }
 
 export function makeClaimStore(config: Config, db: Db): ClaimStore {
@@ -31,6 +33,7 @@ export function makeClaimStore(config: Config, db: Db): ClaimStore {
     decideQueued: (scope) => decideQueuedClaims(applyDeps, scope),
     fail: (claimId, reason) => failClaim(db, claimId, reason),
     queuedClaimIds: (scope) => claimsRepo.oldestQueuedClaimIdsOfPartition(db, scope),
+    anyQueued: (partitions) => claimsRepo.anyQueuedInPartitions(db, partitions),
   };
 }
 
@@ -87,11 +90,17 @@ export function makeClaimProcessor(deps: ClaimProcessorDeps) {
    * group commit, as the API's). Serialization is untouched: each partition is still held by its one
    * job, which waits for the shared transaction; the transaction decides in id order across them.
    * Resolves true when the partition may hold more queued claims (the round found some, or its batch was full).
+   * After a round that found nothing, the next first asks without a transaction whether there is
+   * anything to decide (one statement instead of BEGIN, a locking SELECT and COMMIT): lingering jobs
+   * mostly find nothing.
    */
+  let lastRoundIdle = false;
   const drainRound = makeGroupCommit(
     async (partitions: number[]) => {
-      const found = await decideAndReport({ partitions, limit: CLAIM_BATCH_SIZE });
-      return partitions.map(found);
+      if (lastRoundIdle && !(await deps.store.anyQueued(partitions))) return partitions.map(() => false);
+      const found = partitions.map(await decideAndReport({ partitions, limit: CLAIM_BATCH_SIZE }));
+      lastRoundIdle = !found.includes(true);
+      return found;
     },
     { pauseAfter: (found) => (found.includes(true) ? 0 : IDLE_LOOK_MS) },
   );

@@ -28,6 +28,7 @@ function fakeStore(script: (scope: ApplyScope) => { ids: number[]; partition?: n
     },
     // Once looked at one by one, they are decided (or failed): the next look finds none.
     queuedClaimIds: async () => queued.splice(0),
+    anyQueued: async () => true,
   };
   return { store, applied, failed };
 }
@@ -115,6 +116,22 @@ test('a full batch may have left claims of any partition in it queued: every par
   const { store, applied } = rounds({ ids: fullOfOthers, partition: 9 });
   await run(store).done;
   expect(applied).toHaveLength(2);
+});
+
+test('after a round that found nothing, a look first asks without a transaction, and opens one only when claims wait', async () => {
+  const found = [[1], [], [2]];
+  const { store, applied } = fakeStore(() => ({ ids: found.shift() ?? [] }));
+  const answers = [false, true, false, false];
+  let peeks = 0;
+  store.anyQueued = async () => {
+    peeks++;
+    return answers.shift() ?? false;
+  };
+  await recordingProcessor(store, [], 30)(job(0));
+  // Transactions: [1], nothing; then a peek (nothing), a peek (claims) and a transaction for [2]; one more that finds
+  // nothing; from then on only peeks until the linger is over.
+  expect(applied).toHaveLength(4);
+  expect(peeks).toBeGreaterThanOrEqual(3);
 });
 
 test('a job told to stop mid-drain (its worker closing, its lock lost) hands the partition over after the round in hand, even while rounds find claims', async () => {

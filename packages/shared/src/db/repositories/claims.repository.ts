@@ -146,6 +146,11 @@ export async function lockOldestQueuedClaimsOfPartitions(trx: Knex.Transaction, 
   return trx<ClaimRow>('claim_requests').where({ status: 'queued' }).whereIn('partition', scope.partitions).orderBy('id').limit(scope.limit).forUpdate();
 }
 
+/** Whether any of these partitions has a queued claim: one statement, no transaction, no lock. */
+export async function anyQueuedInPartitions(db: Knex, partitions: number[]): Promise<boolean> {
+  return (await db('claim_requests').where({ status: 'queued' }).whereIn('partition', partitions).first(db.raw('1 as queued'))) !== undefined;
+}
+
 /** The ids of a partition's oldest queued claims, without locking them. */
 export async function oldestQueuedClaimIdsOfPartition(db: Knex, scope: { partition: number; limit: number }): Promise<number[]> {
   return (await db<ClaimRow>('claim_requests').where({ status: 'queued', partition: scope.partition }).orderBy('id').limit(scope.limit).pluck('id')).map(Number);
