@@ -3,7 +3,8 @@ import { eventually, type TestEnv } from './test-env';
 
 /**
  * Pauses every claim queue and returns the resume: new jobs wait; a job still draining its partition
- * (it winds down within about a second) ends first, so from then on a stored claim stays queued.
+ * (it ends once its partition has been idle for DRAIN_LINGER_MS, 2 s) ends first, so from then on a stored
+ * claim stays queued.
  */
 export async function pauseClaimQueues(queues: readonly Queue[]): Promise<() => Promise<void>> {
   await Promise.all(queues.map((queue) => queue.pause()));
