@@ -70,14 +70,14 @@ describe('queue dashboard', () => {
     expect((await text(url(), { authorization: basic('admin', 'wrong') })).status).toBe(401);
   });
 
-  test('shows every partition queue, the claim-next queue and the webhook queue to an admin', async () => {
+  test('shows every queue to an admin: the partitions, claim-next, webhooks, leases and the reconciler', async () => {
     const page = await text(url(), { authorization: basic('admin', ADMIN_TOKEN) });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<html');
     const api = await text(`${url()}/api/queues?activeQueue=claims-0&page=1&jobsPerPage=10`, { authorization: basic('admin', ADMIN_TOKEN) });
     expect(api.status).toBe(200);
     const names = (JSON.parse(api.body).queues as { name: string }[]).map((queue) => queue.name).sort();
-    const expected = [...Array.from({ length: env.config.CLAIM_PARTITIONS }, (_, p) => `claims-${p}`), 'claims-next', 'webhooks'].sort();
+    const expected = [...Array.from({ length: env.config.CLAIM_PARTITIONS }, (_, p) => `claims-${p}`), 'claims-next', 'webhooks', 'leases', 'reconciler'].sort();
     expect(names).toEqual(expected);
   });
 });

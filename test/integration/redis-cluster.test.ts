@@ -5,7 +5,7 @@
  * masters by their hash-tagged prefixes.
  */
 import { Redis, type Cluster } from 'ioredis';
-import { claimEventsChannel, claimPartitions, claimQueueName, makeRedis, queuePrefix, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import { claimEventsChannel, claimPartitions, claimQueueName, LEASE_QUEUE_NAME, makeRedis, queuePrefix, RECONCILER_QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
 import { openEventStream } from '../support/live-events';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';
@@ -43,7 +43,7 @@ test('the queue dashboard and the worker\'s queue-depth metrics read every queue
   const dashboard = await fetch(`${env.baseUrl}/admin/queues/api/queues?activeQueue=claims-0&page=1&jobsPerPage=10`, { headers: admin });
   expect(dashboard.status).toBe(200);
   const names = ((await dashboard.json()) as { queues: { name: string }[] }).queues.map((queue) => queue.name).sort();
-  expect(names).toEqual([...claimPartitions(PARTITIONS).map(claimQueueName), WEBHOOK_QUEUE_NAME].sort());
+  expect(names).toEqual([...claimPartitions(PARTITIONS).map(claimQueueName), WEBHOOK_QUEUE_NAME, LEASE_QUEUE_NAME, RECONCILER_QUEUE_NAME].sort());
   const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
   expect(metrics.status).toBe(200);
   const body = await metrics.text();

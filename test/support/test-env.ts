@@ -14,6 +14,7 @@ import {
   queuePrefix,
   WEBHOOK_QUEUE_NAME,
   LEASE_QUEUE_NAME,
+  RECONCILER_QUEUE_NAME,
   tokensRepo,
   type Config,
   type Db,
@@ -190,6 +191,7 @@ async function deleteRedisKeys(config: Config): Promise<void> {
       config.QUEUE_PREFIX,
       queuePrefix(config.QUEUE_PREFIX, WEBHOOK_QUEUE_NAME, cluster),
       queuePrefix(config.QUEUE_PREFIX, LEASE_QUEUE_NAME, cluster),
+      queuePrefix(config.QUEUE_PREFIX, RECONCILER_QUEUE_NAME, cluster),
       ...claimPartitions(config.CLAIM_PARTITIONS).map((partition) => queuePrefix(config.QUEUE_PREFIX, partition, cluster)),
     ]);
     for (const node of cluster ? redis.nodes('master') : [redis]) {

@@ -36,6 +36,8 @@ export * from './queue/claim-queues';
 export * from './queue/claim-events';
 export * from './queue/webhook-queue';
 export * from './queue/lease-queue';
+export * from './queue/failed-jobs';
+export * from './queue/reconciler-queue';
 export * from './presenters/task.presenter';
 export * from './presenters/claim.presenter';
 export * from './presenters/notification.presenter';

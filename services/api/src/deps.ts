@@ -9,11 +9,14 @@ import {
   makeReportDecisions,
   makeWebhookQueue,
   makeLeaseQueue,
+  makeReconcilerQueue,
   type ClaimQueues,
   type ClaimWaiters,
   type Config,
   type Db,
+  type LeaseQueue,
   type Logger,
+  type ReconcilerQueue,
   type RedisClient,
   type ReportDecisions,
   type SlotsPerKey,
@@ -37,6 +40,10 @@ export interface ApiDeps {
   queues: ClaimQueues;
   /** inline dispatch decides claims here, so it enqueues their webhooks too */
   webhooks: WebhookQueue;
+  /** lease expiries: inline dispatch schedules them here, and the queue dashboard shows them */
+  leases: LeaseQueue;
+  /** the reconciler's rounds (the workers run them), for the queue dashboard */
+  reconcilerRounds: ReconcilerQueue;
   waiters: ClaimWaiters;
   /** MAX_WAITS_PER_TOKEN: the waits each token may hold in this process */
   /** how many waits each token holds: one token cannot hold thousands of sockets with `Prefer: wait` */
@@ -96,6 +103,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   // inline dispatch decides claims here, so it schedules their leases' expiries too
   const leases = makeLeaseQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
+  const reconcilerRounds = makeReconcilerQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
   const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS, streamsPerToken: config.MAX_STREAMS_PER_TOKEN });
@@ -119,6 +127,8 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     redis,
     queues,
     webhooks,
+    leases,
+    reconcilerRounds,
     waiters,
     waitSlots: makeSlotsPerKey<number>(config.MAX_WAITS_PER_TOKEN),
     recentClaims: makeRecentClaims(),
@@ -137,6 +147,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
       await queues.close();
       await webhooks.close();
       await leases.close();
+      await reconcilerRounds.close();
       await db.destroy();
       subscriber.disconnect();
       redis.disconnect();

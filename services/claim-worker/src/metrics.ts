@@ -3,13 +3,14 @@ import type { Queue } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@taskclaim/shared';
 
-const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const;
+/** failed: the jobs kept for the dashboard (KEEP_FAILED_JOBS), worth an alert when it grows */
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
 /** Jobs per state of every queue this process works, read from Redis at scrape time. */
 export function registerQueueDepth(registry: Registry, queues: { name: string; queue: Queue }[]): void {
   new Gauge({
     name: 'taskclaim_queue_jobs',
-    help: 'Jobs in each queue (claim partitions and webhooks) by state',
+    help: 'Jobs in each queue (claim partitions, webhooks, leases, reconciler rounds) by state',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {

@@ -11,6 +11,8 @@ import {
   makeWebhookQueue,
   makeLeaseQueue,
   LEASE_QUEUE_NAME,
+  makeReconcilerQueue,
+  RECONCILER_QUEUE_NAME,
   makeRedis,
   queuePrefix,
   type ClaimJobData,
@@ -45,11 +47,13 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   await queues.enforceSerialization();
   const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX });
   const leases = makeLeaseQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const rounds = makeReconcilerQueue({ connection, prefix: config.QUEUE_PREFIX });
   const registry = makeMetricsRegistry('claim-worker');
   registerQueueDepth(registry, [
     ...queues.queues.map((queue) => ({ name: queue.name, queue })),
     { name: WEBHOOK_QUEUE_NAME, queue: webhooks.queue },
     { name: LEASE_QUEUE_NAME, queue: leases.queue },
+    { name: RECONCILER_QUEUE_NAME, queue: rounds.queue },
   ]);
   const webhookDispatcher = startWebhookDispatcher({
     config,
@@ -78,7 +82,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach((jobId) => worker.cancelJob(jobId, 'lock lost')));
     return worker;
   });
-  const reconciler = startReconciler({ config, db, queues, webhooks, logger });
+  const reconciler = startReconciler({ config, db, queues, webhooks, rounds, connection, logger });
   const leaseExpiry = startLeaseExpiry({ config, db, queues, connection, logger });
   const metricsServer = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
   logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX, cluster: connection.isCluster });
@@ -98,6 +102,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
       await queues.close();
       await webhooks.close();
       await leases.close();
+      await rounds.close();
       await db.destroy();
       publisher.disconnect();
       connection.disconnect();

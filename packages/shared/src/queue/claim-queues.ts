@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { KEEP_FAILED_JOBS, removeFailedJobs } from './failed-jobs';
 import { CLAIM_NEXT_PARTITION, queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
@@ -66,9 +67,9 @@ export function claimJobOptions(attempts: number): JobsOptions {
     attempts,
     backoff: { type: 'exponential', delay: 250 },
     deduplication: DRAIN_DEDUPLICATION,
-    // Finished jobs are removed so Redis memory stays bounded; PostgreSQL keeps the outcome.
+    // Completed jobs are removed so Redis memory stays bounded; PostgreSQL keeps the outcome.
     removeOnComplete: true,
-    removeOnFail: true,
+    removeOnFail: KEEP_FAILED_JOBS,
   };
 }
 
@@ -95,7 +96,10 @@ export interface ClaimQueues {
   readonly queues: readonly Queue<ClaimJobData>[];
   /** Wakes the partitions of these stored claims: one job per partition, unless this process added one less than WAKE_TRUSTED_MS ago. */
   enqueue(claims: QueuedClaim[]): Promise<void>;
-  /** Adds a job for each partition of these claims whatever this process added lately (the reconciler: the job it relied on may be lost). */
+  /**
+   * Adds a job for each partition of these claims whatever this process added lately, even over a
+   * failed job kept under the same id (the reconciler: the job it relied on may be lost or failed).
+   */
   enqueueAgain(claims: QueuedClaim[]): Promise<void>;
   /** Adds the partition's next job: this one stops while claims may count on it. BullMQ runs it after the running one. */
   handOver(partition: number): Promise<void>;
@@ -136,6 +140,7 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
     await Promise.all(
       [...claimIdsByPartition].map(async ([partition, claimIds]) => {
         if (trustRecent && (trustedUntil.get(partition) ?? -Infinity) > now) return;
+        if (!trustRecent) await removeFailedJobs(byPartition.get(partition) as Queue<ClaimJobData>, [claimJobId(claimIds[0])]);
         await add(partition, claimIds);
         // From the moment the add was sent: the job it ensures starts later still.
         trustedUntil.set(partition, Math.max(trustedUntil.get(partition) ?? -Infinity, now + WAKE_TRUSTED_MS));

@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { KEEP_FAILED_JOBS } from './failed-jobs';
 import { queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
@@ -22,7 +23,7 @@ const leaseJobOptions: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: true,
-  removeOnFail: true,
+  removeOnFail: KEEP_FAILED_JOBS,
 };
 
 export interface LeaseQueue {

@@ -3,12 +3,13 @@
  * and the metrics all go through here or through the queues built here).
  *
  * On a single Redis every queue shares `QUEUE_PREFIX`, as it always did. On a Redis Cluster each claim
- * partition, the webhook queue and the lease queue, gets a hash-tagged prefix of its own (`{taskclaim-3}`,
- * `{taskclaim-webhooks}`): every key of one queue then hashes to one slot, which BullMQ's Lua scripts
- * need, and different queues hash to different slots, so the partitions spread over the masters.
+ * partition, the webhook queue, the lease queue and the reconciler queue gets a hash-tagged prefix of
+ * its own (`{taskclaim-3}`, `{taskclaim-webhooks}`): every key of one queue then hashes to one slot,
+ * which BullMQ's Lua scripts need, and different queues hash to different slots, so the partitions
+ * spread over the masters.
  * Braces inside QUEUE_PREFIX are dropped there, since they would end the hash tag early.
  */
-export function queuePrefix(prefix: string, queue: number | 'webhooks' | 'leases', cluster: boolean): string {
+export function queuePrefix(prefix: string, queue: number | 'webhooks' | 'leases' | 'reconciler', cluster: boolean): string {
   return cluster ? `{${prefix.replace(/[{}]/g, '')}-${queue === CLAIM_NEXT_PARTITION ? 'next' : queue}}` : prefix;
 }
 

@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { KEEP_FAILED_JOBS, removeFailedJobs } from './failed-jobs';
 import { queuePrefix } from './queue-naming';
 import type { RedisClient } from './redis';
 
@@ -26,12 +27,14 @@ const webhookJobOptions: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: true,
-  removeOnFail: true,
+  removeOnFail: KEEP_FAILED_JOBS,
 };
 
 export interface WebhookQueue {
   readonly queue: Queue<WebhookJobData>;
   enqueue(events: WebhookJobData[]): Promise<void>;
+  /** The same, even over a failed job kept under an event's id (the reconciler: the event is overdue). */
+  enqueueAgain(events: WebhookJobData[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,12 +43,17 @@ export function makeWebhookQueue(options: { connection: RedisClient; prefix: str
     connection: options.connection,
     prefix: queuePrefix(options.prefix, WEBHOOK_QUEUE_NAME, options.connection.isCluster),
   });
+  const enqueue = async (events: WebhookJobData[]) => {
+    if (events.length === 0) return;
+    // jobId = webhook id: adding an event whose job is still waiting, delayed or active is a no-op.
+    await queue.addBulk(events.map((data) => ({ name: 'webhook', data, opts: { ...webhookJobOptions, jobId: data.webhookId } })));
+  };
   return {
     queue,
-    async enqueue(events) {
-      if (events.length === 0) return;
-      // jobId = webhook id: adding an event whose job is still waiting, delayed or active is a no-op.
-      await queue.addBulk(events.map((data) => ({ name: 'webhook', data, opts: { ...webhookJobOptions, jobId: data.webhookId } })));
+    enqueue,
+    async enqueueAgain(events) {
+      await removeFailedJobs(queue, events.map((event) => event.webhookId));
+      await enqueue(events);
     },
     close: () => queue.close(),
   };

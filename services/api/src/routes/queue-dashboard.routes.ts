@@ -2,7 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { errorHandler as bullBoardErrorHandler } from '@bull-board/api/dist/handlers/error';
 import { ExpressAdapter } from '@bull-board/express';
-import { isInfrastructureError } from '@taskclaim/shared';
+import { CLAIM_NEXT_PARTITION, claimQueueName, isInfrastructureError, LEASE_QUEUE_NAME, RECONCILER_QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import type { Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../http/problem';
@@ -43,14 +44,42 @@ const servedOffline: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** bull-board over every claim partition queue and the webhook queue, for admins only. */
+/** What a job of each queue stands for, shown under its name: a claim's own state lives in PostgreSQL, not in its job. */
+function descriptionOf(name: string, reconcileIntervalMs: number): string {
+  if (name === claimQueueName(CLAIM_NEXT_PARTITION)) {
+    return 'Claim-next requests. A job wakes this partition and decides its queued requests in acceptance order; one job waits at most, its data names the requests that added it.';
+  }
+  if (name.startsWith('claims-')) {
+    return 'A claim partition. A job wakes it and decides its queued claims (kept in PostgreSQL) in acceptance order, one at a time across all workers; one job waits at most, its data names the claims that added it.';
+  }
+  const descriptions: Record<string, string> = {
+    [WEBHOOK_QUEUE_NAME]: 'A job per webhook event to send; a retry waits as delayed. Each attempt is recorded in the PostgreSQL outbox.',
+    [LEASE_QUEUE_NAME]: 'A delayed job per claim lease, run when the lease ends: it submits the expiry that returns an unstarted task to the pool.',
+    [RECONCILER_QUEUE_NAME]: `A job per reconciler round, every ${reconcileIntervalMs / 1000} s, run by one worker. Its return value is what it enqueued again: claims left queued (claims, claimIds) and overdue webhook events (webhooks).`,
+  };
+  return descriptions[name] ?? '';
+}
+
+/** bull-board over every queue the system uses (claim partitions, claim-next, webhooks, leases, reconciler rounds), for admins only. */
 export function queueDashboardRouter(deps: ApiDeps): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+  const queues: Queue[] = [...deps.queues.queues, deps.webhooks.queue, deps.leases.queue, deps.reconcilerRounds.queue];
   createBullBoard({
-    queues: [...deps.queues.queues, deps.webhooks.queue].map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
+    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false, description: descriptionOf(queue.name, deps.config.RECONCILE_INTERVAL_MS) })),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'taskclaim queues' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'taskclaim queues',
+        // bull-board's own documentation is on the internet, which a plant network does not reach.
+        hideDocsLink: true,
+        miscLinks: [
+          { text: 'Operator console', url: '/console/' },
+          { text: 'API docs', url: '/docs' },
+          { text: 'API metrics', url: '/metrics' },
+        ],
+      },
+    },
   });
   // bull-board answers what its routes throw with a 500; a Redis that does not answer (REDIS_TIMEOUT_MS) goes on to
   // the problem handler, like everywhere else: 503 + Retry-After.
