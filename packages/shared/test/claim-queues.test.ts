@@ -82,11 +82,11 @@ describe('claim job naming', () => {
     expect(claimQueueName(3)).toContain('3');
   });
 
-  test('finished jobs are removed so Redis memory stays bounded', () => {
+  test('completed jobs are removed and failed ones kept within a bound, so Redis memory stays bounded', () => {
     const options = claimJobOptions(12);
     expect(options.attempts).toBe(12);
     expect(options.removeOnComplete).toBe(true);
-    expect(options.removeOnFail).toBe(true);
+    expect(options.removeOnFail).toEqual({ count: 1_000, age: 7 * 24 * 60 * 60 });
     expect(options.backoff).toMatchObject({ type: 'exponential' });
   });
 });
