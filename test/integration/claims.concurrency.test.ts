@@ -43,7 +43,7 @@ describe('with one in-process worker', () => {
     const connection = makeRedis(env.config.REDIS_URL, 'blocking');
     const partition = partitionOf(task.id, env.config.CLAIM_PARTITIONS);
     const queue = new Queue<ClaimJobData>(claimQueueName(partition), { connection, prefix: env.config.QUEUE_PREFIX });
-    // The job that decided it takes a last look at its partition after answering: let it end first.
+    // The job that decided it goes on looking at its partition until it has been idle for 2 s: let it end first.
     await eventually(async () => (Object.values(await queue.getJobCounts('active', 'waiting')).every((count) => count === 0) ? true : undefined), 10_000, 'the partition to go idle');
 
     // Two workers running the same job at once (a lock that expired mid-transaction) ...
