@@ -14,6 +14,7 @@ const transform = {
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
   '^@taskclaim/shared$': '<rootDir>/packages/shared/src/index.ts',
+  '^@taskclaim/shared/(domain|contracts|runtime|db|queue|presenters)$': '<rootDir>/packages/shared/src/$1/index.ts',
   '^@taskclaim/client$': '<rootDir>/packages/client/src/index.ts',
 };
 

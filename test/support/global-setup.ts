@@ -1,4 +1,4 @@
-import { dropDatabase, prepareDatabase } from '@taskclaim/shared';
+import { dropDatabase, prepareDatabase } from '@taskclaim/shared/db';
 import { databaseUrl, templateDatabase } from './databases';
 
 /** Migrates this run's template database once; each test file clones it (CREATE DATABASE ... TEMPLATE). */

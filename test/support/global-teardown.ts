@@ -1,4 +1,4 @@
-import { dropDatabase } from '@taskclaim/shared';
+import { dropDatabase } from '@taskclaim/shared/db';
 import { databaseUrl, templateDatabase } from './databases';
 
 /** The run leaves no database behind: each file drops its own clone, and this drops the template. */

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../src/config';
+import { ConfigError, parseConfig } from '../src/runtime/config';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {

@@ -1,4 +1,4 @@
-import { makeGroupCommit } from '../src/group-commit';
+import { makeGroupCommit } from '../src/runtime/group-commit';
 
 test('items asked for while a batch is in flight go together in the next batch, answered in their order', async () => {
   const batches: number[][] = [];

@@ -1,5 +1,5 @@
 import { DatabaseTimeoutError } from '../src/db/database';
-import { isInfrastructureError } from '../src/infrastructure-errors';
+import { isInfrastructureError } from '../src/runtime/infrastructure-errors';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 const named = (message: string, name: string): Error => Object.assign(new Error(message), { name });

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../runtime/logger';
 import type { ClaimDecisionMetrics } from '../metrics';
 import { publishClaimsDecided, type DecidedClaim } from '../queue/claim-events';
 import type { RedisClient } from '../queue/redis';

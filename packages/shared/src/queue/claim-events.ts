@@ -1,7 +1,7 @@
 import type { ClaimRow } from '../db/repositories/claims.repository';
 import type { TaskView } from '../db/repositories/tasks.repository';
 import type { WebhookJobData } from './webhook-queue';
-import { makeExpiringMap } from '../expiring-map';
+import { makeExpiringMap } from '../runtime/expiring-map';
 import type { RedisClient } from './redis';
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { makeSlotsPerKey } from '@taskclaim/shared';
+import { makeSlotsPerKey } from '@taskclaim/shared/runtime';
 import { callerOf } from './auth';
 import { HttpProblem } from './problem';
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { FairGate } from '../reads/fair-gate';
 import { callerOf } from './auth';
-import { MAX_LIST_DEPTH, isTooDeep } from '@taskclaim/shared';
+import { MAX_LIST_DEPTH, isTooDeep } from '@taskclaim/shared/domain';
 import { validationProblem } from './problem';
 
 export interface PageRequest {

@@ -1,4 +1,4 @@
-import { MAX_WAIT_SECONDS } from '@taskclaim/shared';
+import { MAX_WAIT_SECONDS } from '@taskclaim/shared/contracts';
 import { validationProblem } from './problem';
 
 export interface Preferences {

@@ -1,4 +1,4 @@
-import { canSeeTask, type TaskPlacement } from '@taskclaim/shared';
+import { canSeeTask, type TaskPlacement } from '@taskclaim/shared/domain';
 import type { BatchedReads } from '../claims/batched-reads';
 import type { Caller } from './auth';
 

@@ -1,0 +1,13 @@
+/** PostgreSQL: the pool, the migrations and one repository per aggregate. Imports the domain and the runtime, never the queues. */
+export { DatabaseTimeoutError, type Db, dropDatabase, ensureDatabase, makeDb, migrateLatest, prepareDatabase } from './database';
+export * as claimsRepo from './repositories/claims.repository';
+export * as tasksRepo from './repositories/tasks.repository';
+export * as operatorsRepo from './repositories/operators.repository';
+export * as departmentsRepo from './repositories/departments.repository';
+export * as notificationsRepo from './repositories/notifications.repository';
+export * as tokensRepo from './repositories/tokens.repository';
+export * as webhooksRepo from './repositories/webhooks.repository';
+export * as releaseMineRepo from './repositories/release-mine.repository';
+export type { ClaimRow } from './repositories/claims.repository';
+export type { TaskView } from './repositories/tasks.repository';
+export type { TokenRow } from './repositories/tokens.repository';

@@ -1,0 +1,8 @@
+/** Configuration, logging and process plumbing every layer but the domain may use. */
+export { type Config, ConfigError, configSchema, parseConfig } from './config';
+export { type Logger, makeLogger } from './logger';
+export { runProcess } from './process-lifecycle';
+export { isInfrastructureError } from './infrastructure-errors';
+export { makeExpiringMap } from './expiring-map';
+export { makeSlotsPerKey, type SlotsPerKey } from './slots-per-key';
+export { makeGroupCommit } from './group-commit';
