@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { departmentsRepo as departments, operatorsRepo as operators, tasksRepo as tasks, tokensRepo as tokens } from '@taskclaim/shared';
+import { operatorsRepo as operators, tasksRepo as tasks, tokensRepo as tokens } from '@taskclaim/shared';
+import * as departments from '../services/api/src/db/departments.repository';
 
 export interface DemoSeed {
   adminToken: string | null;

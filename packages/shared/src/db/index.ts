@@ -3,11 +3,11 @@ export { DatabaseTimeoutError, type Db, dropDatabase, ensureDatabase, makeDb, mi
 export * as claimsRepo from './repositories/claims.repository';
 export * as tasksRepo from './repositories/tasks.repository';
 export * as operatorsRepo from './repositories/operators.repository';
-export * as departmentsRepo from './repositories/departments.repository';
 export * as notificationsRepo from './repositories/notifications.repository';
 export * as tokensRepo from './repositories/tokens.repository';
 export * as webhooksRepo from './repositories/webhooks.repository';
 export * as releaseMineRepo from './repositories/release-mine.repository';
 export type { ClaimRow } from './repositories/claims.repository';
 export type { TaskView } from './repositories/tasks.repository';
+export type { NotificationReason, NotificationRow } from './repositories/notifications.repository';
 export type { TokenRow } from './repositories/tokens.repository';

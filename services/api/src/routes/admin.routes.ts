@@ -2,7 +2,6 @@ import { Router } from 'express';
 import {
   bulkTaskUpsert,
   departmentUpsert,
-  departmentsRepo,
   operatorUpsert,
   operatorsRepo,
   pathId,
@@ -12,6 +11,7 @@ import {
   tokenCreate,
   tokensRepo,
 } from '@taskclaim/shared';
+import * as departmentsRepo from '../db/departments.repository';
 import type { ApiDeps } from '../deps';
 import { requireAdmin } from '../http/auth';
 import { jsonBody } from '../http/json-body';

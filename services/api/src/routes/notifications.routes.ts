@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { actingOperatorQuery, markNotificationsReadBody, notificationsRepo, presentNotification, scopeDepartments } from '@taskclaim/shared';
+import { actingOperatorQuery, markNotificationsReadBody, notificationsRepo, scopeDepartments } from '@taskclaim/shared';
+import { presentNotification } from '../presenters/notification.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';
 import { callerOf } from '../http/auth';

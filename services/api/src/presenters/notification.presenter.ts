@@ -1,7 +1,6 @@
-import type { NotificationReason, NotificationRow } from '../db/repositories/notifications.repository';
-import type { NotificationType } from '../domain/vocabulary';
-import type { NotificationResource } from '../contracts/notifications';
-import { renderMessage, type Language, type MessageKey } from '../domain/messages';
+import { renderMessage, type Language, type MessageKey, type NotificationType } from '@taskclaim/shared/domain';
+import type { NotificationResource } from '@taskclaim/shared/contracts';
+import type { NotificationReason, NotificationRow } from '@taskclaim/shared/db';
 
 type Texts = { title: MessageKey; content: MessageKey };
 const TEXTS: Record<NotificationType, Texts> = {
