@@ -104,13 +104,15 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
   }
   const claim = result.row;
-  deps.recentClaims.remember(claim);
   deps.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch });
   deps.metrics.claimsAccepted.inc({ action: claim.action, dispatch });
   // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
   if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
   // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
-  return { kind: 'answered', decided: await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: false };
+  const decided = await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel });
+  // Answered undecided, it is long-polled next: that long-poll reads nothing. A claim answered decided is not kept.
+  if (!claimsRepo.isTerminal(decided.claim.status)) deps.recentClaims.remember(claim);
+  return { kind: 'answered', decided, accepted, replayed: false };
 }
 
 /**
