@@ -50,7 +50,10 @@ export function makeApp(deps: ApiDeps): express.Express {
   // The API first: a claim's requests pass no other router's layers.
   const rateLimit = makeRateLimit(deps.rateLimiter, deps.config.RATE_LIMIT_PER_MINUTE);
   const concurrencyLimit = makeConcurrencyLimit(deps.config.MAX_CONCURRENT_PER_TOKEN, countsApart);
-  app.use('/api', rememberRouteMount, makeAuthenticate(deps.reads.token), rateLimit, concurrencyLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), meRouter(deps), eventsRouter(deps), adminRouter(deps));
+  // One layer matches `/api`; the layers inside it match no path, so a request pays for the prefix once, not once per layer.
+  const api = express.Router();
+  api.use(rememberRouteMount, makeAuthenticate(deps.reads.token), rateLimit, concurrencyLimit, claimsRouter(deps), tasksRouter(deps), notificationsRouter(deps), meRouter(deps), eventsRouter(deps), adminRouter(deps));
+  app.use('/api', api);
   app.use(operationsRouter(deps));
   app.use(docsRouter(makeOpenApiDocument()));
   app.use(consoleRouter());

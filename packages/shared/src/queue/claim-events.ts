@@ -41,18 +41,20 @@ function parseClaimsDecided(message: string): DecidedClaim[] {
     return [];
   }
   if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((entry: DecidedClaim) => {
-    if (typeof entry?.claim?.id !== 'number') return [];
-    const claim = { ...entry.claim, submitted_at: toDate(entry.claim.submitted_at) as Date, completed_at: toDate(entry.claim.completed_at) };
-    const task = entry.task && {
-      ...entry.task,
-      due_at: toDate(entry.task.due_at),
-      claimed_at: toDate(entry.task.claimed_at),
-      lease_expires_at: toDate(entry.task.lease_expires_at),
-      created_at: toDate(entry.task.created_at) as Date,
-      updated_at: toDate(entry.task.updated_at) as Date,
-    };
-    return [{ claim, task, username: entry.username }];
+  // The parsed objects are this function's own: their dates are set in place, not copied with them.
+  return parsed.filter((entry: DecidedClaim) => {
+    if (typeof entry?.claim?.id !== 'number') return false;
+    const { claim, task } = entry;
+    claim.submitted_at = toDate(claim.submitted_at) as Date;
+    claim.completed_at = toDate(claim.completed_at);
+    if (task) {
+      task.due_at = toDate(task.due_at);
+      task.claimed_at = toDate(task.claimed_at);
+      task.lease_expires_at = toDate(task.lease_expires_at);
+      task.created_at = toDate(task.created_at) as Date;
+      task.updated_at = toDate(task.updated_at) as Date;
+    }
+    return true;
   });
 }
 

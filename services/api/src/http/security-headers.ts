@@ -6,14 +6,15 @@ import type { RequestHandler } from 'express';
  * `frame-ancestors`, so it restricts nothing else: swagger-ui and bull-board keep their inline scripts
  * and styles, and a router with a stricter policy of its own (the console) replaces it.
  */
-const HEADERS: Record<string, string> = {
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "frame-ancestors 'none'",
+const HEADERS: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Content-Security-Policy', "frame-ancestors 'none'"],
   // for browsers that predate frame-ancestors
-  'X-Frame-Options': 'DENY',
-};
+  ['X-Frame-Options', 'DENY'],
+];
 
+// Node's setHeader: Express's res.set would coerce and check each value for a charset on every request.
 export const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set(HEADERS);
+  for (const [name, value] of HEADERS) res.setHeader(name, value);
   next();
 };
