@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { operatorsRepo as operators, tasksRepo as tasks, tokensRepo as tokens } from '@taskclaim/shared';
+import { operatorsRepo as operators, tasksRepo as tasks } from '@taskclaim/shared';
 import * as departments from '../services/api/src/db/departments.repository';
+import * as tokens from '../services/api/src/db/tokens.repository';
 
 export interface DemoSeed {
   adminToken: string | null;

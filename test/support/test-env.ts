@@ -15,11 +15,11 @@ import {
   WEBHOOK_QUEUE_NAME,
   LEASE_QUEUE_NAME,
   RECONCILER_QUEUE_NAME,
-  tokensRepo,
   type Config,
   type Db,
 } from '@taskclaim/shared';
 import { makeApp } from '../../services/api/src/app';
+import * as tokensRepo from '../../services/api/src/db/tokens.repository';
 import { makeApiDeps, type ApiDeps } from '../../services/api/src/deps';
 import { makeHttpServer } from '../../services/api/src/http/server';
 import { startClaimWorkers, type ClaimWorkerProcess } from '../../services/claim-worker/src/worker';

@@ -1,4 +1,5 @@
-import { makeLogger, parseConfig, prepareDatabase, runProcess, tokensRepo } from '@taskclaim/shared';
+import { makeLogger, parseConfig, prepareDatabase, runProcess } from '@taskclaim/shared';
+import * as tokensRepo from './db/tokens.repository';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 import { makeHttpServer } from './http/server';

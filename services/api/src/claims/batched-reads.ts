@@ -1,4 +1,5 @@
-import { claimsRepo, makeExpiringMap, operatorsRepo, tasksRepo, tokensRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, makeExpiringMap, operatorsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import * as tokensRepo from '../db/tokens.repository';
 
 /**
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { claimsRepo, releaseMineRepo, scopeDepartments, tasksRepo, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, scopeDepartments, tasksRepo } from '@taskclaim/shared';
+import * as releaseMineRepo from '../db/release-mine.repository';
+import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { callbackRefusal, submitClaim, waitForDecision, type Answer, type SubmitOutcome } from './submit-claim';
 

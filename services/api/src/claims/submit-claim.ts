@@ -1,4 +1,5 @@
-import { claimsRepo, isInScope, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim, type TokenRow } from '@taskclaim/shared';
+import { claimsRepo, isInScope, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim } from '@taskclaim/shared';
+import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
 

@@ -6,7 +6,6 @@ import {
   makeSlotsPerKey,
   operatorsRepo,
   presentClaim,
-  tokensRepo,
   type ClaimWaiters,
   type Db,
   type DecidedClaim,
@@ -15,8 +14,9 @@ import {
   type TaskClaimedEvent,
   type TaskReleasedEvent,
   type TaskStartedEvent,
-  type TokenRow,
 } from '@taskclaim/shared';
+import * as tokensRepo from '../db/tokens.repository';
+import type { TokenRow } from '../db/tokens.repository';
 import { HttpProblem } from '../http/problem';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { TokenRow, tokensRepo } from '@taskclaim/shared';
+import type * as tokensRepo from '../db/tokens.repository';
+import type { TokenRow } from '../db/tokens.repository';
 import { HttpProblem } from './problem';
 
 export type Caller = TokenRow;

@@ -9,9 +9,9 @@ import {
   taskUpsert,
   tasksRepo,
   tokenCreate,
-  tokensRepo,
 } from '@taskclaim/shared';
 import * as departmentsRepo from '../db/departments.repository';
+import * as tokensRepo from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { requireAdmin } from '../http/auth';
 import { jsonBody } from '../http/json-body';

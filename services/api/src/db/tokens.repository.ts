@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { TokenKind } from '../../domain/vocabulary';
+import type { TokenKind } from '@taskclaim/shared/domain';
 
 export interface TokenRow {
   id: number;
