@@ -8,3 +8,4 @@ export * as webhooksRepo from './repositories/webhooks.repository';
 export type { ClaimRow } from './repositories/claims.repository';
 export type { TaskView } from './repositories/tasks.repository';
 export type { NotificationReason, NotificationRow } from './repositories/notifications.repository';
+export type { WebhookDeliveryRow } from './repositories/webhooks.repository';

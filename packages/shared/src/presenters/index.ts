@@ -1,4 +1,4 @@
 /** Rows and their resources on the wire. */
 export { presentTask } from './task.presenter';
-export { presentClaim, presentClaimAsDecided } from './claim.presenter';
-export { presentClaimEvent, presentDelivery } from './webhook.presenter';
+export { presentClaim } from './claim.presenter';
+export { presentClaimEvent } from './webhook.presenter';

@@ -4,7 +4,6 @@ import {
   claimRequestBody,
   operatorsRepo,
   pathId,
-  presentDelivery,
   reassignRequestBody,
   webhooksRepo,
   type ClaimAction,
@@ -26,6 +25,7 @@ import { parsePrefer } from '../http/prefer';
 import { HttpProblem, validationProblem } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
+import { presentDelivery } from '../presenters/delivery.presenter';
 
 export const CLAIM_BODY_LIMIT = '16kb';
 

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentClaimAsDecided, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
+import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
+import { presentClaimAsDecided } from '../presenters/claim-history.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
