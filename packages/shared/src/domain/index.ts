@@ -5,6 +5,7 @@ export {
   CLAIM_STATUSES,
   type ClaimAction,
   type ClaimStatus,
+  isTerminal,
   NOTIFICATION_TYPES,
   type NotificationType,
   REJECTION_CODES,

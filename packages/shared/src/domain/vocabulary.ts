@@ -38,6 +38,8 @@ export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
  */
 export const CLAIM_ACTIONS = ['claim', 'claim_next', 'release', 'start', 'reassign', 'expire'] as const;
 export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
+const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
+export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
 
 export const TOKEN_KINDS = ['operator', 'integration', 'admin'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];

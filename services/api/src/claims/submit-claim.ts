@@ -1,4 +1,4 @@
-import { claimsRepo, isInScope, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim } from '@taskclaim/shared';
+import { claimsRepo, isInScope, isTerminal, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim } from '@taskclaim/shared';
 import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { isSameRequest, requestFingerprint } from './idempotency';
@@ -112,7 +112,7 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
   // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
   const decided = await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel });
   // Answered undecided, it is long-polled next: that long-poll reads nothing. A claim answered decided is not kept.
-  if (!claimsRepo.isTerminal(decided.claim.status)) deps.recentClaims.remember(claim);
+  if (!isTerminal(decided.claim.status)) deps.recentClaims.remember(claim);
   return { kind: 'answered', decided, accepted, replayed: false };
 }
 
@@ -129,7 +129,7 @@ export async function waitForDecision(
   waitMs: number,
   options: { holder: number; onCancel?: (cancel: () => void) => void },
 ): Promise<Answer> {
-  if (waitMs <= 0 || claimsRepo.isTerminal(claim.status)) return { claim };
+  if (waitMs <= 0 || isTerminal(claim.status)) return { claim };
   const wait = deps.waiters.waitFor(claim.id, waitMs);
   if (wait.heard) return wait.heard;
   if (!deps.waitSlots.take(options.holder)) {

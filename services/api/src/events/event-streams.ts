@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import {
   canSeeTask,
-  claimsRepo,
+  isTerminal,
   makeExpiringMap,
   makeSlotsPerKey,
   operatorsRepo,
@@ -154,7 +154,7 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
     const stale = superseded(batch);
     batch.forEach((decided, position) => {
       const { claim, task } = decided;
-      if (!claimsRepo.isTerminal(claim.status)) return;
+      if (!isTerminal(claim.status)) return;
       const department = task?.assigned_department_id ?? null;
       for (const taskEvent of stale[position] ? [] : taskEventsOf(decided)) {
         const text = frame(taskEvent.event, `${claim.id}-${taskEvent.event}`, taskEvent.data);

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { claimsRepo, presentClaim, renderMessage, type ClaimResource, type Language, type TaskView } from '@taskclaim/shared';
+import { isTerminal, presentClaim, renderMessage, type ClaimResource, type Language, type TaskView } from '@taskclaim/shared';
 import type { ReleaseMineOutcome } from '../claims/release-mine';
 import type { Answer, SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
@@ -16,7 +16,7 @@ export interface ClaimResponseOptions {
 /** A claim as its resource, with its task once decided (as the deciding transaction left it, else as it is now) if the caller sees it. */
 async function presentAnswer(decided: Answer, options: ClaimResponseOptions): Promise<ClaimResource> {
   const { claim } = decided;
-  const loaded = claimsRepo.isTerminal(claim.status) && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
+  const loaded = isTerminal(claim.status) && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
   return presentClaim(claim, options.language, task);
 }
@@ -28,7 +28,7 @@ async function presentAnswer(decided: Answer, options: ClaimResponseOptions): Pr
 export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome, options: ClaimResponseOptions): Promise<void> {
   if (outcome.kind !== 'answered') return sendSubmitOutcome(res, outcome, options);
   const results = await Promise.all(outcome.releases.map((answer) => presentAnswer(answer, options)));
-  const allDecided = outcome.releases.every((answer) => claimsRepo.isTerminal(answer.claim.status));
+  const allDecided = outcome.releases.every((answer) => isTerminal(answer.claim.status));
   if (allDecided && options.waitSeconds > 0 && !outcome.releases.some((answer) => answer.waitRefused)) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   sendJson(res, allDecided && (outcome.waited || results.length === 0) ? 200 : 202, { count: results.length, results });
 }
@@ -41,7 +41,7 @@ export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome
  */
 export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
-  const terminal = claimsRepo.isTerminal(claim.status);
+  const terminal = isTerminal(claim.status);
   const resource = await presentAnswer(decided, options);
   if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {

@@ -4,8 +4,6 @@ import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import type { TaskResource } from '../../contracts/tasks';
 import type { ClaimAction, ClaimStatus } from '../../domain/vocabulary';
 
-export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['succeeded', 'rejected', 'failed'];
-
 export interface ClaimRow {
   id: number;
   action: ClaimAction;
@@ -48,8 +46,6 @@ export interface NewClaim {
   request_fingerprint: string | null;
   partition: number;
 }
-
-export const isTerminal = (status: ClaimStatus): boolean => TERMINAL_CLAIM_STATUSES.includes(status);
 
 /** Namespace of the advisory locks that order the claims of one task (the second key is the task id). */
 export const ACCEPT_LOCK_NAMESPACE = 7_301;
