@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
+import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -14,11 +15,13 @@ export default tseslint.config(
     },
   },
   {
-    // The layers of packages/shared (docs/architecture.md): imports only point down.
+    // The layers of packages/shared (docs/architecture.md): imports only point down, and no file's imports lead back to it.
     files: ['packages/shared/src/**/*.ts'],
-    plugins: { boundaries },
+    plugins: { boundaries, 'import-x': importX },
     settings: {
       'import/resolver': { node: { extensions: ['.ts'] } },
+      'import-x/resolver': { node: { extensions: ['.ts'] } },
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
       'boundaries/elements': [
         ...['domain', 'contracts', 'runtime', 'db', 'queue', 'presenters', 'claims'].map((type) => ({ type, pattern: `packages/shared/src/${type}/**` })),
@@ -27,6 +30,7 @@ export default tseslint.config(
       'boundaries/files': [{ category: 'top', pattern: 'packages/shared/src/*.ts' }],
     },
     rules: {
+      'import-x/no-cycle': 'error',
       'boundaries/no-unknown-files': 'error',
       'boundaries/dependencies': [
         'error',
