@@ -163,6 +163,8 @@ describe('renderMessage', () => {
     'expire_succeeded',
     'expire_queued',
     'not_assignee_start_unassigned',
+    'not_assignee_hidden',
+    'not_assignee_start_hidden',
     'lease_superseded',
   ] as const)(
     'status message %s renders in both languages without placeholders',

@@ -54,6 +54,11 @@ const MESSAGES = {
     en: 'This task is not assigned to anyone, so there is nothing to release.',
     zh: '该任务尚未被认领，无需释放',
   },
+  /** not_assignee told to a caller that does not see the task (another department's): the holder stays unnamed */
+  not_assignee_hidden: {
+    en: 'This task is not assigned to you, so you cannot release it.',
+    zh: '该任务未分配给您，您无法释放',
+  },
   task_not_releasable: {
     en: 'Work on this task has started or it is closed, so it can no longer be released.',
     zh: '该任务已开始或已关闭，无法释放',
@@ -66,6 +71,10 @@ const MESSAGES = {
   not_assignee_start_unassigned: {
     en: 'This task is not assigned to anyone; claim it before starting it.',
     zh: '该任务尚未被认领，请先认领再开始',
+  },
+  not_assignee_start_hidden: {
+    en: 'This task is not assigned to you, so you cannot start it.',
+    zh: '该任务未分配给您，您无法开始',
   },
   task_not_startable: {
     en: 'Only a pending task can be started; this one is a draft or closed.',

@@ -18,14 +18,17 @@ const ACTION_TEXTS: Record<ClaimAction, Texts> = {
   expire: { queued: 'expire_queued', succeeded: 'expire_succeeded', unchanged: 'expire_succeeded' },
 };
 
-/** not_assignee names the current assignee, or, without one, says the task is unassigned; each action in its own words. */
-function notAssigneeKey(action: ClaimAction, assigned: boolean): MessageKey {
+/**
+ * not_assignee names the current assignee, or, without one, says the task is unassigned; each action in
+ * its own words. To a caller that does not see the task (`holderHidden`) it says neither.
+ */
+function notAssigneeKey(action: ClaimAction, assigned: boolean, holderHidden: boolean): MessageKey {
   if (action === 'expire') return 'lease_superseded';
-  if (action === 'start') return assigned ? 'not_assignee_start' : 'not_assignee_start_unassigned';
-  return assigned ? 'not_assignee' : 'not_assignee_unassigned';
+  if (action === 'start') return holderHidden ? 'not_assignee_start_hidden' : assigned ? 'not_assignee_start' : 'not_assignee_start_unassigned';
+  return holderHidden ? 'not_assignee_hidden' : assigned ? 'not_assignee' : 'not_assignee_unassigned';
 }
 
-function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>): MessageKey {
+function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>, holderHidden: boolean): MessageKey {
   const texts = ACTION_TEXTS[claim.action];
   switch (claim.status) {
     case 'queued':
@@ -35,16 +38,19 @@ function messageKeyOf(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claim
     case 'failed':
       return 'claim_failed';
     case 'rejected':
-      return claim.code === 'not_assignee' ? notAssigneeKey(claim.action, claim.params.username !== undefined) : (claim.code as MessageKey);
+      return claim.code === 'not_assignee' ? notAssigneeKey(claim.action, claim.params.username !== undefined, holderHidden) : (claim.code as MessageKey);
   }
 }
 
-function claimDetail(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>, language: Language): string {
-  return renderMessage(messageKeyOf(claim), claim.params as ClaimParams, language);
+function claimDetail(claim: Pick<ClaimRow, 'action' | 'status' | 'already_claimed' | 'code' | 'params'>, language: Language, holderHidden: boolean): string {
+  return renderMessage(messageKeyOf(claim, holderHidden), claim.params as ClaimParams, language);
 }
 
-/** `task` is the task as it is now; it is shown once the claim is decided. */
-export function presentClaim(claim: ClaimRow, language: Language, task?: TaskView): ClaimResource {
+/**
+ * `task` is the task as it is now; it is shown once the claim is decided. `holderHidden`: the caller
+ * does not see the task (SPEC §4 Scope), so a not_assignee detail does not name who holds it.
+ */
+export function presentClaim(claim: ClaimRow, language: Language, task?: TaskView, options: { holderHidden?: boolean } = {}): ClaimResource {
   const resource: ClaimResource = {
     claim_id: claim.id,
     action: claim.action,
@@ -52,7 +58,7 @@ export function presentClaim(claim: ClaimRow, language: Language, task?: TaskVie
     operator_id: claim.operator_id,
     status: claim.status,
     code: claim.code,
-    detail: claimDetail(claim, language),
+    detail: claimDetail(claim, language, options.holderHidden ?? false),
     already_claimed: claim.already_claimed,
     notes: claim.notes,
     submitted_at: claim.submitted_at.toISOString(),

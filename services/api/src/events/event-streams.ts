@@ -163,7 +163,7 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       const owners = byOwner.get(claim.token_id !== null ? `token:${claim.token_id}` : '') ?? new Set();
       const operators = byOwner.get(`operator:${claim.operator_id}`) ?? new Set();
       if (owners.size + operators.size === 0) return;
-      const decidedFrame = (withTask: boolean) => frame('claim.decided', `${claim.id}-claim.decided`, presentClaim(claim, 'en', withTask ? task : undefined));
+      const decidedFrame = (withTask: boolean) => frame('claim.decided', `${claim.id}-claim.decided`, presentClaim(claim, 'en', withTask ? task : undefined, { holderHidden: !withTask }));
       const withTask = decidedFrame(true);
       let withoutTask: string | undefined;
       for (const stream of [...owners, ...operators]) {

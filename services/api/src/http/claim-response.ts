@@ -13,12 +13,15 @@ export interface ClaimResponseOptions {
   seesTask: (task: TaskView) => Promise<boolean>;
 }
 
-/** A claim as its resource, with its task once decided (as the deciding transaction left it, else as it is now) if the caller sees it. */
+/**
+ * A claim as its resource, with its task once decided (as the deciding transaction left it, else as it
+ * is now) if the caller sees it; a decided claim shown without its task names no holder either.
+ */
 async function presentAnswer(decided: Answer, options: ClaimResponseOptions): Promise<ClaimResource> {
   const { claim } = decided;
   const loaded = isTerminal(claim.status) && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
-  return presentClaim(claim, options.language, task);
+  return presentClaim(claim, options.language, task, { holderHidden: loaded !== undefined && task === undefined });
 }
 
 /**
