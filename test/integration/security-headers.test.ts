@@ -1,11 +1,12 @@
 /**
  * SPEC §6: every answer carries `X-Content-Type-Options: nosniff`, every page forbids framing, and a
- * client that sends its headers too slowly is cut off (slowloris). The pages themselves still work:
+ * client that sends its headers or its body too slowly is cut off (slowloris), and an API process holds
+ * at most MAX_CONNECTIONS connections. The pages themselves still work:
  * docs-and-dashboard.e2e.test.ts and console.e2e.test.ts render them in a browser.
  */
-import { connect } from 'node:net';
-import { ADMIN_TOKEN, makeTestEnv, type TestEnv } from '../support/test-env';
-import { HEADERS_TIMEOUT_MS } from '../../services/api/src/http/server';
+import { connect, type Socket } from 'node:net';
+import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../services/api/src/http/server';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -47,20 +48,75 @@ test('the pages that need inline scripts and styles are not restricted beyond fr
   }
 });
 
-test('a client that sends its headers byte by byte is cut off after about 10 s', async () => {
+/**
+ * Sends `head` at once, then `drip` a byte every `everyMs` until the server closes the connection:
+ * what it answered, and how long it held the connection.
+ */
+async function slowClient(head: string, drip: string, everyMs: number): Promise<{ answer: string; heldMs: number }> {
   const { port } = new URL(env.baseUrl);
   const socket = connect(Number(port), '127.0.0.1');
-  const request = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' + 'a'.repeat(1000);
-  const startedAt = Date.now();
-  let sent = 0;
   let answer = '';
   socket.on('data', (chunk) => (answer += chunk.toString()));
-  const drip = setInterval(() => socket.write(request[sent++ % request.length]), 200);
+  const startedAt = Date.now();
+  socket.write(head);
+  let sent = 0;
+  const dripping = setInterval(() => socket.write(drip[sent++ % drip.length]), everyMs);
   await new Promise((resolve) => socket.once('close', resolve));
-  clearInterval(drip);
-  const heldMs = Date.now() - startedAt;
+  clearInterval(dripping);
+  return { answer, heldMs: Date.now() - startedAt };
+}
+
+/** Cut off with 408 after `timeoutMs`: Node checks its timeouts every second, and a loaded machine adds a little. */
+function expectCutOffAfter({ answer, heldMs }: { answer: string; heldMs: number }, timeoutMs: number): void {
   expect(answer).toMatch(/^HTTP\/1\.1 408/);
-  expect(heldMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 500);
-  // Node checks its timeouts every second; a loaded machine adds a little.
-  expect(heldMs).toBeLessThan(HEADERS_TIMEOUT_MS + 5_000);
+  expect(heldMs).toBeGreaterThanOrEqual(timeoutMs - 500);
+  expect(heldMs).toBeLessThan(timeoutMs + 5_000);
+}
+
+test('a client that sends its headers byte by byte is cut off after about 10 s', async () => {
+  expectCutOffAfter(await slowClient('', 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' + 'a'.repeat(1000), 200), HEADERS_TIMEOUT_MS);
 }, 30_000);
+
+test('a client that sends its body byte by byte is cut off after about 30 s, and nothing of it is stored', async () => {
+  const departmentId = env.factories.nextId();
+  const body = JSON.stringify({ name: 'never stored' }).padEnd(1000, ' ');
+  const head =
+    `PUT /api/admin/departments/${departmentId} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+  expectCutOffAfter(await slowClient(head, body, 500), REQUEST_TIMEOUT_MS);
+  expect((await env.http('GET', '/healthz')).status).toBe(200);
+  expect(await env.db('departments').where({ id: departmentId }).first()).toBeUndefined();
+}, 60_000);
+
+test('an API process started with MAX_CONNECTIONS=4 closes a fifth connection at once, and takes new ones once others close', async () => {
+  const api = await env.spawnApi({ MAX_CONNECTIONS: '4' });
+  const { port } = new URL(api.baseUrl);
+  /** A kept-alive connection's answer to GET /healthz: its status line, or `closed` when the server drops it unanswered. */
+  const open = () =>
+    new Promise<{ socket: Socket; answer: string }>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+      socket.once('data', (chunk) => resolve({ socket, answer: chunk.toString().split('\r\n')[0] }));
+      socket.once('error', () => undefined);
+      socket.once('close', () => resolve({ socket, answer: 'closed' }));
+    });
+  const held: Socket[] = [];
+  const answers: string[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    const { socket, answer } = await open();
+    held.push(socket);
+    answers.push(answer);
+  }
+  // The test's own readiness check may still keep one connection of the four.
+  const accepted = answers.filter((answer) => answer === 'HTTP/1.1 200 OK').length;
+  expect(accepted).toBeGreaterThanOrEqual(3);
+  expect(answers).toEqual([...Array(accepted).fill('HTTP/1.1 200 OK'), ...Array(6 - accepted).fill('closed')]);
+  for (const socket of held) socket.destroy();
+  const again = await eventually(async () => {
+    const { socket, answer } = await open();
+    socket.destroy();
+    return answer === 'closed' ? undefined : answer;
+  }, 5_000, 'a connection to be taken once the others closed');
+  expect(again).toBe('HTTP/1.1 200 OK');
+  api.child.kill('SIGTERM');
+  await api.exited;
+}, 60_000);
