@@ -75,7 +75,11 @@ function expectIndexed(plans: { sql: string; nodes: PlanNode[]; ms: number }[], 
     // a sort, if the planner prefers one to the walk, keeps at most the rows up to the page (top-N)
     for (const sort of nodes.filter((node) => node['Node Type'] === 'Sort')) expect(sort['Actual Rows']).toBeLessThanOrEqual(DEEPEST.offset + DEEPEST.limit);
   }
-  console.info(`${table}, page at offset ${DEEPEST.offset}: ${plans.map((plan) => `${plan.ms.toFixed(1)} ms`).join(' + ')}`);
+  const shape = (nodes: PlanNode[]) => nodes.map((node) => `${node['Node Type']}${node['Index Name'] ? ` using ${node['Index Name']}` : ''}`).join(' → ');
+  console.info(
+    `${table}, page at offset ${DEEPEST.offset}: ${plans.map((plan) => `${plan.ms.toFixed(1)} ms`).join(' + ')}\n` +
+      plans.map((plan, i) => `  statement ${i + 1}: ${shape(plan.nodes)}`).join('\n'),
+  );
 }
 
 test('the deepest page of a task history of 100,000 requests, and its count', async () => {
