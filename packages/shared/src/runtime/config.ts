@@ -54,7 +54,7 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(6000),
   /**
    * Requests of one token an API process has in progress at once (SPEC §6); the excess is answered 429.
-   * Long-polls count once they wait, and streams not at all: they have their own caps.
+   * Long-polls stop counting once they wait, and streams never count: they have their own caps.
    */
   MAX_CONCURRENT_PER_TOKEN: positiveInt.default(32),
   /** Open GET /api/events streams of one token in an API process; one more is answered 429. */
