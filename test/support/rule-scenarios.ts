@@ -81,6 +81,43 @@ export const RULE_SCENARIOS: RuleScenario[] = [
     },
   },
   {
+    rule: '4a operator lacks required skills',
+    expected: { status: 'rejected', code: 'missing_skill' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id], skills: ['forklift', 'welding'] });
+      const task = await env.factories.newTask({ departmentId: department.id, requiredSkills: ['crane', 'welding', '焊工证'] });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+    async verify(env, claim, { taskId }) {
+      if (!claim.detail.endsWith('lacks the skills this task requires: crane, 焊工证.')) throw new Error(`detail does not name each missing skill: ${claim.detail}`);
+      const task = await env.http('GET', `/api/workorder-tasks/${taskId}/`, { token: ADMIN_TOKEN });
+      if (task.body.assigned_operator !== null) throw new Error('a missing_skill claim assigned the task');
+    },
+  },
+  {
+    rule: '4a before 5: a task of their own that now requires a skill they lack',
+    expected: { status: 'rejected', code: 'missing_skill' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+      const task = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id, requiredSkills: ['crane'] });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+  },
+  {
+    rule: '4a before 6 and 7: an unqualified operator at their limit, on a task held by another',
+    expected: { status: 'rejected', code: 'missing_skill' },
+    async arrange(env) {
+      const department = await env.factories.newDepartment();
+      const holder = await env.factories.newOperator({ departmentIds: [department.id], skills: ['crane'] });
+      const operator = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 1 });
+      await env.factories.newTask({ departmentId: department.id, assignedOperatorId: operator.id });
+      const task = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: holder.id, requiredSkills: ['crane'] });
+      return { token: operator.token, taskId: task.id, operatorId: operator.id };
+    },
+  },
+  {
     rule: '5 task already assigned to this operator',
     expected: { status: 'succeeded', alreadyClaimed: true },
     async arrange(env) {
