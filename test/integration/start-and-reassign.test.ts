@@ -100,6 +100,16 @@ describe('start', () => {
     expect((await start(ADMIN_TOKEN, second.task.id, { operator_id: second.holder.id })).body).toMatchObject({ code: 'operator_inactive' });
   });
 
+  test('rule order: not_assignee comes before the task status — a closed task of someone else, or of nobody, is not_assignee', async () => {
+    const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+    const other = await env.factories.newOperator({ departmentIds: [department.id] });
+    const theirs = await env.factories.newTask({ departmentId: department.id, status: 'completed', assignedOperatorId: other.id });
+    const nobodys = await env.factories.newTask({ departmentId: department.id, status: 'draft' });
+    expect((await start(operator.token, theirs.id)).body).toMatchObject({ code: 'not_assignee', detail: `This task is assigned to ${other.username}, not to you, so you cannot start it.` });
+    expect((await start(operator.token, nobodys.id)).body).toMatchObject({ code: 'not_assignee' });
+    expect(await taskOf(theirs.id)).toMatchObject({ status: 'completed', assigned_operator: { id: other.id } });
+  });
+
   test('decided in acceptance order with a release: release then start → not_assignee; start then release → task_not_releasable', async () => {
     const first = await heldTask();
     const second = await heldTask();
@@ -208,6 +218,18 @@ describe('reassign', () => {
       await env.http('DELETE', `/api/admin/tasks/${task.id}`, { token: ADMIN_TOKEN });
     });
     expect(await decided(accepted, ADMIN_TOKEN)).toMatchObject({ code: 'task_not_found' });
+  });
+
+  test('rule order for the target: operator_inactive before the task status; already the target’s before capacity_reached', async () => {
+    const inactive = await env.factories.newOperator({ departmentIds: [department.id], active: false });
+    const draft = await env.factories.newTask({ departmentId: department.id, status: 'draft' });
+    expect((await reassign(ADMIN_TOKEN, draft.id, { operator_id: inactive.id })).body).toMatchObject({ status: 400, code: 'operator_inactive' });
+    const full = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 1 });
+    const own = await env.factories.newTask({ departmentId: department.id, assignedOperatorId: full.id });
+    const response = await reassign(ADMIN_TOKEN, own.id, { operator_id: full.id });
+    expect(response.body).toMatchObject({ status: 'succeeded', already_claimed: true, previous_operator_id: full.id });
+    expect((await taskOf(own.id)).assigned_operator.id).toBe(full.id);
+    expect(await notificationsOf(full.id)).toEqual([]);
   });
 
   test('who may reassign: admin and integration tokens of the task’s department; operator tokens and other integrations → 403', async () => {
