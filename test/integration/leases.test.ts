@@ -9,6 +9,7 @@
 import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { openEventStream } from '../support/live-events';
+import { pauseClaimQueues } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -108,6 +109,59 @@ test('released and claimed again before the lease ends: the old lease releases n
   const expiry = await eventually(async () => (await expiriesOf(taskId)).find((row) => row.status !== 'queued'), 15_000);
   expect(expiry.status).toBe('succeeded');
   expect(expiry.completed_at.getTime()).toBeGreaterThanOrEqual(newEnd);
+});
+
+test('a start, release, reassign or claim again accepted before the expiry wins; the expiry, decided after it in order, changes nothing', async () => {
+  // a longer lease: the requests below are accepted before it ends, with the claim queues paused
+  const department = await env.factories.newDepartment({ claimLeaseSeconds: 8 });
+  const holder = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 50 });
+  const target = await env.factories.newOperator({ departmentIds: [department.id], maxActiveTasks: 50 });
+  const tasks = [];
+  for (let n = 0; n < 4; n++) {
+    const task = await env.factories.newTask({ departmentId: department.id });
+    expect((await env.factories.claim(holder.token, task.id)).status).toBe(200);
+    tasks.push(task.id);
+  }
+  const [started, released, reassigned, reclaimed] = tasks;
+  const leaseEnd = Math.max(...(await Promise.all(tasks.map(async (id) => Date.parse((await taskOf(id)).lease_expires_at)))));
+  const async = { prefer: 'respond-async' };
+  const submit = (token: string, path: string, body: Record<string, unknown> = {}) => env.http('POST', `/api/workorder-tasks/${path}`, { token, body, headers: async });
+  const resume = await pauseClaimQueues(env.api.queues.queues);
+  let accepted: Awaited<ReturnType<typeof submit>>[];
+  try {
+    accepted = [
+      await submit(holder.token, `${started}/start/`),
+      await submit(holder.token, `${released}/release/`),
+      await submit(ADMIN_TOKEN, `${reassigned}/reassign/`, { operator_id: target.id }),
+      await submit(holder.token, `${reclaimed}/release/`),
+      await submit(holder.token, `${reclaimed}/claim/`),
+    ];
+    expect(accepted.map((response) => response.status)).toEqual([202, 202, 202, 202, 202]);
+    // the leases end while every request above still waits in its queue: each task gets its expiry, accepted after them
+    expect(Date.now()).toBeLessThan(leaseEnd);
+    await sleepUntil(leaseEnd + 100);
+    await worker.leaseExpiry.sweep();
+    expect((await env.db('claim_requests').whereIn('task_id', tasks).where({ action: 'expire', status: 'queued' }).pluck('task_id')).map(Number).sort()).toEqual([...tasks].sort());
+  } finally {
+    await resume();
+  }
+  const decided = async (taskId: number) =>
+    eventually(async () => {
+      const rows = await env.db('claim_requests').where({ task_id: taskId }).orderBy('id').select('action', 'status', 'code', 'operator_id');
+      return rows.some((row) => row.status === 'queued') ? undefined : rows.map((row) => [row.action, row.status, row.code]);
+    }, 15_000);
+  const expiryOf = (code: string) => ['expire', 'rejected', code];
+  expect(await decided(started)).toEqual([['claim', 'succeeded', null], ['start', 'succeeded', null], expiryOf('task_not_releasable')]);
+  expect(await decided(released)).toEqual([['claim', 'succeeded', null], ['release', 'succeeded', null], expiryOf('not_assignee')]);
+  expect(await decided(reassigned)).toEqual([['claim', 'succeeded', null], ['reassign', 'succeeded', null], expiryOf('not_assignee')]);
+  expect(await decided(reclaimed)).toEqual([['claim', 'succeeded', null], ['release', 'succeeded', null], ['claim', 'succeeded', null], expiryOf('lease_not_expired')]);
+  expect(await taskOf(started)).toMatchObject({ status: 'in_progress', assigned_operator: { id: holder.id }, lease_expires_at: null });
+  expect(await taskOf(released)).toMatchObject({ assigned_operator: null });
+  expect((await taskOf(reassigned)).assigned_operator.id).toBe(target.id);
+  expect((await taskOf(reclaimed)).assigned_operator.id).toBe(holder.id);
+  // nobody was told their lease ran out
+  const expiryIds = await env.db('claim_requests').whereIn('task_id', tasks).where({ action: 'expire' }).pluck('id');
+  expect(await env.db('notifications').whereIn('claim_id', expiryIds)).toEqual([]);
 });
 
 describe('races, with real concurrency', () => {
