@@ -4,6 +4,8 @@
  * waited for under `Prefer: wait`; an Idempotency-Key replay answers the same requests.
  */
 import { expectValidation } from '../support/http-contract';
+import { openEventStream } from '../support/live-events';
+import { whilePaused } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;
@@ -47,13 +49,32 @@ test('under Prefer: wait: 200 once every pending task is released; a started tas
   expect(released).toHaveLength(3);
 });
 
-test('without a wait: 202 with the queued requests, each decided after', async () => {
+test.each<[string, Record<string, string>, boolean]>([
+  ['without a wait', {}, false],
+  ['with a Prefer: wait that ends before the releases are decided', { prefer: 'wait=1' }, true],
+])('%s: 202 with the queued requests, each decided after', async (_name, headers, paused) => {
   const { operator, pending } = await operatorOnShift(2);
-  const response = await releaseMine(operator.token, {}, {});
+  const response = paused ? await whilePaused(env, () => releaseMine(operator.token, {}, headers)) : await releaseMine(operator.token, {}, headers);
   expect(response.status).toBe(202);
   expect(response.body.count).toBe(2);
   for (const result of response.body.results) expect(result).toMatchObject({ action: 'release', status: 'queued' });
   await eventually(async () => ((await Promise.all(pending.map(assigneeOf))).every((id) => id === null) ? true : undefined));
+});
+
+test('each release reaches the department’s streams as task.released with reason released', async () => {
+  const { operator, pending } = await operatorOnShift(2);
+  const watcher = await env.factories.newOperator({ departmentIds: [department.id] });
+  const stream = await openEventStream(env.baseUrl, watcher.token);
+  try {
+    const response = await releaseMine(operator.token);
+    for (const result of response.body.results) {
+      const event = await stream.next((e) => e.event === 'task.released' && e.data.claim_id === result.claim_id);
+      expect(event.data).toEqual({ task_id: result.task_id, operator_id: operator.id, claim_id: result.claim_id, reason: 'released' });
+    }
+    expect(response.body.results.map((r: { task_id: number }) => r.task_id).sort()).toEqual([...pending].sort());
+  } finally {
+    stream.close();
+  }
 });
 
 test('no pending task: 200 {count: 0, results: []}', async () => {
