@@ -14,7 +14,7 @@ const text = async (url: string, headers: Record<string, string> = {}) => {
 };
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-test('/metrics of the API and of a worker show a short burst', async () => {
+test('/metrics of the API and of a worker show a short burst, counted by action: claim, release, claim_next', async () => {
   const department = await env.factories.newDepartment();
   const operators = await Promise.all([1, 2, 3].map(() => env.factories.newOperator({ departmentIds: [department.id] })));
   const task = await env.factories.newTask({ departmentId: department.id });
@@ -24,12 +24,15 @@ test('/metrics of the API and of a worker show a short burst', async () => {
   const winner = operators[claims.findIndex((claim) => claim.status === 200)];
   const released = await env.http('POST', `/api/workorder-tasks/${task.id}/release/`, { token: winner.token, body: {}, headers: { prefer: 'wait=20' } });
   expect(released.status).toBe(200);
+  const next = await env.http('POST', '/api/workorder-tasks/claim-next/', { token: operators[0].token, body: {}, headers: { prefer: 'wait=20' } });
+  expect(next.body).toMatchObject({ action: 'claim_next', task_id: task.id, status: 'succeeded' });
 
   const api = await text(`${env.baseUrl}/metrics`);
   expect(api.status).toBe(200);
   expect(api.headers.get('content-type')).toContain('text/plain');
   expect(api.body).toMatch(/taskclaim_claims_accepted_total\{action="claim",dispatch="queue",service="api"\} 3/);
   expect(api.body).toMatch(/taskclaim_claims_accepted_total\{action="release",dispatch="queue",service="api"\} 1/);
+  expect(api.body).toMatch(/taskclaim_claims_accepted_total\{action="claim_next",dispatch="queue",service="api"\} 1/);
   expect(api.body).toContain('taskclaim_http_request_duration_seconds_bucket');
   expect(api.body).toMatch(/route="\/api\/workorder-tasks\/:id\/claim\/",status="(200|400)"/);
   // One template per route, whatever the status: a problem answered outside its router keeps its mount.
@@ -45,7 +48,8 @@ test('/metrics of the API and of a worker show a short burst', async () => {
   expect(worker.body).toMatch(/taskclaim_claims_decided_total\{action="claim",outcome="rejected",code="already_claimed",service="claim-worker"\} 2/);
   // a release is counted as a release, not as one more won claim
   expect(worker.body).toMatch(/taskclaim_claims_decided_total\{action="release",outcome="succeeded",code="none",service="claim-worker"\} 1/);
-  expect(worker.body).toMatch(/taskclaim_claim_accept_to_decision_seconds_count\{service="claim-worker"\} 4/);
+  expect(worker.body).toMatch(/taskclaim_claims_decided_total\{action="claim_next",outcome="succeeded",code="none",service="claim-worker"\} 1/);
+  expect(worker.body).toMatch(/taskclaim_claim_accept_to_decision_seconds_count\{service="claim-worker"\} 5/);
   expect(worker.body).toContain('taskclaim_claim_transaction_seconds_bucket');
   expect(worker.body).toMatch(/taskclaim_queue_jobs\{queue="claims-0",state="waiting",service="claim-worker"\} \d+/);
   expect(worker.body).toMatch(/taskclaim_queue_jobs\{queue="webhooks",state="delayed",service="claim-worker"\} \d+/);
