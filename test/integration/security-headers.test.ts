@@ -66,9 +66,16 @@ async function slowClient(head: string, drip: string, everyMs: number): Promise<
   return { answer, heldMs: Date.now() - startedAt };
 }
 
+/** Node's own answer (a timeout, a request it cannot parse) carries the security headers too. */
+function expectSecured(answer: string): void {
+  expect(answer).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/);
+  expect(answer).toMatch(/\r\nContent-Security-Policy: frame-ancestors 'none'\r\n/);
+}
+
 /** Cut off with 408 after `timeoutMs`: Node checks its timeouts every second, and a loaded machine adds a little. */
 function expectCutOffAfter({ answer, heldMs }: { answer: string; heldMs: number }, timeoutMs: number): void {
   expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  expectSecured(answer);
   expect(heldMs).toBeGreaterThanOrEqual(timeoutMs - 500);
   expect(heldMs).toBeLessThan(timeoutMs + 5_000);
 }
@@ -87,6 +94,20 @@ test('a client that sends its body byte by byte is cut off after about 30 s, and
   expect((await env.http('GET', '/healthz')).status).toBe(200);
   expect(await env.db('departments').where({ id: departmentId }).first()).toBeUndefined();
 }, 60_000);
+
+test.each([
+  ['a request line it cannot parse', 'NOT HTTP AT ALL\r\n\r\n', 400],
+  ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+])('%s: Node answers it with the security headers too (%#)', async (_what, request, status) => {
+  const { port } = new URL(env.baseUrl);
+  const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+  let answer = '';
+  socket.on('data', (chunk) => (answer += chunk.toString()));
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('close', resolve));
+  expect(answer.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+  expectSecured(answer);
+});
 
 test('an API process started with MAX_CONNECTIONS=4 closes a fifth connection at once, and takes new ones once others close', async () => {
   const api = await env.spawnApi({ MAX_CONNECTIONS: '4' });

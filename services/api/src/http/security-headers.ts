@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
  * `frame-ancestors`, so it restricts nothing else: swagger-ui and bull-board keep their inline scripts
  * and styles, and a router with a stricter policy of its own (the console) replaces it.
  */
-const HEADERS: [string, string][] = [
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Content-Security-Policy', "frame-ancestors 'none'"],
   // for browsers that predate frame-ancestors
@@ -15,6 +15,6 @@ const HEADERS: [string, string][] = [
 
 // Node's setHeader: Express's res.set would coerce and check each value for a charset on every request.
 export const securityHeaders: RequestHandler = (_req, res, next) => {
-  for (const [name, value] of HEADERS) res.setHeader(name, value);
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   next();
 };
