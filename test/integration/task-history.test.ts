@@ -53,6 +53,10 @@ test('each entry shows the task as it was right after that request was decided, 
   ]);
   // a wins; b's loss sees a; a's release leaves it free; c wins; b's refused release sees c
   expect(holders).toEqual([[a.id, a.id], [a.id, a.id], [null, null], [c.id, c.id], [c.id, c.id]]);
+  // laid out as the task resource is, whatever order the stored snapshot's keys come back in
+  const current = await env.http('GET', `/api/workorder-tasks/${task.id}/`, { token: ADMIN_TOKEN });
+  expect(Object.keys(response.body.results[0].task)).toEqual(Object.keys(current.body));
+  expect(Object.keys(response.body.results[0].assigned_operator)).toEqual(Object.keys(current.body.assigned_operator));
 });
 
 test('requests decided together in one transaction each keep their own moment', async () => {
