@@ -1,5 +1,5 @@
 import { DatabaseTimeoutError } from '../src/db/database';
-import { isInfrastructureError } from '../src/runtime/infrastructure-errors';
+import { DatabaseUnavailableError, isInfrastructureError, RedisUnavailableError } from '../src/runtime/infrastructure-errors';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 const named = (message: string, name: string): Error => Object.assign(new Error(message), { name });
@@ -40,24 +40,18 @@ describe('isInfrastructureError', () => {
       expect(isInfrastructureError(named('retries exhausted', 'MaxRetriesPerRequestError'))).toBe(true);
     });
 
-    test('"Connection terminated unexpectedly"', () => {
-      expect(isInfrastructureError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    test('ioredis ClusterAllFailedError by name', () => {
+      expect(isInfrastructureError(named('Failed to refresh slots cache.', 'ClusterAllFailedError'))).toBe(true);
     });
 
-    test('"Connection is closed." from ioredis', () => {
-      expect(isInfrastructureError(new Error('Connection is closed.'))).toBe(true);
+    test("the adapters' named classes (makeDb, makeRedis wrap pg's and ioredis' bare connection Errors into them)", () => {
+      expect(isInfrastructureError(new DatabaseUnavailableError('PostgreSQL connection lost: Connection terminated unexpectedly'))).toBe(true);
+      expect(isInfrastructureError(new RedisUnavailableError('Connection is closed.'))).toBe(true);
     });
 
-    test('a time limit ran out (DATABASE_TIMEOUT_MS, REDIS_TIMEOUT_MS)', () => {
+    test('a time limit ran out (DATABASE_TIMEOUT_MS)', () => {
       expect(isInfrastructureError(new DatabaseTimeoutError(2000))).toBe(true);
       expect(isInfrastructureError(withCode('canceling statement due to statement timeout', '57014'))).toBe(true);
-      // pg's connectionTimeoutMillis, ioredis' commandTimeout
-      expect(isInfrastructureError(new Error('timeout expired'))).toBe(true);
-      expect(isInfrastructureError(new Error('Command timed out'))).toBe(true);
-    });
-
-    test('the database system is starting up', () => {
-      expect(isInfrastructureError(new Error('the database system is starting up'))).toBe(true);
     });
   });
 
@@ -89,6 +83,12 @@ describe('isInfrastructureError', () => {
 
     test('a plain Error with an unrelated message', () => {
       expect(isInfrastructureError(new Error('operator 7 of claim 3 is missing'))).toBe(false);
+    });
+
+    test('a plain Error is never judged by its message, even one a client uses for a lost connection', () => {
+      expect(isInfrastructureError(new Error('Connection terminated unexpectedly'))).toBe(false);
+      expect(isInfrastructureError(new Error('Connection is closed.'))).toBe(false);
+      expect(isInfrastructureError(new Error('timeout expired'))).toBe(false);
     });
 
     test('a non-string code is ignored', () => {

@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { DatabaseUnavailableError, InfrastructureError } from '../runtime/infrastructure-errors';
 import { migrationSource } from './migrations';
 
 // Ids are bigint columns bounded by the API to 2^53 - 1, and counts are small: both fit a JS number.
@@ -10,15 +11,36 @@ pg.types.setTypeParser(1016 as never, (value: string) => parseInt8Array(value).m
 export type Db = Knex;
 
 /** A statement PostgreSQL did not answer within the request's time limit (DATABASE_TIMEOUT_MS). */
-export class DatabaseTimeoutError extends Error {
+export class DatabaseTimeoutError extends DatabaseUnavailableError {
   constructor(timeoutMs: number) {
     super(`PostgreSQL did not answer within ${timeoutMs} ms`);
-    this.name = 'DatabaseTimeoutError';
   }
 }
 
-type PgConnection = pg.Client & { connection: { stream: { destroy(error: Error): void } } };
+type PgConnection = pg.Client & { connection: { stream: { destroy(error: Error): void; destroyed: boolean } } };
 type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void;
+
+/**
+ * A statement's error, named when it is the connection's: pg fails the statements of a connection
+ * whose socket closed or errored with a bare `Error` ("Connection terminated unexpectedly", "Client
+ * has encountered a connection error and is not queryable"). What PostgreSQL itself answered is a
+ * `pg.DatabaseError` with its SQLSTATE `code`, and stays as it is.
+ */
+function statementError(connection: PgConnection, error: Error): Error {
+  if (error instanceof pg.DatabaseError || error instanceof InfrastructureError || !connection.connection.stream.destroyed) return error;
+  return new DatabaseUnavailableError(`PostgreSQL connection lost: ${error.message}`, { cause: error });
+}
+
+/**
+ * A failed connect, named: pg rejects a connect that got no answer within connectionTimeoutMillis
+ * with a bare `Error('timeout expired')`, and one the server closed during start-up with "Connection
+ * terminated unexpectedly". Errors with a `code` (ECONNREFUSED, PostgreSQL's 57P03 "starting up",
+ * 28P01 a wrong password) stay as they are: the code says what they are.
+ */
+function connectError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof InfrastructureError || typeof (error as { code?: unknown }).code === 'string') return error;
+  return new DatabaseUnavailableError(`could not connect to PostgreSQL: ${error.message}`, { cause: error });
+}
 
 /**
  * A connection whose statement goes unanswered for `timeoutMs` (a frozen server, a half-open TCP
@@ -27,15 +49,16 @@ type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void;
  * queue behind it and wait their own full timeout. Closed, they fail at once (an infrastructure
  * error: 503 + Retry-After), knex marks the connection disposed, and the pool opens a fresh one.
  * PostgreSQL rolls back whatever transaction it had open on it: a transaction commits or not at all.
+ * Every pool gets the naming of a lost connection's errors; only request-path pools get the time limit.
  */
-function closeWhenUnanswered(connection: PgConnection, timeoutMs: number): void {
+function superviseStatements(connection: PgConnection, timeoutMs: number | undefined): void {
   // knex always calls query(config, callback)
   const query = connection.query.bind(connection) as unknown as (config: pg.QueryConfig, callback: QueryCallback) => void;
   (connection as unknown as { query: typeof query }).query = (config, callback) => {
-    const timer = setTimeout(() => connection.connection.stream.destroy(new DatabaseTimeoutError(timeoutMs)), timeoutMs);
+    const timer = timeoutMs ? setTimeout(() => connection.connection.stream.destroy(new DatabaseTimeoutError(timeoutMs)), timeoutMs) : undefined;
     query(config, (error, result) => {
       clearTimeout(timer);
-      callback(error, result);
+      callback(error && statementError(connection, error), result);
     });
   };
 }
@@ -48,7 +71,7 @@ function closeWhenUnanswered(connection: PgConnection, timeoutMs: number): void 
  */
 export function makeDb(databaseUrl: string, options: { min?: number; max?: number; timeoutMs?: number } = {}): Db {
   const { timeoutMs } = options;
-  return knex({
+  const db = knex({
     client: 'pg',
     connection: timeoutMs
       ? { connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, keepAlive: true }
@@ -56,15 +79,18 @@ export function makeDb(databaseUrl: string, options: { min?: number; max?: numbe
     pool: {
       min: options.min ?? 0,
       max: options.max ?? 10,
-      afterCreate: timeoutMs
-        ? (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => {
-            closeWhenUnanswered(connection, timeoutMs);
-            done(null, connection);
-          }
-        : undefined,
+      afterCreate: (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => {
+        superviseStatements(connection, timeoutMs);
+        done(null, connection);
+      },
     },
     acquireConnectionTimeout: timeoutMs ?? 10_000,
   });
+  // knex's pool opens every connection through this method (its pg dialect's `acquireRawConnection`).
+  const client = db.client as { acquireRawConnection(): Promise<PgConnection> };
+  const connect = client.acquireRawConnection.bind(client);
+  client.acquireRawConnection = () => connect().catch((error: unknown) => Promise.reject(connectError(error)));
+  return db;
 }
 
 function splitDatabaseUrl(databaseUrl: string): { name: string; maintenanceUrl: string } {

@@ -1,4 +1,5 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type Command, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from '../runtime/infrastructure-errors';
 
 /** A single Redis or a Redis Cluster: everything taskclaim asks of Redis works on both. */
 export type RedisClient = Redis | Cluster;
@@ -28,6 +29,38 @@ export const isRedisCluster = (client: RedisClient): client is Cluster => client
 const retryStrategy = (times: number) => Math.min(times * 200, 2_000);
 
 /**
+ * ioredis fails a command with a bare `Error` when the connection is the problem: "Connection is
+ * closed." (closed, or closed with the command in flight), "Stream isn't writeable and
+ * enableOfflineQueue options is false" (not connected, no offline queue), "Command timed out"
+ * (commandTimeout), an `AbortError` (aborted by a close) or a `MaxRetriesPerRequestError`. What Redis
+ * itself answered is a `ReplyError`. So every failure of a command but a reply is renamed
+ * `RedisUnavailableError`, message kept (ioredis compares it). (ioredis also refuses commands in two
+ * modes taskclaim never uses: a monitor connection, and a subscriber on RESP2; ioredis 6 speaks RESP3,
+ * where a subscriber may send any command.)
+ * The command's `reject` is wrapped before ioredis sees the command, so a Cluster's redirection
+ * handling still sees the original error first.
+ */
+function nameConnectionFailures(command: Command): void {
+  const reject = command.reject;
+  command.reject = (error: Error) =>
+    reject(error instanceof ReplyError || error instanceof RedisUnavailableError ? error : new RedisUnavailableError(error.message, { cause: error }));
+}
+
+/** `client`, its commands' connection failures named (and those of its duplicates: BullMQ duplicates a connection for its blocking commands). */
+function withNamedFailures<Client extends RedisClient>(client: Client): Client {
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
+  client.sendCommand = (command: Command, ...rest: unknown[]) => {
+    nameConnectionFailures(command);
+    return send(command, ...rest);
+  };
+  if (!isRedisCluster(client)) {
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = ((override) => withNamedFailures(duplicate(override))) as typeof client.duplicate;
+  }
+  return client;
+}
+
+/**
  * `blocking` connections (BullMQ workers, pub/sub subscribers) wait forever for Redis to come back;
  * request-path connections fail fast so the API can answer 503 instead of hanging: no offline queue,
  * one retry, and given the configuration, REDIS_TIMEOUT_MS for connecting and for each command's
@@ -40,17 +73,17 @@ export function makeRedis(target: string | RedisTarget, role: 'blocking' | 'requ
   const timeoutMs = role === 'request' && typeof target !== 'string' ? target.REDIS_TIMEOUT_MS : undefined;
   const perRequest = { maxRetriesPerRequest: role === 'blocking' ? null : 1, ...(timeoutMs && { commandTimeout: timeoutMs, connectTimeout: timeoutMs }) };
   if (typeof target !== 'string' && target.REDIS_CLUSTER_NODES) {
-    return new Cluster(parseClusterNodes(target.REDIS_CLUSTER_NODES), {
+    return withNamedFailures(new Cluster(parseClusterNodes(target.REDIS_CLUSTER_NODES), {
       enableOfflineQueue: role === 'blocking',
       clusterRetryStrategy: retryStrategy,
       // BullMQ reads maxRetriesPerRequest of a Cluster from here (null for its blocking connections).
       redisOptions: { ...perRequest, ...options },
-    });
+    }));
   }
-  return new Redis(typeof target === 'string' ? target : target.REDIS_URL, {
+  return withNamedFailures(new Redis(typeof target === 'string' ? target : target.REDIS_URL, {
     ...perRequest,
     enableOfflineQueue: role === 'blocking',
     retryStrategy,
     ...options,
-  });
+  }));
 }

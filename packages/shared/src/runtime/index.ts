@@ -2,7 +2,7 @@
 export { type Config, ConfigError, configSchema, parseConfig } from './config';
 export { type Logger, makeLogger } from './logger';
 export { runProcess } from './process-lifecycle';
-export { isInfrastructureError } from './infrastructure-errors';
+export { DatabaseUnavailableError, InfrastructureError, isInfrastructureError, RedisUnavailableError } from './infrastructure-errors';
 export { makeExpiringMap } from './expiring-map';
 export { makeSlotsPerKey, type SlotsPerKey } from './slots-per-key';
 export { makeGroupCommit } from './group-commit';
