@@ -15,6 +15,8 @@ const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const firstSession = readme.slice(readme.indexOf('## A first session\n'), readme.indexOf('\n## ', readme.indexOf('## A first session\n') + 1));
 /** the session's commands: the sh blocks that use the banner's exports (the claims, then dispatch), in order */
 const commands = [...firstSession.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]).filter((block) => block.includes('$TASKCLAIM_URL')).join('\n');
+/** what the README says to run after a restart: its block of `npm run token` lines */
+const tokenCommands = [...firstSession.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]).find((block) => block.startsWith('npm run token'));
 
 let env: TestEnv;
 let variables: NodeJS.ProcessEnv;
@@ -92,15 +94,22 @@ test('the banner prints export lines, and the README commands run as written wit
   }
 }, NPM_START_TEST_MS);
 
-test('a restart seeds nothing and says how to get a token; npm run token makes one that works', async () => {
+test('a restart seeds nothing and says how to get a token; the README’s npm run token lines, as written, make tokens that work', async () => {
   const restarted = await npmStart('npm run token -- --operator 9001');
   try {
     expect(restarted.output()).not.toContain('export OPERATOR_TOKEN=');
-    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'token', '--', '--operator', '9001'], { cwd: ROOT, env: variables });
-    const token = stdout.match(/^export OPERATOR_TOKEN=(tc_\S+) +# demo-li\.wei \(operator 9001\)$/m)?.[1];
-    expect(token).toBeDefined();
-    const mine = await fetch(`http://127.0.0.1:${variables.PORT}/api/workorder-tasks/mine/`, { headers: { authorization: `Bearer ${token}` } });
-    expect(mine.status).toBe(200);
+    // the README's token lines, as written: each prints the export line it shows, with a token that works
+    expect(tokenCommands).toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', tokenCommands as string], { cwd: ROOT, env: variables });
+    const tokens = [
+      stdout.match(/^export OPERATOR_TOKEN=(tc_\S+) +# demo-li\.wei \(operator 9001\)$/m)?.[1],
+      stdout.match(/^export OTHER_TOKEN=(tc_\S+) +# demo-ana\.garcia \(operator 9002\)$/m)?.[1],
+    ];
+    for (const token of tokens) {
+      expect(token).toBeDefined();
+      const mine = await fetch(`http://127.0.0.1:${variables.PORT}/api/workorder-tasks/mine/`, { headers: { authorization: `Bearer ${token}` } });
+      expect(mine.status).toBe(200);
+    }
     const refused = promisify(execFile)('npm', ['run', '--silent', 'token', '--', '--operator', '123456'], { cwd: ROOT, env: variables });
     await expect(refused).rejects.toMatchObject({ stderr: expect.stringContaining('There is no operator 123456 in this database.') });
   } finally {
