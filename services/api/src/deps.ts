@@ -1,6 +1,5 @@
 import {
   claimsRepo,
-  decideLockedClaims,
   makeClaimQueues,
   makeClaimWaiters,
   makeDb,
@@ -18,13 +17,12 @@ import {
   type Logger,
   type ReconcilerQueue,
   type RedisClient,
-  type ReportDecisions,
-  type SlotsPerKey,
   type WebhookQueue,
 } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
-import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claims/claim-acceptor';
+import { makeClaimDispatch } from './claims/claim-dispatch';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
+import { makeWaitForDecision, type SubmitClaimPorts } from './claims/submit-claim';
 import { makeAccessChanges, type AccessChanges } from './events/access-changes';
 import { makeEventStreams, type EventStreams } from './events/event-streams';
 import { makeRateLimiter, type RateLimiter } from './http/rate-limit';
@@ -45,14 +43,11 @@ export interface ApiDeps {
   /** the reconciler's rounds (the workers run them), for the queue dashboard */
   reconcilerRounds: ReconcilerQueue;
   waiters: ClaimWaiters;
-  /** MAX_WAITS_PER_TOKEN: the waits each token may hold in this process */
-  /** how many waits each token holds: one token cannot hold thousands of sockets with `Prefer: wait` */
-  waitSlots: SlotsPerKey<number>;
   /** claims this process stored lately: their long-polls need no read */
   recentClaims: RecentClaims;
   metrics: ApiMetrics;
-  /** stores claims (group commit) and, in queue mode, wakes their partitions */
-  acceptor: ClaimAcceptor;
+  /** what submitClaim uses: the dispatch (queue or inline, chosen once), the waits for decisions, the reads it needs */
+  claims: SubmitClaimPorts;
   /** RATE_LIMIT_PER_MINUTE per token, shared by the API processes */
   rateLimiter: RateLimiter;
   /** token, task and claim reads of concurrent requests and woken waiters, batched per event-loop turn */
@@ -64,32 +59,6 @@ export interface ApiDeps {
   /** revocations and operator changes, told to every API process (trusted tokens forgotten, streams checked) */
   accessChanges: AccessChanges;
   close(): Promise<void>;
-}
-
-/**
- * Queue dispatch: a committed batch wakes its partitions at once; if Redis refuses, the rows are
- * accepted anyway and the reconciler enqueues them. Inline dispatch: the batch's claims (and any
- * queued claims of their tasks) are decided in the storing transaction, and reported after commit.
- */
-function makeAcceptorHooks(config: Config, queues: ClaimQueues, report: ReportDecisions, logger: Logger): AcceptorHooks {
-  if (config.CLAIM_DISPATCH === 'inline') {
-    const deps = { defaultMaxActiveTasks: config.MAX_ACTIVE_TASKS };
-    return {
-      decide: async (trx, stored) => {
-        const taskIds = [...new Set(stored.flatMap((row) => row.task_id ?? []))];
-        const claimNext = stored.flatMap((row) => (row.task_id === null ? row.id : []));
-        return decideLockedClaims(trx, deps, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
-      },
-      afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
-    };
-  }
-  return {
-    afterCommit: async (rows) => {
-      await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
-        logger.warn('claims stored but not enqueued; the reconciler will enqueue them', { claimIds: rows.map((row) => row.id), error: error.message }),
-      );
-    },
-  };
 }
 
 export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDeps> {
@@ -120,6 +89,17 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   });
   const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
+  const recentClaims = makeRecentClaims();
+  const claims: SubmitClaimPorts = {
+    taskView: reads.taskView,
+    claimByIdempotencyKey: (tokenId, key) => claimsRepo.findClaimByIdempotencyKey(db, tokenId, key),
+    partitions: config.CLAIM_PARTITIONS,
+    dispatch: makeClaimDispatch(config, { db, redis, queues, report, recentClaims, readClaim: reads.claim, logger }),
+    // MAX_WAITS_PER_TOKEN: one token cannot hold thousands of sockets with `Prefer: wait`
+    waitForDecision: makeWaitForDecision({ waiters, waitSlots: makeSlotsPerKey<number>(config.MAX_WAITS_PER_TOKEN), readClaim: reads.claim }),
+    logger,
+    claimsAccepted: metrics.claimsAccepted,
+  };
   return {
     config,
     logger,
@@ -130,10 +110,9 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     leases,
     reconcilerRounds,
     waiters,
-    waitSlots: makeSlotsPerKey<number>(config.MAX_WAITS_PER_TOKEN),
-    recentClaims: makeRecentClaims(),
+    recentClaims,
     metrics,
-    acceptor: makeClaimAcceptor(db, makeAcceptorHooks(config, queues, report, logger)),
+    claims,
     reads,
     listReads: makeFairGate(Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 2))),
     rateLimiter,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { claimsRepo, scopeDepartments, tasksRepo } from '@taskclaim/shared';
+import { claimsRepo, scopeDepartments, tasksRepo, type DecidedClaim } from '@taskclaim/shared';
 import * as releaseMineRepo from '../db/release-mine.repository';
 import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
-import { callbackRefusal, submitClaim, waitForDecision, type Answer, type SubmitOutcome } from './submit-claim';
+import { callbackRefusal, submitClaim, type SubmitOutcome } from './submit-claim';
 
 export interface ReleaseMineSubmission {
   caller: TokenRow;
@@ -21,7 +21,7 @@ export interface ReleaseMineSubmission {
  * The releases, as they stand when answered (`waited`: the client asked to wait for them, or inline
  * dispatch decided them as they were stored); or why none was made (a refusal of submitClaim's).
  */
-export type ReleaseMineOutcome = { kind: 'answered'; releases: Answer[]; waited: boolean } | Exclude<SubmitOutcome, { kind: 'answered' }>;
+export type ReleaseMineOutcome = { kind: 'answered'; releases: DecidedClaim[]; waited: boolean } | Exclude<SubmitOutcome, { kind: 'answered' }>;
 
 /** Each task's release under its own key derived from the request's (a space never occurs in a client's key), so a concurrent duplicate makes the same requests. */
 const releaseKey = (key: string, taskId: number) => `${key} ${taskId}`;
@@ -50,7 +50,7 @@ export async function releaseMine(deps: ApiDeps, submission: ReleaseMineSubmissi
     const taskIds = await tasksRepo.pendingTaskIdsOf(deps.db, submission.operatorId, scopeDepartments(caller));
     const outcomes = await Promise.all(
       taskIds.map((taskId) =>
-        submitClaim(deps, {
+        submitClaim(deps.claims, {
           action: 'release',
           caller,
           taskId,
@@ -79,8 +79,8 @@ export async function releaseMine(deps: ApiDeps, submission: ReleaseMineSubmissi
   const onCancel = (cancel: () => void) => {
     if (cancels.push(cancel) === 1) submission.onCancel?.(() => cancels.forEach((each) => each()));
   };
-  const releases = await Promise.all(claims.map((claim) => waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel })));
-  return { kind: 'answered', releases, waited: submission.waitMs > 0 || deps.config.CLAIM_DISPATCH === 'inline' };
+  const releases = await Promise.all(claims.map((claim) => deps.claims.waitForDecision(claim, submission.waitMs, { holder: caller.id, onCancel })));
+  return { kind: 'answered', releases, waited: submission.waitMs > 0 || deps.claims.dispatch.decidesAsStored };
 }
 
 async function storedClaims(deps: ApiDeps, claimIds: number[]): Promise<claimsRepo.ClaimRow[]> {

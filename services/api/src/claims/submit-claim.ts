@@ -1,7 +1,25 @@
-import { claimsRepo, isInScope, isTerminal, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type DecidedClaim } from '@taskclaim/shared';
+import { isInScope, isTerminal, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type ClaimWaiters, type DecidedClaim, type Logger, type SlotsPerKey, type TaskView } from '@taskclaim/shared';
 import type { TokenRow } from '../db/tokens.repository';
-import type { ApiDeps } from '../deps';
+import type { ApiMetrics } from '../metrics';
+import type { ClaimDispatch } from './claim-dispatch';
 import { isSameRequest, requestFingerprint } from './idempotency';
+
+/** Holds a claim until it is decided or `waitMs` passes (see makeWaitForDecision). */
+export type WaitForDecision = (claim: ClaimRow, waitMs: number, options: { holder: number; onCancel?: (cancel: () => void) => void }) => Promise<DecidedClaim>;
+
+/** What submitClaim uses, made once by the composition root (deps.ts). */
+export interface SubmitClaimPorts {
+  /** the task of a scoped token's claim, to check its department (a batched read) */
+  taskView(taskId: number): Promise<TaskView | undefined>;
+  /** the claim a token made under an Idempotency-Key */
+  claimByIdempotencyKey(tokenId: number, key: string): Promise<ClaimRow | undefined>;
+  /** CLAIM_PARTITIONS: a claim's partition is stored with it */
+  partitions: number;
+  dispatch: ClaimDispatch;
+  waitForDecision: WaitForDecision;
+  logger: Logger;
+  claimsAccepted: ApiMetrics['claimsAccepted'];
+}
 
 export interface ClaimSubmission {
   /** a claim request of any action goes the same way: stored, queued to its partition, waited for */
@@ -22,16 +40,13 @@ export interface ClaimSubmission {
   onCancel?: (cancel: () => void) => void;
 }
 
-/** A claim as answered: decided, or as it stands; `waitRefused` when its token held too many waits to wait. */
-export type Answer = DecidedClaim & { waitRefused?: true };
-
 /** What became of a submission; services/api/src/http/claim-response.ts turns each into HTTP. */
 export type SubmitOutcome =
   /**
    * Stored, or the original claim of a replayed Idempotency-Key, as it stands when answered.
    * `accepted`: a queued submission that did not wait, answered as accepted whatever its status.
    */
-  | { kind: 'answered'; decided: Answer; accepted: boolean; replayed: boolean }
+  | { kind: 'answered'; decided: DecidedClaim; accepted: boolean; replayed: boolean }
   | { kind: 'task_not_found'; taskId: number }
   /** an integration token's claim of a task outside its departments (SPEC §4 Scope) */
   | { kind: 'forbidden'; detail: string }
@@ -65,18 +80,18 @@ export function callbackRefusal(caller: TokenRow, callbackUrl: string | null): E
  * partition, inline dispatch decides it in the same transaction), Idempotency-Key replays, and
  * waiting for the decision up to `waitMs`.
  */
-export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): Promise<SubmitOutcome> {
+export async function submitClaim(ports: SubmitClaimPorts, submission: ClaimSubmission): Promise<SubmitOutcome> {
   const { caller, callbackUrl } = submission;
   const refused = callbackRefusal(caller, callbackUrl);
   if (refused) return refused;
   if (submission.taskId !== null && scopeDepartments(caller)) {
-    const task = await deps.reads.taskView(submission.taskId);
+    const task = await ports.taskView(submission.taskId);
     if (task && !isInScope(caller, task.assigned_department_id)) {
       return { kind: 'forbidden', detail: `Task ${task.id} is not in a department of this integration token.` };
     }
   }
-  const dispatch = deps.config.CLAIM_DISPATCH;
-  if (dispatch === 'queue' && deps.redis.status !== 'ready') return { kind: 'store_unavailable' };
+  const { dispatch } = ports;
+  if (!dispatch.canAccept()) return { kind: 'store_unavailable' };
   const request = {
     action: submission.action,
     task_id: submission.taskId,
@@ -86,57 +101,49 @@ export async function submitClaim(deps: ApiDeps, submission: ClaimSubmission): P
     callback_url: callbackUrl,
   };
   const fingerprint = submission.idempotencyKey ? requestFingerprint(request) : null;
-  const accepted = dispatch === 'queue' && submission.waitMs === 0;
+  const accepted = dispatch.answersAccepted(submission.waitMs);
+  const wait = (claim: ClaimRow) => ports.waitForDecision(claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel });
 
-  const result = await deps.acceptor.store({
+  const stored = await dispatch.store({
     ...request,
     token_id: caller.id,
     request_id: submission.requestId,
     idempotency_key: submission.idempotencyKey,
     request_fingerprint: fingerprint,
-    partition: partitionOfRequest(submission.taskId, deps.config.CLAIM_PARTITIONS),
+    partition: partitionOfRequest(submission.taskId, ports.partitions),
   });
-  if (!result.stored) {
+  if (!stored) {
     // The task is gone or the key was used: only a replay (even of a claim made before the task was deleted) is answered.
     // A claim-next request has no task to be gone, so only its key can have been used.
-    const original = submission.idempotencyKey ? await claimsRepo.findClaimByIdempotencyKey(deps.db, caller.id, submission.idempotencyKey) : undefined;
+    const original = submission.idempotencyKey ? await ports.claimByIdempotencyKey(caller.id, submission.idempotencyKey) : undefined;
     if (!original) return { kind: 'task_not_found', taskId: submission.taskId as number };
     if (!isSameRequest(original, fingerprint as string)) return { kind: 'idempotency_conflict', claimId: original.id };
-    return { kind: 'answered', decided: await waitForDecision(deps, original, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel }), accepted, replayed: true };
+    return { kind: 'answered', decided: await wait(original), accepted, replayed: true };
   }
-  const claim = result.row;
-  deps.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch });
-  deps.metrics.claimsAccepted.inc({ action: claim.action, dispatch });
-  // Inline dispatch decided it in the storing transaction (unless a concurrent request's transaction already had).
-  if (dispatch === 'inline') return { kind: 'answered', decided: result.decided ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow }, accepted, replayed: false };
-  // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
-  const decided = await waitForDecision(deps, claim, submission.waitMs, { holder: caller.id, onCancel: submission.onCancel });
-  // Answered undecided, it is long-polled next: that long-poll reads nothing. A claim answered decided is not kept.
-  if (!isTerminal(decided.claim.status)) deps.recentClaims.remember(claim);
-  return { kind: 'answered', decided, accepted, replayed: false };
+  const { claim } = stored;
+  ports.logger.info('claim accepted', { claimId: claim.id, action: claim.action, taskId: claim.task_id, requestId: claim.request_id, dispatch: dispatch.name });
+  ports.claimsAccepted.inc({ action: claim.action, dispatch: dispatch.name });
+  return { kind: 'answered', decided: await dispatch.answer(stored, wait), accepted, replayed: false };
 }
 
 /**
  * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
  * carries the decided rows. A decision made between the caller's read of the claim and the wait's
  * registration is in the decisions this process heard lately (the wait answers from them); a wait
- * that runs out reads the claim once more, in case the event was missed. A token holding MAX_WAITS_PER_TOKEN
- * waits in this process already is answered at once (`waitRefused`).
+ * that runs out reads the claim once more, in case the event was missed. A token holding
+ * MAX_WAITS_PER_TOKEN waits in this process already is answered at once, with the claim as it stands.
  */
-export async function waitForDecision(
-  deps: ApiDeps,
-  claim: ClaimRow,
-  waitMs: number,
-  options: { holder: number; onCancel?: (cancel: () => void) => void },
-): Promise<Answer> {
-  if (waitMs <= 0 || isTerminal(claim.status)) return { claim };
-  const wait = deps.waiters.waitFor(claim.id, waitMs);
-  if (wait.heard) return wait.heard;
-  if (!deps.waitSlots.take(options.holder)) {
-    wait.cancel();
-    return { claim, waitRefused: true };
-  }
-  wait.decided.finally(() => deps.waitSlots.give(options.holder));
-  options.onCancel?.(wait.cancel);
-  return (await wait.decided) ?? { claim: (await deps.reads.claim(claim.id)) as ClaimRow };
+export function makeWaitForDecision(deps: { waiters: ClaimWaiters; waitSlots: SlotsPerKey<number>; readClaim: (id: number) => Promise<ClaimRow | undefined> }): WaitForDecision {
+  return async (claim, waitMs, options) => {
+    if (waitMs <= 0 || isTerminal(claim.status)) return { claim };
+    const wait = deps.waiters.waitFor(claim.id, waitMs);
+    if (wait.heard) return wait.heard;
+    if (!deps.waitSlots.take(options.holder)) {
+      wait.cancel();
+      return { claim };
+    }
+    wait.decided.finally(() => deps.waitSlots.give(options.holder));
+    options.onCancel?.(wait.cancel);
+    return (await wait.decided) ?? { claim: (await deps.readClaim(claim.id)) as ClaimRow };
+  };
 }

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import { isTerminal, presentClaim, renderMessage, type ClaimResource, type Language, type TaskView } from '@taskclaim/shared';
+import { isTerminal, presentClaim, renderMessage, type ClaimResource, type DecidedClaim, type Language, type TaskView } from '@taskclaim/shared';
 import type { ReleaseMineOutcome } from '../claims/release-mine';
-import type { Answer, SubmitOutcome } from '../claims/submit-claim';
+import type { SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';
 import { sendJson } from './send-json';
 
@@ -17,7 +17,7 @@ export interface ClaimResponseOptions {
  * A claim as its resource, with its task once decided (as the deciding transaction left it, else as it
  * is now) if the caller sees it; a decided claim shown without its task names no holder either.
  */
-async function presentAnswer(decided: Answer, options: ClaimResponseOptions): Promise<ClaimResource> {
+async function presentAnswer(decided: DecidedClaim, options: ClaimResponseOptions): Promise<ClaimResource> {
   const { claim } = decided;
   const loaded = isTerminal(claim.status) && claim.task_id !== null ? (decided.task ?? (await options.loadTaskView(claim.task_id))) : undefined;
   const task = loaded && (await options.seesTask(loaded)) ? loaded : undefined;
@@ -32,7 +32,8 @@ export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome
   if (outcome.kind !== 'answered') return sendSubmitOutcome(res, outcome, options);
   const results = await Promise.all(outcome.releases.map((answer) => presentAnswer(answer, options)));
   const allDecided = outcome.releases.every((answer) => isTerminal(answer.claim.status));
-  if (allDecided && options.waitSeconds > 0 && !outcome.releases.some((answer) => answer.waitRefused)) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
+  // A release whose wait was refused (its token held too many) is answered undecided, so not all are decided.
+  if (allDecided && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   sendJson(res, allDecided && (outcome.waited || results.length === 0) ? 200 : 202, { count: results.length, results });
 }
 
@@ -42,11 +43,12 @@ export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome
  * `as: 'accepted'` (a POST that did not wait): 202 with the claim as it stands.
  * `as: 'resource'` (GET /api/claims/{id}): always 200 with the claim resource.
  */
-export async function sendClaim(res: Response, decided: Answer, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
+export async function sendClaim(res: Response, decided: DecidedClaim, as: 'outcome' | 'accepted' | 'resource', options: ClaimResponseOptions): Promise<void> {
   const { claim } = decided;
   const terminal = isTerminal(claim.status);
   const resource = await presentAnswer(decided, options);
-  if (terminal && options.waitSeconds > 0 && !decided.waitRefused) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
+  // A claim whose wait was refused (its token held too many) is answered as it stood: undecided.
+  if (terminal && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
   if (as === 'resource') {
     sendJson(res, 200, resource);
     return;

@@ -12,7 +12,7 @@ import {
   type Db,
 } from '@taskclaim/shared';
 import { releaseMine } from '../claims/release-mine';
-import { submitClaim, waitForDecision } from '../claims/submit-claim';
+import { submitClaim } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
@@ -81,7 +81,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     if (action === 'reassign') await mustExist(deps.db, body.operator_id as number);
     const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
-    const outcome = await submitClaim(deps, {
+    const outcome = await submitClaim(deps.claims, {
       action,
       caller,
       taskId,
@@ -134,7 +134,7 @@ export function claimsRouter(deps: ApiDeps): Router {
     const waitMs = prefer.waitSeconds * 1000;
     const stored = waitMs > 0 ? deps.recentClaims.stored(claimId) : undefined;
     const claim = visibleClaim(caller, claimId, stored ?? (await deps.reads.claim(claimId)));
-    const decided = await waitForDecision(deps, claim, waitMs, { holder: caller.id, onCancel: waitingOn(res) });
+    const decided = await deps.claims.waitForDecision(claim, waitMs, { holder: caller.id, onCancel: waitingOn(res) });
     await sendClaim(res, decided, 'resource', responseOptions(req, res, prefer.waitSeconds));
   });
 
