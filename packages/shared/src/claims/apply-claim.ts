@@ -74,14 +74,10 @@ export async function decideQueuedClaims(deps: ApplyClaimDeps, scope: ApplyScope
  */
 export async function decideLockedClaims(trx: Knex.Transaction, deps: Omit<ApplyClaimDeps, 'db'>, batch: claims.ClaimRow[]): Promise<DecidedClaim[]> {
   if (batch.length === 0) return [];
-  const lockedTasks = await tasks.lockTaskViews(trx, [...new Set(batch.flatMap((c) => c.task_id ?? []))]);
   const operatorIds = [...new Set(batch.map((c) => c.operator_id))];
-  const lockedOperators = await operators.lockOperators(trx, operatorIds);
-  const departmentIds = [...new Set([...lockedTasks.values()].flatMap((task) => task.assigned_department_id ?? []))];
-  const memberships = await operators.memberships(trx, operatorIds, departmentIds);
-  const activeCounts = await tasks.countActiveTasks(trx, operatorIds);
-  const nextOperatorIds = [...new Set(batch.flatMap((c) => (c.action === 'claim_next' ? c.operator_id : [])))];
-  const departmentsOf = nextOperatorIds.length ? await operators.departmentIdsOfOperators(trx, nextOperatorIds) : new Map<number, number[]>();
+  const locked = await tasks.lockForDecision(trx, [...new Set(batch.flatMap((c) => c.task_id ?? []))], operatorIds);
+  const { tasks: lockedTasks, operators: lockedOperators, departmentsOf, activeCounts } = locked;
+  const memberships = new Set([...departmentsOf].flatMap(([operatorId, departmentIds]) => departmentIds.map((id) => `${operatorId}:${id}`)));
 
   const states = new Map([...lockedTasks.values()].map((task) => [task.id, stateOf(task)]));
   /** what this transaction writes to each task it changed */
@@ -221,8 +217,7 @@ export async function decideLockedClaims(trx: Knex.Transaction, deps: Omit<Apply
     const operator = change.operatorId === null ? undefined : lockedOperators.get(change.operatorId);
     lockedTasks.set(taskId, changedView(lockedTasks.get(taskId) as tasks.TaskView, operator, change.status, written.get(taskId) as tasks.TaskTimestamps));
   }
-  await notifications.insertNotifications(trx, newNotifications);
-  const rows = await claims.recordDecisions(trx, decisions);
+  const rows = await claims.recordDecisions(trx, decisions, newNotifications);
 
   const decided: DecidedClaim[] = [];
   for (const queued of batch) {

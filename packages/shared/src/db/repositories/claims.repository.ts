@@ -3,6 +3,7 @@ import { isReadablePage } from '../../domain/list-depth';
 import type { ClaimDecision, ClaimParams } from '../../domain/decide-claim';
 import type { TaskResource } from '../../contracts/tasks';
 import type { ClaimAction, ClaimStatus } from '../../domain/vocabulary';
+import type { NewNotification } from './notifications.repository';
 
 export interface ClaimRow {
   id: number;
@@ -167,11 +168,21 @@ export interface Decision {
 }
 
 /**
- * Writes the outcomes of one transaction's claims in one statement; completed_at is when each was
- * decided, not when the batch began. Returns the decided rows, by id.
+ * Writes the outcomes of one transaction's claims and the notifications they send, in one statement
+ * (the notifications' INSERT is a data-modifying WITH; their ids follow the order given);
+ * completed_at is when each claim was decided, not when the batch began. Returns the decided rows, by id.
  */
-export async function recordDecisions(trx: Knex.Transaction, decisions: Decision[]): Promise<Map<number, ClaimRow>> {
+export async function recordDecisions(trx: Knex.Transaction, decisions: Decision[], newNotifications: NewNotification[]): Promise<Map<number, ClaimRow>> {
   if (decisions.length === 0) return new Map();
+  const notified = newNotifications.map((n, index) => ({
+    n: index,
+    operator_id: n.operatorId,
+    type: n.type,
+    params: n.params,
+    task_id: n.taskId,
+    work_order_id: n.workOrderId,
+    claim_id: n.claimId,
+  }));
   const rows = decisions.map(({ claimId, decision, taskId, previousOperatorId, taskAfter }) => ({
     id: claimId,
     task_id: taskId ?? null,
@@ -183,13 +194,19 @@ export async function recordDecisions(trx: Knex.Transaction, decisions: Decision
     already_claimed: decision.outcome === 'succeeded' && decision.alreadyClaimed,
   }));
   const { rows: decided }: { rows: ClaimRow[] } = await trx.raw(
-    `UPDATE claim_requests AS c
+    `WITH notified AS (
+       INSERT INTO notifications (operator_id, type, params, task_id, work_order_id, claim_id)
+       SELECT n.operator_id, n.type, n.params, n.task_id, n.work_order_id, n.claim_id
+       FROM jsonb_to_recordset(?::jsonb) AS n(n int, operator_id bigint, type text, params jsonb, task_id bigint, work_order_id bigint, claim_id bigint)
+       ORDER BY n.n
+     )
+     UPDATE claim_requests AS c
      SET status = v.status, code = v.code, params = v.params, already_claimed = v.already_claimed, task_after = v.task_after,
          task_id = coalesce(v.task_id, c.task_id), previous_operator_id = v.previous_operator_id, attempts = c.attempts + 1, completed_at = clock_timestamp()
      FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, task_id bigint, previous_operator_id bigint, status text, code text, params jsonb, already_claimed boolean, task_after jsonb)
      WHERE c.id = v.id
      RETURNING c.*`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(notified), JSON.stringify(rows)],
   );
   return new Map(decided.map((row) => [row.id, row]));
 }

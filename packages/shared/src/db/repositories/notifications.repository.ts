@@ -27,20 +27,6 @@ export interface NewNotification {
   params: NotificationRow['params'];
 }
 
-export async function insertNotifications(trx: Knex.Transaction, notifications: NewNotification[]): Promise<void> {
-  if (notifications.length === 0) return;
-  await trx('notifications').insert(
-    notifications.map((n) => ({
-      operator_id: n.operatorId,
-      type: n.type,
-      params: n.params,
-      task_id: n.taskId,
-      work_order_id: n.workOrderId,
-      claim_id: n.claimId,
-    })),
-  );
-}
-
 /**
  * The operator's notifications. `departmentIds`: only those of tasks of those departments (a narrowed
  * token scope; a notification of a deleted task then belongs to none); undefined: all of them.

@@ -26,16 +26,6 @@ export async function findOperator(db: Knex, operatorId: number): Promise<Operat
   return db<OperatorRow>('operators').where({ id: operatorId }).first();
 }
 
-/**
- * Locked in id order, so two deciders that share operators never deadlock; FOR NO KEY UPDATE, so
- * the API's claim inserts (whose operator foreign-key check takes FOR KEY SHARE, in request order)
- * never wait on a decider, which closed a lock cycle PostgreSQL could only break by deadlock_timeout.
- */
-export async function lockOperators(trx: Knex.Transaction, operatorIds: number[]): Promise<Map<number, OperatorRow>> {
-  const rows = await trx<OperatorRow>('operators').whereIn('id', operatorIds).orderBy('id').forNoKeyUpdate();
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
 export async function departmentIdsOf(db: Knex, operatorId: number): Promise<number[]> {
   return (await db('operator_departments').where({ operator_id: operatorId }).orderBy('department_id').pluck('department_id')).map(Number);
 }
@@ -49,16 +39,6 @@ export async function departmentIdsOfOperators(db: Knex, operatorIds: number[]):
   const byOperator = new Map<number, number[]>();
   for (const row of rows) byOperator.set(Number(row.operator_id), [...(byOperator.get(Number(row.operator_id)) ?? []), Number(row.department_id)]);
   return byOperator;
-}
-
-/** Which (operator, department) pairs are memberships, as `${operatorId}:${departmentId}` keys. */
-export async function memberships(db: Knex, operatorIds: number[], departmentIds: number[]): Promise<Set<string>> {
-  if (operatorIds.length === 0 || departmentIds.length === 0) return new Set();
-  const rows: { operator_id: number; department_id: number }[] = await db('operator_departments')
-    .whereIn('operator_id', operatorIds)
-    .whereIn('department_id', departmentIds)
-    .select('operator_id', 'department_id');
-  return new Set(rows.map((row) => `${row.operator_id}:${row.department_id}`));
 }
 
 const OPTIONAL_FIELDS = ['first_name', 'last_name', 'active', 'max_active_tasks', 'skills'] as const;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isReadablePage } from '../../domain/list-depth';
 import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/vocabulary';
 import { ACCEPT_LOCK_NAMESPACE } from './claims.repository';
+import type { OperatorRow } from './operators.repository';
 
 export interface TaskRow {
   id: number;
@@ -74,10 +75,56 @@ export async function findTaskViews(db: Knex, taskIds: number[]): Promise<Map<nu
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** Locks the task rows only (FOR UPDATE OF t), in id order. */
-export async function lockTaskViews(trx: Knex.Transaction, taskIds: number[]): Promise<Map<number, TaskView>> {
-  const rows: TaskView[] = await taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forUpdate('t');
-  return new Map(rows.map((row) => [row.id, row]));
+/** What a decision transaction reads under its locks (lockForDecision). */
+export interface DecisionRows {
+  /** the tasks, locked */
+  tasks: Map<number, TaskView>;
+  /** the operators, locked */
+  operators: Map<number, OperatorRow>;
+  /** each operator's departments, ascending (an operator in none is missing) */
+  departmentsOf: Map<number, number[]>;
+  /** each operator's active (pending or in progress) tasks; an operator with none is missing */
+  activeCounts: Map<number, number>;
+}
+
+/**
+ * The locks and reads of a decision transaction, four statements sent in one round trip (one simple
+ * query, so PostgreSQL runs them in order, each with a snapshot of its own, taken when it starts):
+ * 1. the task rows, FOR UPDATE OF t, in id order;
+ * 2. the operator rows, in id order, FOR NO KEY UPDATE: two deciders that share operators never
+ *    deadlock, and the API's claim inserts (whose operator foreign-key check takes FOR KEY SHARE, in
+ *    request order) never wait on a decider, which closed a lock cycle PostgreSQL could only break by
+ *    deadlock_timeout;
+ * 3. the operators' departments, and 4. their active task counts: read after the operator locks are
+ *    held, so they see every decision committed by a transaction that held one of them before
+ *    (the capacity check must see every concurrent claim of an operator on other tasks).
+ * The ids are numbers, written into the text by knex's own escaping.
+ */
+export async function lockForDecision(trx: Knex.Transaction, taskIds: number[], operatorIds: number[]): Promise<DecisionRows> {
+  for (const id of [...taskIds, ...operatorIds]) if (!Number.isSafeInteger(id)) throw new Error(`not an id: ${id}`);
+  const statements = [
+    taskViewQuery(trx).whereIn('t.id', taskIds).orderBy('t.id').forUpdate('t'),
+    trx('operators').whereIn('id', operatorIds).orderBy('id').forNoKeyUpdate(),
+    trx('operator_departments').whereIn('operator_id', operatorIds).orderBy('department_id').select('operator_id', 'department_id'),
+    trx('work_order_tasks')
+      .select('assigned_operator_id')
+      .count({ count: '*' })
+      .whereIn('assigned_operator_id', operatorIds)
+      .whereIn('status', ACTIVE_TASK_STATUSES)
+      .groupBy('assigned_operator_id'),
+  ];
+  const results: { rows: Record<string, unknown>[] }[] = await trx.raw(statements.map((statement) => statement.toString()).join(';\n'));
+  const [taskRows, operatorRows, departmentRows, countRows] = results.map((result) => result.rows);
+  const departmentsOf = new Map<number, number[]>();
+  for (const row of departmentRows as { operator_id: number; department_id: number }[]) {
+    departmentsOf.set(Number(row.operator_id), [...(departmentsOf.get(Number(row.operator_id)) ?? []), Number(row.department_id)]);
+  }
+  return {
+    tasks: new Map((taskRows as unknown as TaskView[]).map((row) => [row.id, row])),
+    operators: new Map((operatorRows as unknown as OperatorRow[]).map((row) => [row.id, row])),
+    departmentsOf,
+    activeCounts: new Map((countRows as { assigned_operator_id: number; count: number }[]).map((row) => [row.assigned_operator_id, Number(row.count)])),
+  };
 }
 
 /** What one decision transaction leaves a task as: its assignee and status, and whether the assignee got it just now. */
@@ -111,17 +158,6 @@ export async function writeTaskChanges(trx: Knex.Transaction, changes: Map<numbe
     [JSON.stringify(rows)],
   );
   return new Map(written.map(({ id, ...timestamps }) => [Number(id), timestamps]));
-}
-
-export async function countActiveTasks(db: Knex, operatorIds: number[]): Promise<Map<number, number>> {
-  if (operatorIds.length === 0) return new Map();
-  const rows: { assigned_operator_id: number; count: number }[] = await db('work_order_tasks')
-    .select('assigned_operator_id')
-    .count({ count: '*' })
-    .whereIn('assigned_operator_id', operatorIds)
-    .whereIn('status', ACTIVE_TASK_STATUSES)
-    .groupBy('assigned_operator_id');
-  return new Map(rows.map((row) => [row.assigned_operator_id, Number(row.count)]));
 }
 
 /** `departmentIds`: only tasks of those departments (a narrowed token scope); undefined: all of them. */
