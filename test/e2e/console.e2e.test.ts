@@ -642,6 +642,28 @@ test.each([360, 1280])(
   },
 );
 
+test.each([360, 1280])('at %i px, a Claim tapped at the bottom edge of the screen (taking no focus): the outcome that grows below it is scrolled into view', async (width) => {
+  const floor = await department();
+  const me = await operator([floor.id]);
+  const made = await tasks(floor.id, Array.from({ length: 12 }, (_, i) => `Bay ${String(i + 1).padStart(2, '0')}: check the rivets`));
+  const height = width === 360 ? 740 : 800;
+  const { page, errors } = await openConsole({ width, height });
+  await signIn(page, me.token);
+  await expectCount(page.locator('#claimable li.task'), 12);
+  // the row's Claim button ends a pixel above the screen's bottom edge, and is pressed as a tap in Safari
+  // is, without taking focus: no focus moves to the outcome, so no focus scrolls it into view either
+  const target = made[6];
+  const button = taskRow(page, target.id).getByRole('button');
+  const box = (await button.boundingBox({ timeout: 1_000 }))!;
+  await page.evaluate(`window.scrollBy(0, ${box.y + box.height + 1 - height})`);
+  await button.dispatchEvent('click');
+  const outcome = taskRow(page, target.id).locator('.outcome');
+  await expectAttribute(outcome, 'data-state', 'succeeded', 20_000);
+  await expectText(outcome, 'Task claimed successfully.');
+  await expectInViewport(page, outcome);
+  expectNoConsoleErrors(errors);
+});
+
 test('each task shows its priority (urgent ones marked), its due time (overdue marked) and its skills, most urgent first; in Chinese too', async () => {
   const floor = await department();
   const me = await operator([floor.id], { skills: ['welding'] });

@@ -272,6 +272,7 @@ function request(action: ClaimAction, task?: Task): void {
   const signedInClient = state.client;
   if (!session || !signedInClient || inFlight(action, task?.id)) return;
   const entry = newClaimEntry(action, task);
+  pressed.add(entry);
   addEntry(entry);
   render();
   void runClaim(entry, claimDeps(session, signedInClient)).then(() => {
@@ -290,6 +291,7 @@ function claimDeps(session: AbortController, signedInClient: TaskclaimClient): C
       if (session.signal.aborted) return;
       if (entry && isDecided(entry) && entry.decidedAt === undefined) shownDecided(entry, session.signal);
       render();
+      if (entry && pressed.has(entry)) revealOutcome(entry);
     },
     signedOut: (error) => endSessionOn(error),
     signal: session.signal,
@@ -326,6 +328,26 @@ function askEndShift(ask: boolean): void {
   state.endShiftAsked = ask;
   render();
   byId(ask ? 'end-shift-yes' : 'end-shift').focus();
+}
+
+/** The requests the operator pressed on this page (End shift's releases and lapsed leases are not). */
+const pressed = new WeakSet<ClaimEntry>();
+
+/**
+ * The outcome a press put in its row (or under Claim next), where the screen's edge cuts it — the row
+ * pressed sat at the bottom of the screen, and its outcome line grew below — is scrolled into full view.
+ * A row the operator has scrolled out of sight since is left there.
+ */
+function revealOutcome(entry: ClaimEntry): void {
+  const outcome =
+    entry.action === 'claim_next' || entry.taskId === undefined
+      ? byId('claim-next-outcome')
+      : document.querySelector<HTMLElement>(`#claimable li[data-task-id="${entry.taskId}"] .outcome, #mine li[data-task-id="${entry.taskId}"] .outcome`);
+  if (!outcome || outcome.hidden) return;
+  const box = outcome.getBoundingClientRect();
+  const row = (outcome.closest('li') ?? outcome).getBoundingClientRect();
+  const inSight = row.bottom > 0 && row.top < window.innerHeight;
+  if (inSight && (box.top < 0 || box.bottom > window.innerHeight)) outcome.scrollIntoView({ block: 'nearest' });
 }
 
 /** The newest decided entries are kept; entries still under way always are. */
