@@ -45,3 +45,16 @@ test('pauseAfter spaces the batches out', async () => {
   expect(batches).toEqual([[1], [2]]);
   expect(started[1] - started[0]).toBeGreaterThanOrEqual(19);
 });
+
+test('maxBatch caps a batch; the items beyond it go in the next one', async () => {
+  const batches: number[][] = [];
+  const run = makeGroupCommit(
+    async (items: number[]) => {
+      batches.push(items);
+      return items;
+    },
+    { maxBatch: 2 },
+  );
+  expect(await Promise.all([run(1), run(2), run(3), run(4), run(5)])).toEqual([1, 2, 3, 4, 5]);
+  expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+});

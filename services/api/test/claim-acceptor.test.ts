@@ -46,6 +46,8 @@ function scriptedDb(answers: (Error | 'answered')[]) {
 async function storeFour(script: ReturnType<typeof scriptedDb>): Promise<unknown[]> {
   const acceptor = makeClaimAcceptor(script.db, { afterCommit: async () => undefined });
   const first = acceptor.store(claim(1));
+  // The group commit gathers a turn's claims: the first batch starts alone, in the next turn.
+  await new Promise((resolve) => setImmediate(resolve));
   const rest = [2, 3, 4].map((taskId) => acceptor.store(claim(taskId)));
   script.release();
   await first;
@@ -54,7 +56,7 @@ async function storeFour(script: ReturnType<typeof scriptedDb>): Promise<unknown
 
 test('a batch a row makes fail is stored again one claim at a time: only that claim fails', async () => {
   const script = scriptedDb(['answered', rowError, 'answered', rowError, 'answered']);
-  expect(await storeFour(script)).toEqual([{ stored: false }, rowError, { stored: false }]);
+  expect(await storeFour(script)).toEqual([undefined, rowError, undefined]);
   expect(script.transactions()).toBe(5);
   expect(script.batches()).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
 });

@@ -4,18 +4,19 @@
  * caller's item goes at once; a bursting one pays one `run` per batch instead of one per item.
  *
  * `run` answers the items of a batch in their order, or throws for all of them. `pauseAfter` may ask
- * for a pause before the next batch (a batch that found nothing to do).
+ * for a pause before the next batch (a batch that found nothing to do). `maxBatch` caps a batch; the
+ * items beyond it go in the next one.
  */
 export function makeGroupCommit<Item, Answer>(
   run: (items: Item[]) => Promise<Answer[]>,
-  options: { pauseAfter?: (answers: Answer[]) => number } = {},
+  options: { pauseAfter?: (answers: Answer[]) => number; maxBatch?: number } = {},
 ): (item: Item) => Promise<Answer> {
   let waiting: { item: Item; resolve: (answer: Answer) => void; reject: (error: unknown) => void }[] = [];
   let flushing = false;
   const flush = async () => {
     while (waiting.length) {
-      const batch = waiting;
-      waiting = [];
+      const batch = options.maxBatch && waiting.length > options.maxBatch ? waiting.splice(0, options.maxBatch) : waiting;
+      if (batch === waiting) waiting = [];
       let answers: Answer[];
       try {
         answers = await run(batch.map((entry) => entry.item));

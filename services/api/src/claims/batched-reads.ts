@@ -5,6 +5,12 @@ import * as tokensRepo from '../db/tokens.repository';
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:
  * requests of a burst, and the waiters a worker's batch wakes together, share one statement
  * instead of one each (and one pool connection instead of one each).
+ *
+ * Not makeGroupCommit, on purpose: a group commit keeps one batch in flight and queues the rest behind
+ * it, which suits writes (the acceptor, the worker's rounds) but not reads that every request makes
+ * (its token). When PostgreSQL froze, each queued batch of token reads waited out its own time limit
+ * after the one before it, and authenticated requests took 5–7 s instead of answering 503 within
+ * DATABASE_TIMEOUT_MS (test/faults/store-frozen.test.ts failed so). Here each turn's batch goes at once.
  */
 export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
   let pending = new Map<K, { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]>();

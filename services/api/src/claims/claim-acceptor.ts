@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { claimsRepo, isInfrastructureError, type ClaimRow, type Db, type DecidedClaim } from '@taskclaim/shared';
-
-/** Stored (with its decision when the acceptor decides too), or not: its task does not exist, or its token already used its Idempotency-Key. */
-export type StoreResult = { stored: true; row: ClaimRow; decided?: DecidedClaim } | { stored: false };
+import { claimsRepo, isInfrastructureError, makeGroupCommit, type ClaimRow, type Db, type DecidedClaim } from '@taskclaim/shared';
 
 export interface ClaimAcceptor {
-  store(claim: claimsRepo.NewClaim): Promise<StoreResult>;
+  /**
+   * The claim stored, as decided when the acceptor decides too (else as stored); undefined when it was
+   * not stored: its task does not exist, or its token already used its Idempotency-Key.
+   */
+  store(claim: claimsRepo.NewClaim): Promise<DecidedClaim | undefined>;
 }
 
 export interface AcceptorHooks {
@@ -17,79 +18,72 @@ export interface AcceptorHooks {
 
 const MAX_BATCH = 500;
 
-interface Waiting {
-  claim: claimsRepo.NewClaim;
-  resolve: (result: StoreResult) => void;
-  reject: (error: unknown) => void;
-}
+/** A claim's fate in a batch: stored (as decided, if decided), not stored (undefined), or an error of its own. */
+type Stored = DecidedClaim | undefined | { error: unknown };
 
 /**
- * Group commit: while one transaction is in flight, the claims of the requests that arrive meanwhile
- * wait and go in the next one, together. An idle API stores each claim at once; a bursting one pays
- * one transaction per batch — under inline dispatch including the decisions. A batch that fails for
- * anything but the infrastructure is stored again one claim at a time, so a row PostgreSQL refuses
- * fails only its own request.
+ * Group commit (makeGroupCommit): while one transaction is in flight, the claims of the requests that
+ * arrive meanwhile wait and go in the next one, together. An idle API stores each claim at once; a
+ * bursting one pays one transaction per batch — under inline dispatch including the decisions. A batch
+ * that fails for anything but the infrastructure is stored again one claim at a time, so a row
+ * PostgreSQL refuses fails only its own request.
  *
- * A batch's requests are answered before `afterCommit` runs: they register their waits before any
+ * `afterCommit` runs once the batch's requests are answered: they register their waits before any
  * decision can reach this process, and a failed enqueue loses nothing (the rows are stored; the
  * reconciler enqueues them).
  */
 export function makeClaimAcceptor(db: Db, hooks: AcceptorHooks): ClaimAcceptor {
-  let waiting: Waiting[] = [];
-  let flushing = false;
-
-  /** One transaction: store, maybe decide, then answer each request and run afterCommit. */
-  const commit = async (batch: Waiting[]): Promise<void> => {
+  /** One transaction: store, maybe decide. */
+  const commit = async (claims: claimsRepo.NewClaim[], afterwards: (() => void)[]): Promise<Stored[]> => {
     const started = performance.now();
-    const { results, decided } = await db.transaction(async (trx) => {
-      const inserted = await claimsRepo.insertClaims(trx, batch.map((entry) => entry.claim));
-      const rows = inserted.flatMap((result) => (result.stored ? [result.row] : []));
-      return { results: inserted, decided: hooks.decide && rows.length ? await hooks.decide(trx, rows) : [] };
+    const { inserted, decided } = await db.transaction(async (trx) => {
+      const results = await claimsRepo.insertClaims(trx, claims);
+      const rows = results.flatMap((result) => (result.stored ? [result.row] : []));
+      return { inserted: results, decided: hooks.decide && rows.length ? await hooks.decide(trx, rows) : [] };
     });
     const byId = new Map(decided.map((d) => [d.claim.id, d]));
-    batch.forEach((entry, index) => {
-      const result = results[index];
-      entry.resolve(result.stored ? { ...result, decided: byId.get(result.row.id) } : result);
-    });
-    const stored = results.flatMap((result) => (result.stored ? [result.row] : []));
-    if (stored.length) void hooks.afterCommit(stored, decided, Math.round(performance.now() - started));
+    const stored = inserted.flatMap((result) => (result.stored ? [result.row] : []));
+    const durationMs = Math.round(performance.now() - started);
+    if (stored.length) afterwards.push(() => void hooks.afterCommit(stored, decided, durationMs));
+    return inserted.map((result) => (result.stored ? (byId.get(result.row.id) ?? { claim: result.row }) : undefined));
   };
 
-  const commitOneByOne = async (batch: Waiting[]): Promise<void> => {
-    for (const [index, entry] of batch.entries()) {
+  const commitOneByOne = async (claims: claimsRepo.NewClaim[], afterwards: (() => void)[]): Promise<Stored[]> => {
+    const fates: Stored[] = [];
+    for (const [index, claim] of claims.entries()) {
       try {
-        await commit([entry]);
+        fates.push(...(await commit([claim], afterwards)));
       } catch (error) {
         if (!isInfrastructureError(error)) {
-          entry.reject(error);
+          fates.push({ error });
           continue;
         }
         // The store stopped answering: the rest would each wait out their own time limit, one after another.
-        for (const rest of batch.slice(index)) rest.reject(error);
-        return;
+        return [...fates, ...claims.slice(index).map(() => ({ error }))];
       }
     }
+    return fates;
   };
 
-  const flush = async (): Promise<void> => {
-    flushing = true;
-    while (waiting.length) {
-      const batch = waiting.length <= MAX_BATCH ? waiting : waiting.slice(0, MAX_BATCH);
-      waiting = waiting.length <= MAX_BATCH ? [] : waiting.slice(MAX_BATCH);
-      await commit(batch).catch(async (error: unknown) => {
-        if (batch.length > 1 && !isInfrastructureError(error)) return commitOneByOne(batch);
-        for (const entry of batch) entry.reject(error);
+  const storeBatch = async (claims: claimsRepo.NewClaim[]): Promise<Stored[]> => {
+    const afterwards: (() => void)[] = [];
+    try {
+      return await commit(claims, afterwards).catch((error: unknown) => {
+        if (claims.length === 1 || isInfrastructureError(error)) throw error;
+        return commitOneByOne(claims, afterwards);
       });
+    } finally {
+      // A tick scheduled now runs once the microtasks have: the answers, and the waits they register.
+      process.nextTick(() => afterwards.forEach((run) => run()));
     }
-    flushing = false;
   };
 
+  const storeInBatches = makeGroupCommit(storeBatch, { maxBatch: MAX_BATCH });
   return {
-    store(claim) {
-      return new Promise((resolve, reject) => {
-        waiting.push({ claim, resolve, reject });
-        if (!flushing) void flush();
-      });
+    async store(claim) {
+      const fate = await storeInBatches(claim);
+      if (fate && 'error' in fate) throw fate.error;
+      return fate;
     },
   };
 }

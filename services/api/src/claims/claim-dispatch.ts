@@ -1,5 +1,5 @@
 import { claimsRepo, decideLockedClaims, isTerminal, type ClaimQueues, type ClaimRow, type Config, type Db, type DecidedClaim, type Logger, type RedisClient, type ReportDecisions } from '@taskclaim/shared';
-import { makeClaimAcceptor, type AcceptorHooks, type ClaimAcceptor } from './claim-acceptor';
+import { makeClaimAcceptor, type AcceptorHooks } from './claim-acceptor';
 import type { RecentClaims } from './recent-claims';
 
 /**
@@ -30,11 +30,6 @@ export interface ClaimDispatchDeps {
   logger: Logger;
 }
 
-async function storeWith(acceptor: ClaimAcceptor, claim: claimsRepo.NewClaim): Promise<DecidedClaim | undefined> {
-  const result = await acceptor.store(claim);
-  return result.stored ? (result.decided ?? { claim: result.row }) : undefined;
-}
-
 export function makeClaimDispatch(config: Pick<Config, 'CLAIM_DISPATCH' | 'MAX_ACTIVE_TASKS'>, deps: ClaimDispatchDeps): ClaimDispatch {
   return config.CLAIM_DISPATCH === 'inline' ? makeInlineDispatch(config.MAX_ACTIVE_TASKS, deps) : makeQueueDispatch(deps);
 }
@@ -56,7 +51,7 @@ function makeQueueDispatch({ db, redis, queues, recentClaims, logger }: ClaimDis
   return {
     name: 'queue',
     canAccept: () => redis.status === 'ready',
-    store: (claim) => storeWith(acceptor, claim),
+    store: acceptor.store,
     async answer(stored, wait) {
       // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
       const decided = await wait(stored.claim);
@@ -85,7 +80,7 @@ function makeInlineDispatch(defaultMaxActiveTasks: number, { db, report, readCla
   return {
     name: 'inline',
     canAccept: () => true,
-    store: (claim) => storeWith(acceptor, claim),
+    store: acceptor.store,
     // Decided in its storing transaction, unless a concurrent request's transaction already had: then read it.
     answer: async (stored) => (isTerminal(stored.claim.status) ? stored : { claim: (await readClaim(stored.claim.id)) as ClaimRow }),
     answersAccepted: () => false,
