@@ -19,6 +19,8 @@ const TITLES: Record<string, Record<Language, string>> = {
   service_unavailable: { en: 'Service temporarily unavailable', zh: '服务暂时不可用' },
   internal_error: { en: 'Internal error', zh: '内部错误' },
   claim_failed: { en: 'The claim could not be applied', zh: '认领请求未能处理' },
+  // 499: the client left before its read was let in (the answer reaches no one, but the log keeps it)
+  client_closed_request: { en: 'Client closed the request', zh: '客户端已关闭请求' },
 };
 
 /** The title of a code in the request's language; a code without one reads as its words. */
