@@ -116,7 +116,7 @@ function shiftChangeTable(report: BenchReport): string[] {
   if (leased.length) {
     out.push(
       '',
-      '**Shift change, lease variant** (lateness = the expiry decided (its `completed_at`) − `lease_expires_at`, read back through each task\'s history; racing claims fired from 300 ms before the first lease end)',
+      '**Shift change, lease variant** (lateness = the expiry decided (its `completed_at`) − `lease_expires_at`, read back through each task\'s history; racing claims fired from 300 ms before the first lease end, and again from that end on)',
       '',
       '| server, client | leases | lease ends spread | released | lateness p50 / p99 / max ms | released early | racing claims: outcomes |',
       '|---|---:|---:|---:|---|---:|---|',

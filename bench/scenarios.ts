@@ -76,7 +76,7 @@ export interface LeaseRace {
   leaseSeconds: number;
   /** the claims that take the leases (one per task) */
   holds: Claim[];
-  /** other operators' claims on the same tasks, fired from just before the leases end */
+  /** other operators' claims on the same tasks, fired from just before the leases end and again as they end */
   racers: Claim[];
   taskIds: number[];
 }
@@ -217,7 +217,7 @@ export function buildPlan(scenario: ScenarioName, sizes: Sizes, defaultLimit: nu
       return {
         ...base,
         leaseRace,
-        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); in each department half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once (the never-held tasks cover every press). Lease variant: ${LEASES} claims with a ${LEASE_SECONDS} s lease decided together, raced by claims on the same tasks from just before the leases end`,
+        description: `${sizes.operators} operators (every 3rd a welder) each holding ${SHIFT_CHANGE_HELD} tasks (${tasks.length} tasks, every 4th needs welding); in each department half press End shift (release-mine) while the other half press Claim next ${SHIFT_CHANGE_HELD} times, at once (the never-held tasks cover every press). Lease variant: ${LEASES} claims with a ${LEASE_SECONDS} s lease decided together, raced by claims on the same tasks from just before the leases end and again as they end`,
         operators: [...operators, ...leaseRace.operators],
         tasks: [...tasks, ...leaseRace.tasks],
         claims,
