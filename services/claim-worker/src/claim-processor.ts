@@ -3,7 +3,6 @@ import {
   decideQueuedClaims,
   claimsRepo,
   drainPartition,
-  failClaim,
   isInfrastructureError,
   makeGroupCommit,
   type ApplyScope,
@@ -14,6 +13,7 @@ import {
   type Logger,
   type ReportDecisions,
 } from '@taskclaim/shared';
+import { failClaim } from './fail-claim';
 
 /** What the processor asks of PostgreSQL. */
 export interface ClaimStore {
