@@ -5,7 +5,6 @@ import {
   queuePrefix,
   RECONCILER_QUEUE_NAME,
   webhookJobOf,
-  webhooksRepo,
   type ClaimQueues,
   type Config,
   type Db,
@@ -15,6 +14,7 @@ import {
   type RedisClient,
   type WebhookQueue,
 } from '@taskclaim/shared';
+import * as webhookOutbox from './webhook-outbox.repository';
 
 export interface Reconciler {
   /** one round in this process, now */
@@ -85,7 +85,7 @@ export function startReconciler(deps: {
 
 /** Job id = webhook id, so re-adding an event whose job still waits or is delayed is a no-op. */
 async function reconcileWebhooks(deps: { config: Config; db: Db; webhooks: WebhookQueue; logger: Logger }): Promise<number> {
-  const overdue = await webhooksRepo.findOverdueEvents(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH, WEBHOOK_EVENTS_PER_TOKEN);
+  const overdue = await webhookOutbox.findOverdueEvents(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH, WEBHOOK_EVENTS_PER_TOKEN);
   if (overdue.length === 0) return 0;
   await deps.webhooks.enqueueAgain(overdue.map(webhookJobOf));
   for (const event of overdue) {

@@ -5,7 +5,6 @@ import {
   makeSlotsPerKey,
   queuePrefix,
   webhookJobOf,
-  webhooksRepo,
   type ClaimWebhookEvent,
   type Config,
   type Db,
@@ -14,6 +13,7 @@ import {
   type WebhookJobData,
   type WebhookQueue,
 } from '@taskclaim/shared';
+import * as webhookOutbox from './webhook-outbox.repository';
 import { parseRetryAfter, retryDelayMs } from './webhook-schedule';
 import { WEBHOOK_TIMEOUT_MS, type WebhookResponse, type WebhookSender } from './webhook-sender';
 
@@ -95,7 +95,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
   // no-op and the reconciler sends the event once it is overdue.
   const handBack = async (tokenId: number | null, freeSlots: number): Promise<void> => {
     if (!parked.has(tokenId)) return;
-    const due = await webhooksRepo.findDueEventsOfToken(deps.db, tokenId, freeSlots);
+    const due = await webhookOutbox.findDueEventsOfToken(deps.db, tokenId, freeSlots);
     if (due.length < freeSlots) parked.delete(tokenId);
     await deps.webhooks.enqueue(due.map(webhookJobOf));
   };
@@ -103,7 +103,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
   return async (job: Job<WebhookJobData>, token?: string): Promise<string> => {
     const { eventId, claimId, webhookId } = job.data;
     const log = deps.logger.child({ claimId, webhookId, eventId });
-    const current = await webhooksRepo.findEvent(deps.db, eventId);
+    const current = await webhookOutbox.findEvent(deps.db, eventId);
     if (!current || current.status !== 'pending') return 'settled';
     if (!slots.take(current.token_id)) {
       parked.add(current.token_id);
@@ -122,13 +122,13 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
 
   async function sendAttempt(job: Job<WebhookJobData>, token: string | undefined, log: Logger): Promise<string> {
     const { eventId } = job.data;
-    const event = await webhooksRepo.reserveAttempt(deps.db, eventId, { leaseMs: ATTEMPT_LEASE_MS, maxAttempts });
+    const event = await webhookOutbox.reserveAttempt(deps.db, eventId, { leaseMs: ATTEMPT_LEASE_MS, maxAttempts });
     if (!event) {
-      const current = await webhooksRepo.findEvent(deps.db, eventId);
+      const current = await webhookOutbox.findEvent(deps.db, eventId);
       if (!current || current.status !== 'pending') return 'settled';
       if (current.attempts >= maxAttempts) {
         // The last attempt was taken but never recorded (its process died): nothing more is tried.
-        if (await webhooksRepo.markExhausted(deps.db, eventId, maxAttempts)) log.warn('webhook failed: attempts exhausted', { attempts: current.attempts });
+        if (await webhookOutbox.markExhausted(deps.db, eventId, maxAttempts)) log.warn('webhook failed: attempts exhausted', { attempts: current.attempts });
         return 'exhausted';
       }
       // Not due yet: a retry whose time has not come, or another attempt holds the event.
@@ -137,10 +137,10 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
 
     const attempt = event.attempts;
     const attemptedAt = new Date();
-    const secret = await webhooksRepo.signingSecretOf(deps.db, event.token_id);
+    const secret = await webhookOutbox.signingSecretOf(deps.db, event.token_id);
     if (!secret) {
       const error = 'not sent: the token that registered this callback is revoked or has no webhook secret';
-      await webhooksRepo.recordAttempt(deps.db, event, {
+      await webhookOutbox.recordAttempt(deps.db, event, {
         attempt, attemptedAt, statusCode: null, error, durationMs: null, status: 'failed', nextAttemptAt: null,
       });
       log.warn('webhook failed', { attempt, error });
@@ -173,7 +173,7 @@ export function makeWebhookProcessor(deps: WebhookProcessorDeps) {
         ? new Date(Date.now() + retryDelayMs(attempt, { scale: deps.config.WEBHOOK_RETRY_SCALE, retryAfterMs: verdict.retryAfterMs, random: deps.random }))
         : null;
     // If this write fails the job is retried: the event stays leased, then the attempt is made again.
-    await webhooksRepo.recordAttempt(deps.db, event, { attempt, attemptedAt, statusCode, error, durationMs, status, nextAttemptAt });
+    await webhookOutbox.recordAttempt(deps.db, event, { attempt, attemptedAt, statusCode, error, durationMs, status, nextAttemptAt });
 
     deps.deliveries?.inc({ result: status === 'pending' ? 'retry' : status });
     const meta = { attempt, statusCode, error, durationMs, nextAttemptAt: nextAttemptAt?.toISOString() };
