@@ -1,4 +1,4 @@
-import type { Db } from '@taskclaim/shared';
+import type { Db } from '@taskclaim/shared/db';
 import type { InvariantReport } from '../harness/invariants';
 import type { ClientRecord } from './clients';
 import { increment } from './stats';

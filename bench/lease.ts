@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
-import type { Db } from '@taskclaim/shared';
+import type { Db } from '@taskclaim/shared/db';
 import type { InvariantReport } from '../harness/invariants';
 import { learnOutcome, postClaim, type ClientCounters, type ClientOptions, type ClientRecord } from './clients';
 import { runWithInflight, wallNow, type RoundRobinClient } from './http';

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { configSchema, dropDatabase, ensureDatabase, makeDb, migrateLatest, parseConfig } from '@taskclaim/shared';
+import { configSchema, parseConfig } from '@taskclaim/shared/runtime';
+import { dropDatabase, ensureDatabase, makeDb, migrateLatest } from '@taskclaim/shared/db';
 import { startPrivateRedis } from '../harness/services';
 import { baselineOf } from './baselines';
 import { parseRedisInfo } from './meter';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { operatorsRepo as operators, tasksRepo as tasks } from '@taskclaim/shared';
+import { operatorsRepo as operators, tasksRepo as tasks } from '@taskclaim/shared/db';
 import * as departments from '../services/api/src/db/departments.repository';
 import * as tokens from '../services/api/src/db/tokens.repository';
 

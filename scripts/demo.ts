@@ -2,7 +2,8 @@
  * `docker compose --profile demo up`'s one-shot job: migrate, seed the demo on an empty database and
  * print its tokens (as `npm start` does), or say that the database already holds data.
  */
-import { makeDb, parseConfig, prepareDatabase } from '@taskclaim/shared';
+import { makeDb, prepareDatabase } from '@taskclaim/shared/db';
+import { parseConfig } from '@taskclaim/shared/runtime';
 import { printDemo, printRestart } from './banner';
 import { isEmptyDatabase, seedDemo } from './demo-seed';
 

@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureDatabase, makeDb, migrateLatest, parseConfig } from '@taskclaim/shared';
+import { ensureDatabase, makeDb, migrateLatest } from '@taskclaim/shared/db';
+import { parseConfig } from '@taskclaim/shared/runtime';
 import { printDemo, printRestart } from './banner';
 import { isEmptyDatabase, seedDemo, type DemoSeed } from './demo-seed';
 

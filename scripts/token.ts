@@ -3,7 +3,8 @@
  * printed once, and tokens are stored hashed), printed as the shell line the README uses.
  */
 import { parseArgs } from 'node:util';
-import { makeDb, parseConfig } from '@taskclaim/shared';
+import { makeDb } from '@taskclaim/shared/db';
+import { parseConfig } from '@taskclaim/shared/runtime';
 import * as tokensRepo from '../services/api/src/db/tokens.repository';
 
 async function main(): Promise<void> {

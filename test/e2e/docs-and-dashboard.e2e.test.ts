@@ -5,7 +5,7 @@
  * machine blocked, it renders and none of its requests fails.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { claimQueueName, partitionOf } from '@taskclaim/shared';
+import { claimQueueName, partitionOf } from '@taskclaim/shared/queue';
 import { ensureConsole } from '../../scripts/ensure-console';
 import { launchChromium } from '../support/browser';
 import { whilePaused } from '../support/paused-queues';

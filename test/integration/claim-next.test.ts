@@ -4,7 +4,8 @@
  * Claim-next requests wait in a partition of their own (queue `claims-next`, global concurrency 1),
  * decided in acceptance order; the pick is FOR UPDATE SKIP LOCKED behind the task's accept lock.
  */
-import { CLAIM_NEXT_PARTITION, claimsRepo, partitionOf } from '@taskclaim/shared';
+import { CLAIM_NEXT_PARTITION, partitionOf } from '@taskclaim/shared/queue';
+import { claimsRepo } from '@taskclaim/shared/db';
 import { checkInvariants } from '../../harness/invariants';
 import { expectInvariants } from '../support/invariants';
 import { decidedClaims } from '../support/races';

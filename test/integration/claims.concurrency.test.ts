@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { decideQueuedClaims, claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared';
+import { decideQueuedClaims } from '@taskclaim/shared';
+import { claimJobId, claimQueueName, makeRedis, partitionOf, type ClaimJobData } from '@taskclaim/shared/queue';
 import { raceCapacity, raceFortyOperators } from '../support/races';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 

@@ -1,4 +1,4 @@
-import { claimQueueName, partitionOf } from '@taskclaim/shared';
+import { claimQueueName, partitionOf } from '@taskclaim/shared/queue';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
 /**

@@ -4,7 +4,7 @@
  * such a task is rejected `missing_skill`, naming the skills, in English and Chinese. And the query
  * behind both reads one department's 100,000 open tasks off the dispatch index, sorting none of them.
  */
-import { tasksRepo } from '@taskclaim/shared';
+import { tasksRepo } from '@taskclaim/shared/db';
 import { makeTestEnv, type TestEnv } from '../support/test-env';
 
 let env: TestEnv;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema } from '@taskclaim/shared';
+import { configSchema } from '@taskclaim/shared/runtime';
 
 const ROOT = path.resolve(__dirname, '../..');
 // merge keys (<<: *taskclaim-env) as Docker Compose applies them

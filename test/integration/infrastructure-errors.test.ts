@@ -6,7 +6,9 @@
 import net from 'node:net';
 import { ReplyError } from 'ioredis';
 import pg from 'pg';
-import { DatabaseUnavailableError, isInfrastructureError, makeDb, makeRedis, RedisUnavailableError, type RedisClient } from '@taskclaim/shared';
+import { DatabaseUnavailableError, isInfrastructureError, RedisUnavailableError } from '@taskclaim/shared/runtime';
+import { makeDb } from '@taskclaim/shared/db';
+import { makeRedis, type RedisClient } from '@taskclaim/shared/queue';
 
 const POSTGRES = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
 const pgUrl = (port: number) => `postgres://${POSTGRES.user}@${POSTGRES.host}:${port}/${POSTGRES.database}`;

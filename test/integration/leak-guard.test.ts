@@ -4,7 +4,8 @@
  * run by leak-guard-environment.js when a test ends.
  */
 import { Queue, Worker } from 'bullmq';
-import { makeDb, makeRedis } from '@taskclaim/shared';
+import { makeDb } from '@taskclaim/shared/db';
+import { makeRedis } from '@taskclaim/shared/queue';
 import { assertClosed, leaksOfTest, mark, ownedBy } from '../support/leak-guard';
 import { makeTestEnv } from '../support/test-env';
 import { BASE_URL } from '../support/databases';

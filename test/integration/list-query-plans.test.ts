@@ -5,7 +5,8 @@
  * deeper page is refused without reading a row. The statements are the repositories' own, caught as
  * they run and explained with EXPLAIN ANALYZE. The figures are quoted in docs/limits.md.
  */
-import { MAX_LIST_DEPTH, claimsRepo, notificationsRepo, tasksRepo } from '@taskclaim/shared';
+import { MAX_LIST_DEPTH } from '@taskclaim/shared/domain';
+import { claimsRepo, notificationsRepo, tasksRepo } from '@taskclaim/shared/db';
 import { makeTestEnv, type TestEnv } from '../support/test-env';
 
 const ROWS = 100_000;

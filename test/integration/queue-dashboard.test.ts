@@ -6,7 +6,7 @@
  * enqueued again.
  */
 import { Worker } from 'bullmq';
-import { claimQueueName, makeRedis, partitionOf, queuePrefix, type ReconcilerRound } from '@taskclaim/shared';
+import { claimQueueName, makeRedis, partitionOf, queuePrefix, type ReconcilerRound } from '@taskclaim/shared/queue';
 import { pauseClaimQueues } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 

@@ -5,7 +5,16 @@
  * masters by their hash-tagged prefixes.
  */
 import { Redis, type Cluster } from 'ioredis';
-import { claimEventsChannel, claimPartitions, claimQueueName, LEASE_QUEUE_NAME, makeRedis, queuePrefix, RECONCILER_QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import {
+  claimEventsChannel,
+  claimPartitions,
+  claimQueueName,
+  LEASE_QUEUE_NAME,
+  makeRedis,
+  queuePrefix,
+  RECONCILER_QUEUE_NAME,
+  WEBHOOK_QUEUE_NAME,
+} from '@taskclaim/shared/queue';
 import { openEventStream } from '../support/live-events';
 import { expectClaimAnsweredByWorker, raceCapacity, raceFortyOperators } from '../support/races';
 import { masterOfKeys, startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster';

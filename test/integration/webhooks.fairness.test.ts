@@ -4,7 +4,7 @@
  * of its attempts holds a delivery for the whole 15 s timeout; token B's receiver answers at once.
  */
 import { Queue } from 'bullmq';
-import { WEBHOOK_QUEUE_NAME, makeRedis, queuePrefix } from '@taskclaim/shared';
+import { WEBHOOK_QUEUE_NAME, makeRedis, queuePrefix } from '@taskclaim/shared/queue';
 import { WEBHOOK_EVENTS_PER_TOKEN } from '../../services/claim-worker/src/reconciler';
 import { TOKEN_SLOTS } from '../../services/claim-worker/src/webhook-dispatcher';
 import { eventually, makeTestEnv, type TestEnv } from '../support/test-env';

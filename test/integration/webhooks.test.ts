@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { WEBHOOK_QUEUE_NAME, decideQueuedClaims, makeRedis } from '@taskclaim/shared';
+import { WEBHOOK_QUEUE_NAME, makeRedis } from '@taskclaim/shared/queue';
+import { decideQueuedClaims } from '@taskclaim/shared';
 import { failClaim } from '../../services/claim-worker/src/fail-claim';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 import { startReceiver, type Received, type Receiver, type Reply } from '../support/webhook-receivers';

@@ -1,4 +1,4 @@
-import { partitionOf } from '@taskclaim/shared';
+import { partitionOf } from '@taskclaim/shared/queue';
 import type { Http } from './http';
 import { ADMIN_TOKEN, eventually, type TestEnv } from './test-env';
 

@@ -4,20 +4,15 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import {
   claimPartitions,
-  dropDatabase,
-  ensureDatabase,
   isRedisCluster,
-  makeDb,
-  makeLogger,
   makeRedis,
-  parseConfig,
   queuePrefix,
   WEBHOOK_QUEUE_NAME,
   LEASE_QUEUE_NAME,
   RECONCILER_QUEUE_NAME,
-  type Config,
-  type Db,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/queue';
+import { dropDatabase, ensureDatabase, makeDb, type Db } from '@taskclaim/shared/db';
+import { makeLogger, parseConfig, type Config } from '@taskclaim/shared/runtime';
 import { makeApp } from '../../services/api/src/app';
 import * as tokensRepo from '../../services/api/src/db/tokens.repository';
 import { makeApiDeps, type ApiDeps } from '../../services/api/src/deps';

@@ -1,24 +1,20 @@
+import { claimsRepo, makeDb, type Db } from '@taskclaim/shared/db';
 import {
-  claimsRepo,
   makeClaimQueues,
   makeClaimWaiters,
-  makeDb,
   makeRedis,
-  makeSlotsPerKey,
-  makeReportDecisions,
   makeWebhookQueue,
   makeLeaseQueue,
   makeReconcilerQueue,
   type ClaimQueues,
   type ClaimWaiters,
-  type Config,
-  type Db,
   type LeaseQueue,
-  type Logger,
   type ReconcilerQueue,
   type RedisClient,
   type WebhookQueue,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/queue';
+import { makeSlotsPerKey, type Config, type Logger } from '@taskclaim/shared/runtime';
+import { makeReportDecisions } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimDispatch } from './claims/claim-dispatch';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';

@@ -1,4 +1,5 @@
-import { makeLogger, parseConfig, prepareDatabase, runProcess } from '@taskclaim/shared';
+import { makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
+import { prepareDatabase } from '@taskclaim/shared/db';
 import * as tokensRepo from './db/tokens.repository';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';

@@ -1,7 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
   MAX_WAIT_SECONDS,
-  REJECTION_CODES,
   actingOperatorQuery,
   bulkTaskResult,
   bulkTaskUpsert,
@@ -39,7 +38,8 @@ import {
   tokenCreate,
   tokenCreated,
   webhookDeliveryList,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/contracts';
+import { REJECTION_CODES } from '@taskclaim/shared/domain';
 import { z } from 'zod';
 import { version } from '../package.json';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { claimsRepo, type Db } from '@taskclaim/shared';
+import { claimsRepo, type Db } from '@taskclaim/shared/db';
 import { makeClaimAcceptor } from '../src/claims/claim-acceptor';
 
 const claim = (taskId: number): claimsRepo.NewClaim => ({

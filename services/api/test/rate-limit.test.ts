@@ -1,4 +1,5 @@
-import type { Logger, RedisClient } from '@taskclaim/shared';
+import type { Logger } from '@taskclaim/shared/runtime';
+import type { RedisClient } from '@taskclaim/shared/queue';
 import { makeRateLimiter } from '../src/http/rate-limit';
 
 /**

@@ -1,18 +1,8 @@
 import type { Job } from 'bullmq';
-import {
-  decideQueuedClaims,
-  claimsRepo,
-  drainPartition,
-  isInfrastructureError,
-  makeGroupCommit,
-  type ApplyScope,
-  type ClaimJobData,
-  type Config,
-  type Db,
-  type DecidedClaim,
-  type Logger,
-  type ReportDecisions,
-} from '@taskclaim/shared';
+import { decideQueuedClaims, type ApplyScope, type ReportDecisions } from '@taskclaim/shared';
+import { claimsRepo, type Db } from '@taskclaim/shared/db';
+import { drainPartition, type ClaimJobData, type DecidedClaim } from '@taskclaim/shared/queue';
+import { isInfrastructureError, makeGroupCommit, type Config, type Logger } from '@taskclaim/shared/runtime';
 import { failClaim } from './fail-claim';
 
 /** What the processor asks of PostgreSQL. */

@@ -1,4 +1,6 @@
-import { claimsRepo, recordClaimEvent, tasksRepo, type Db, type DecidedClaim } from '@taskclaim/shared';
+import { claimsRepo, tasksRepo, type Db } from '@taskclaim/shared/db';
+import { recordClaimEvent } from '@taskclaim/shared';
+import { type DecidedClaim } from '@taskclaim/shared/queue';
 
 /**
  * The claim cannot be applied: it ends `failed`, with its claim.failed webhook event in the same

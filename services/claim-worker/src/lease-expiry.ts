@@ -1,5 +1,8 @@
 import { Worker } from 'bullmq';
-import { LEASE_QUEUE_NAME, queuePrefix, submitLeaseExpiries, type ClaimQueues, type Config, type Db, type LeaseJobData, type Logger, type RedisClient } from '@taskclaim/shared';
+import { LEASE_QUEUE_NAME, queuePrefix, type ClaimQueues, type LeaseJobData, type RedisClient } from '@taskclaim/shared/queue';
+import { submitLeaseExpiries } from '@taskclaim/shared';
+import { type Config, type Logger } from '@taskclaim/shared/runtime';
+import { type Db } from '@taskclaim/shared/db';
 
 export interface LeaseExpiry {
   /** one sweep now (or, while one runs, one more right after it); resolves with how many expiries it submitted */

@@ -1,4 +1,5 @@
-import { makeLogger, parseConfig, prepareDatabase, runProcess } from '@taskclaim/shared';
+import { makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
+import { prepareDatabase } from '@taskclaim/shared/db';
 import { startClaimWorkers } from './worker';
 
 runProcess('claim worker', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '@taskclaim/shared';
+import type { Logger } from '@taskclaim/shared/runtime';
 
 /** failed: the jobs kept for the dashboard (KEEP_FAILED_JOBS), worth an alert when it grows */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;

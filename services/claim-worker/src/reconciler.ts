@@ -1,19 +1,17 @@
 import { Worker } from 'bullmq';
+import { claimsRepo, type Db } from '@taskclaim/shared/db';
 import {
-  claimsRepo,
   partitionOfRequest,
   queuePrefix,
   RECONCILER_QUEUE_NAME,
   webhookJobOf,
   type ClaimQueues,
-  type Config,
-  type Db,
-  type Logger,
   type ReconcilerQueue,
   type ReconcilerRound,
   type RedisClient,
   type WebhookQueue,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/queue';
+import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import * as webhookOutbox from './webhook-outbox.repository';
 
 export interface Reconciler {

@@ -2,17 +2,15 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import {
   WEBHOOK_QUEUE_NAME,
-  makeSlotsPerKey,
   queuePrefix,
   webhookJobOf,
-  type ClaimWebhookEvent,
-  type Config,
-  type Db,
-  type Logger,
   type RedisClient,
   type WebhookJobData,
   type WebhookQueue,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/queue';
+import { makeSlotsPerKey, type Config, type Logger } from '@taskclaim/shared/runtime';
+import { type ClaimWebhookEvent } from '@taskclaim/shared/contracts';
+import { type Db } from '@taskclaim/shared/db';
 import * as webhookOutbox from './webhook-outbox.repository';
 import { parseRetryAfter, retryDelayMs } from './webhook-schedule';
 import { WEBHOOK_TIMEOUT_MS, type WebhookResponse, type WebhookSender } from './webhook-sender';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { webhooksRepo } from '@taskclaim/shared';
+import type { webhooksRepo } from '@taskclaim/shared/db';
 
 type WebhookEventRow = webhooksRepo.WebhookEventRow;
 

@@ -3,11 +3,7 @@ import {
   claimPartitions,
   claimQueueName,
   WEBHOOK_QUEUE_NAME,
-  makeClaimDecisionMetrics,
   makeClaimQueues,
-  makeDb,
-  makeReportDecisions,
-  makeMetricsRegistry,
   makeWebhookQueue,
   makeLeaseQueue,
   LEASE_QUEUE_NAME,
@@ -16,9 +12,10 @@ import {
   makeRedis,
   queuePrefix,
   type ClaimJobData,
-  type Config,
-  type Logger,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/queue';
+import { makeClaimDecisionMetrics, makeReportDecisions, makeMetricsRegistry } from '@taskclaim/shared';
+import { makeDb } from '@taskclaim/shared/db';
+import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { makeClaimProcessor, makeClaimStore } from './claim-processor';
 import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
 import { startLeaseExpiry, type LeaseExpiry } from './lease-expiry';

@@ -1,5 +1,8 @@
 import type { Job } from 'bullmq';
-import type { ApplyScope, ClaimJobData, ClaimRow, DecidedClaim, Logger } from '@taskclaim/shared';
+import type { ApplyScope } from '@taskclaim/shared';
+import type { ClaimJobData, DecidedClaim } from '@taskclaim/shared/queue';
+import type { ClaimRow } from '@taskclaim/shared/db';
+import type { Logger } from '@taskclaim/shared/runtime';
 import { CLAIM_BATCH_SIZE, makeClaimProcessor, type ClaimStore } from '../src/claim-processor';
 
 const logger = { child: () => logger, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dropDatabase, ensureDatabase, makeDb, makeRedis, partitionOf, type Db } from '@taskclaim/shared';
+import { dropDatabase, ensureDatabase, makeDb, type Db } from '@taskclaim/shared/db';
+import { makeRedis, partitionOf } from '@taskclaim/shared/queue';
 import { checkInvariants, type InvariantReport } from '../../../harness/invariants';
 import { freePort, spawnTs, until, type Process } from '../../../harness/processes';
 import { startPrivatePostgres, startPrivateRedis } from '../../../harness/services';

@@ -1,4 +1,5 @@
-import { claimsRepo, makeExpiringMap, operatorsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared';
+import { claimsRepo, operatorsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared/db';
+import { makeExpiringMap } from '@taskclaim/shared/runtime';
 import * as tokensRepo from '../db/tokens.repository';
 
 /**

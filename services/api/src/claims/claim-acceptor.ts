@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { claimsRepo, isInfrastructureError, makeGroupCommit, type ClaimRow, type Db, type DecidedClaim } from '@taskclaim/shared';
+import { claimsRepo, type ClaimRow, type Db } from '@taskclaim/shared/db';
+import { isInfrastructureError, makeGroupCommit } from '@taskclaim/shared/runtime';
+import { type DecidedClaim } from '@taskclaim/shared/queue';
 
 export interface ClaimAcceptor {
   /**

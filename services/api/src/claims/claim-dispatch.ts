@@ -1,4 +1,8 @@
-import { claimsRepo, decideLockedClaims, isTerminal, type ClaimQueues, type ClaimRow, type Config, type Db, type DecidedClaim, type Logger, type RedisClient, type ReportDecisions } from '@taskclaim/shared';
+import { claimsRepo, type ClaimRow, type Db } from '@taskclaim/shared/db';
+import { decideLockedClaims, type ReportDecisions } from '@taskclaim/shared';
+import { isTerminal } from '@taskclaim/shared/domain';
+import { type ClaimQueues, type DecidedClaim, type RedisClient } from '@taskclaim/shared/queue';
+import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { makeClaimAcceptor, type AcceptorHooks } from './claim-acceptor';
 import type { RecentClaims } from './recent-claims';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ClaimAction, ClaimRow } from '@taskclaim/shared';
+import type { ClaimAction } from '@taskclaim/shared/domain';
+import type { ClaimRow } from '@taskclaim/shared/db';
 
 /**
  * What makes two submissions "the same request": the action, the task and the body as the server

@@ -1,4 +1,5 @@
-import { makeExpiringMap, type ClaimRow } from '@taskclaim/shared';
+import { makeExpiringMap } from '@taskclaim/shared/runtime';
+import { type ClaimRow } from '@taskclaim/shared/db';
 
 /**
  * The claims this process stored in the last few seconds, as stored. A client's long-poll of the

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { claimsRepo, scopeDepartments, tasksRepo, type DecidedClaim } from '@taskclaim/shared';
+import { claimsRepo, tasksRepo } from '@taskclaim/shared/db';
+import { scopeDepartments } from '@taskclaim/shared/domain';
+import { type DecidedClaim } from '@taskclaim/shared/queue';
 import * as releaseMineRepo from '../db/release-mine.repository';
 import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';

@@ -1,4 +1,7 @@
-import { isInScope, isTerminal, partitionOfRequest, scopeDepartments, type ClaimAction, type ClaimRow, type ClaimWaiters, type DecidedClaim, type Logger, type SlotsPerKey, type TaskView } from '@taskclaim/shared';
+import { isInScope, isTerminal, scopeDepartments, type ClaimAction } from '@taskclaim/shared/domain';
+import { partitionOfRequest, type ClaimWaiters, type DecidedClaim } from '@taskclaim/shared/queue';
+import { type ClaimRow, type TaskView } from '@taskclaim/shared/db';
+import { type Logger, type SlotsPerKey } from '@taskclaim/shared/runtime';
 import type { TokenRow } from '../db/tokens.repository';
 import type { ApiMetrics } from '../metrics';
 import type { ClaimDispatch } from './claim-dispatch';

@@ -1,4 +1,5 @@
-import type { Logger, RedisClient } from '@taskclaim/shared';
+import type { Logger } from '@taskclaim/shared/runtime';
+import type { RedisClient } from '@taskclaim/shared/queue';
 
 /**
  * An admin revoked a token or changed an operator (deactivated, or moved between departments): every

@@ -1,20 +1,15 @@
 import type { Response } from 'express';
+import { canSeeTask, isTerminal } from '@taskclaim/shared/domain';
+import { makeExpiringMap, makeSlotsPerKey, type Logger } from '@taskclaim/shared/runtime';
+import { operatorsRepo, type Db } from '@taskclaim/shared/db';
+import { presentClaim } from '@taskclaim/shared/presenters';
+import { type ClaimWaiters, type DecidedClaim } from '@taskclaim/shared/queue';
 import {
-  canSeeTask,
-  isTerminal,
-  makeExpiringMap,
-  makeSlotsPerKey,
-  operatorsRepo,
-  presentClaim,
-  type ClaimWaiters,
-  type Db,
-  type DecidedClaim,
   type LiveEventType,
-  type Logger,
   type TaskClaimedEvent,
   type TaskReleasedEvent,
   type TaskStartedEvent,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/contracts';
 import * as tokensRepo from '../db/tokens.repository';
 import type { TokenRow } from '../db/tokens.repository';
 import { HttpProblem } from '../http/problem';

@@ -1,4 +1,5 @@
-import { operatorsRepo, scopeDepartments, type Db } from '@taskclaim/shared';
+import { operatorsRepo, type Db } from '@taskclaim/shared/db';
+import { scopeDepartments } from '@taskclaim/shared/domain';
 import type { Caller } from './auth';
 import { HttpProblem, validationProblem } from './problem';
 

@@ -1,5 +1,9 @@
 import type { Response } from 'express';
-import { isTerminal, presentClaim, renderMessage, type ClaimResource, type DecidedClaim, type Language, type TaskView } from '@taskclaim/shared';
+import { isTerminal, renderMessage, type Language } from '@taskclaim/shared/domain';
+import { presentClaim } from '@taskclaim/shared/presenters';
+import { type ClaimResource } from '@taskclaim/shared/contracts';
+import { type DecidedClaim } from '@taskclaim/shared/queue';
+import { type TaskView } from '@taskclaim/shared/db';
 import type { ReleaseMineOutcome } from '../claims/release-mine';
 import type { SubmitOutcome } from '../claims/submit-claim';
 import { HttpProblem, sendProblem } from './problem';

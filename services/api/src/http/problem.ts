@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { REJECTION_CODES, isInfrastructureError, type Language, type Logger } from '@taskclaim/shared';
+import { REJECTION_CODES, type Language } from '@taskclaim/shared/domain';
+import { isInfrastructureError, type Logger } from '@taskclaim/shared/runtime';
 import { languageOf } from './language';
 import { sendJson } from './send-json';
 

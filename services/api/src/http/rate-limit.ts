@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Logger, RedisClient } from '@taskclaim/shared';
+import type { Logger } from '@taskclaim/shared/runtime';
+import type { RedisClient } from '@taskclaim/shared/queue';
 import { callerOf } from './auth';
 import { HttpProblem } from './problem';
 

@@ -1,4 +1,7 @@
-import { presentClaim, type ClaimResource, type ClaimRow, type Language } from '@taskclaim/shared';
+import { presentClaim } from '@taskclaim/shared/presenters';
+import { type ClaimResource } from '@taskclaim/shared/contracts';
+import { type ClaimRow } from '@taskclaim/shared/db';
+import { type Language } from '@taskclaim/shared/domain';
 import { taskResource, type TaskResource } from '@taskclaim/shared/contracts';
 
 /**

@@ -1,15 +1,7 @@
 import { Router } from 'express';
-import {
-  bulkTaskUpsert,
-  departmentUpsert,
-  operatorUpsert,
-  operatorsRepo,
-  pathId,
-  presentTask,
-  taskUpsert,
-  tasksRepo,
-  tokenCreate,
-} from '@taskclaim/shared';
+import { bulkTaskUpsert, departmentUpsert, operatorUpsert, pathId, taskUpsert, tokenCreate } from '@taskclaim/shared/contracts';
+import { operatorsRepo, tasksRepo } from '@taskclaim/shared/db';
+import { presentTask } from '@taskclaim/shared/presenters';
 import * as departmentsRepo from '../db/departments.repository';
 import * as tokensRepo from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';

@@ -2,15 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import {
   claimNextRequestBody,
   claimRequestBody,
-  operatorsRepo,
   pathId,
   reassignRequestBody,
-  webhooksRepo,
-  type ClaimAction,
   type ClaimNextRequestBody,
-  type ClaimRow,
-  type Db,
-} from '@taskclaim/shared';
+} from '@taskclaim/shared/contracts';
+import { operatorsRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared/db';
+import { type ClaimAction } from '@taskclaim/shared/domain';
 import { releaseMine } from '../claims/release-mine';
 import { submitClaim } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { operatorsRepo, type MeResource } from '@taskclaim/shared';
+import { operatorsRepo } from '@taskclaim/shared/db';
+import { type MeResource } from '@taskclaim/shared/contracts';
 import type { ApiDeps } from '../deps';
 import { callerOf } from '../http/auth';
 

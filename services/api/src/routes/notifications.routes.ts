@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { actingOperatorQuery, markNotificationsReadBody, notificationsRepo, scopeDepartments } from '@taskclaim/shared';
+import { actingOperatorQuery, markNotificationsReadBody } from '@taskclaim/shared/contracts';
+import { notificationsRepo } from '@taskclaim/shared/db';
+import { scopeDepartments } from '@taskclaim/shared/domain';
 import { presentNotification } from '../presenters/notification.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';

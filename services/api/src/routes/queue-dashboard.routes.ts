@@ -2,7 +2,14 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { errorHandler as bullBoardErrorHandler } from '@bull-board/api/dist/handlers/error';
 import { ExpressAdapter } from '@bull-board/express';
-import { CLAIM_NEXT_PARTITION, claimQueueName, isInfrastructureError, LEASE_QUEUE_NAME, RECONCILER_QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@taskclaim/shared';
+import {
+  CLAIM_NEXT_PARTITION,
+  claimQueueName,
+  LEASE_QUEUE_NAME,
+  RECONCILER_QUEUE_NAME,
+  WEBHOOK_QUEUE_NAME,
+} from '@taskclaim/shared/queue';
+import { isInfrastructureError } from '@taskclaim/shared/runtime';
 import type { Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../deps';

@@ -1,5 +1,8 @@
 import { Router, type Request } from 'express';
-import { actingOperatorQuery, claimsRepo, listQuery, pageQuery, pathId, presentTask, scopeDepartments, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared';
+import { actingOperatorQuery, listQuery, pageQuery, pathId } from '@taskclaim/shared/contracts';
+import { claimsRepo, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared/db';
+import { presentTask } from '@taskclaim/shared/presenters';
+import { scopeDepartments } from '@taskclaim/shared/domain';
 import { presentClaimAsDecided } from '../presenters/claim-history.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
