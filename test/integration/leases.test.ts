@@ -20,6 +20,13 @@ beforeAll(async () => {
   worker = await env.startWorker();
 });
 afterAll(async () => {
+  // Tasks the tests left claimed in a leased department (a claim-next's winner, a task claimed again)
+  // have leases still running: each ends in an expiry after the last test. The invariants are read
+  // once every lease has run out and every request has been decided.
+  await eventually(async () => {
+    const pending = (await env.db('work_order_tasks').whereNotNull('lease_expires_at').first('id')) ?? (await env.db('claim_requests').where({ status: 'queued' }).first('id'));
+    return pending ? undefined : true;
+  }, 30_000, 'every lease to run out and every request to be decided');
   expectInvariants(await checkInvariants(env.db, { defaultLimit: env.config.MAX_ACTIVE_TASKS }));
   await env.close();
 });
