@@ -3,21 +3,8 @@ import { claimsRepo, tasksRepo } from '@taskclaim/shared/db';
 import { scopeDepartments } from '@taskclaim/shared/domain';
 import { type DecidedClaim } from '@taskclaim/shared/queue';
 import * as releaseMineRepo from '../db/release-mine.repository';
-import type { TokenRow } from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
-import { callbackRefusal, submitClaim, type SubmitOutcome } from './submit-claim';
-
-export interface ReleaseMineSubmission {
-  caller: TokenRow;
-  operatorId: number;
-  notes: string;
-  callbackUrl: string | null;
-  idempotencyKey: string | null;
-  requestId: string;
-  /** how long the client waits for all of the releases (`Prefer: wait`), 0 for none */
-  waitMs: number;
-  onCancel?: (cancel: () => void) => void;
-}
+import { callbackRefusal, submitClaim, type ClaimRequestFields, type SubmitOutcome } from './submit-claim';
 
 /**
  * The releases, as they stand when answered (`waited`: the client asked to wait for them, or inline
@@ -28,7 +15,7 @@ export type ReleaseMineOutcome = { kind: 'answered'; releases: DecidedClaim[]; w
 /** Each task's release under its own key derived from the request's (a space never occurs in a client's key), so a concurrent duplicate makes the same requests. */
 const releaseKey = (key: string, taskId: number) => `${key} ${taskId}`;
 
-const fingerprintOf = (submission: ReleaseMineSubmission) =>
+const fingerprintOf = (submission: ClaimRequestFields) =>
   createHash('sha256').update(JSON.stringify([submission.operatorId, submission.notes, submission.callbackUrl])).digest('hex');
 
 /**
@@ -38,7 +25,7 @@ const fingerprintOf = (submission: ReleaseMineSubmission) =>
  * Idempotency-Key the requests made are recorded, so a replay answers those same requests and
  * releases nothing twice. Under `Prefer: wait` it waits for all of them, up to one shared deadline.
  */
-export async function releaseMine(deps: ApiDeps, submission: ReleaseMineSubmission): Promise<ReleaseMineOutcome> {
+export async function releaseMine(deps: ApiDeps, submission: ClaimRequestFields): Promise<ReleaseMineOutcome> {
   const refused = callbackRefusal(submission.caller, submission.callbackUrl);
   if (refused) return refused;
   const { caller, idempotencyKey } = submission;
@@ -52,18 +39,8 @@ export async function releaseMine(deps: ApiDeps, submission: ReleaseMineSubmissi
     const taskIds = await tasksRepo.pendingTaskIdsOf(deps.db, submission.operatorId, scopeDepartments(caller));
     const outcomes = await Promise.all(
       taskIds.map((taskId) =>
-        submitClaim(deps.claims, {
-          action: 'release',
-          caller,
-          taskId,
-          departmentIds: null,
-          operatorId: submission.operatorId,
-          notes: submission.notes,
-          callbackUrl: submission.callbackUrl,
-          idempotencyKey: idempotencyKey && releaseKey(idempotencyKey, taskId),
-          requestId: submission.requestId,
-          waitMs: 0,
-        }),
+        // Each release is only stored here; the wait, if any, is for all of them below.
+        submitClaim(deps.claims, { ...submission, action: 'release', taskId, departmentIds: null, idempotencyKey: idempotencyKey && releaseKey(idempotencyKey, taskId), waitMs: 0 }),
       ),
     );
     // A task deleted since it was listed has nothing to release; any other refusal is the whole request's.

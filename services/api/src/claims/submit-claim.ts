@@ -24,14 +24,9 @@ export interface SubmitClaimPorts {
   claimsAccepted: ApiMetrics['claimsAccepted'];
 }
 
-export interface ClaimSubmission {
-  /** a claim request of any action goes the same way: stored, queued to its partition, waited for */
-  action: ClaimAction;
+/** What every claim request carries, whatever it targets (a claim-next and a release-mine request too). */
+export interface ClaimRequestFields {
   caller: TokenRow;
-  /** null for claim-next: the worker picks the task */
-  taskId: number | null;
-  /** claim-next only: the departments it may pick from (null: all of the operator's) */
-  departmentIds: number[] | null;
   operatorId: number;
   notes: string;
   callbackUrl: string | null;
@@ -41,6 +36,15 @@ export interface ClaimSubmission {
   waitMs: number;
   /** given the wait's cancel, so the transport can stop it when its client leaves */
   onCancel?: (cancel: () => void) => void;
+}
+
+export interface ClaimSubmission extends ClaimRequestFields {
+  /** a claim request of any action goes the same way: stored, queued to its partition, waited for */
+  action: ClaimAction;
+  /** null for claim-next: the worker picks the task */
+  taskId: number | null;
+  /** claim-next only: the departments it may pick from (null: all of the operator's) */
+  departmentIds: number[] | null;
 }
 
 /** What became of a submission; services/api/src/http/claim-response.ts turns each into HTTP. */

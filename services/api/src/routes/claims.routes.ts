@@ -9,7 +9,7 @@ import {
 import { operatorsRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared/db';
 import { type ClaimAction } from '@taskclaim/shared/domain';
 import { releaseMine } from '../claims/release-mine';
-import { submitClaim } from '../claims/submit-claim';
+import { submitClaim, type ClaimRequestFields } from '../claims/submit-claim';
 import type { ApiDeps } from '../deps';
 import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
@@ -18,7 +18,7 @@ import { sendClaim, sendReleaseMine, sendSubmitOutcome, type ClaimResponseOption
 import { parseIdempotencyKey } from '../http/idempotency-key';
 import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
-import { parsePrefer } from '../http/prefer';
+import { parsePrefer, type Preferences } from '../http/prefer';
 import { HttpProblem, validationProblem } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
@@ -56,6 +56,18 @@ const waitingOn = (res: Response) => (cancel: () => void) => {
   res.once('close', cancel);
 };
 
+/** What every claim request's submission takes from its HTTP request, whatever it targets. */
+const submissionOf = (res: Response, caller: Caller, operatorId: number, body: ClaimNextRequestBody, idempotencyKey: string | null, prefer: Preferences): ClaimRequestFields => ({
+  caller,
+  operatorId,
+  notes: body.notes ?? '',
+  callbackUrl: body.callback_url ?? null,
+  idempotencyKey,
+  requestId: res.locals.requestId as string,
+  waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
+  onCancel: waitingOn(res),
+});
+
 export function claimsRouter(deps: ApiDeps): Router {
   const router = Router();
   const responseOptions = (req: Request, res: Response, waitSeconds: number): ClaimResponseOptions => ({
@@ -79,17 +91,10 @@ export function claimsRouter(deps: ApiDeps): Router {
     if (action === 'reassign') await mustExist(deps.db, body.operator_id as number);
     const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
     const outcome = await submitClaim(deps.claims, {
+      ...submissionOf(res, caller, operatorId, body, idempotencyKey, prefer),
       action,
-      caller,
       taskId,
       departmentIds: await departmentsOf(caller, operatorId, body),
-      operatorId,
-      notes: body.notes ?? '',
-      callbackUrl: body.callback_url ?? null,
-      idempotencyKey,
-      requestId: res.locals.requestId as string,
-      waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
-      onCancel: waitingOn(res),
     });
     await sendSubmitOutcome(res, outcome, responseOptions(req, res, prefer.waitSeconds));
   };
@@ -106,16 +111,8 @@ export function claimsRouter(deps: ApiDeps): Router {
     const body = parseInput(claimRequestBody, req.body ?? {}, 'body');
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     const caller = callerOf(res);
-    const outcome = await releaseMine(deps, {
-      caller,
-      operatorId: await resolveActingOperator(deps.db, caller, body.operator_id, 'body'),
-      notes: body.notes ?? '',
-      callbackUrl: body.callback_url ?? null,
-      idempotencyKey,
-      requestId: res.locals.requestId as string,
-      waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
-      onCancel: waitingOn(res),
-    });
+    const operatorId = await resolveActingOperator(deps.db, caller, body.operator_id, 'body');
+    const outcome = await releaseMine(deps, submissionOf(res, caller, operatorId, body, idempotencyKey, prefer));
     await sendReleaseMine(res, outcome, responseOptions(req, res, prefer.waitSeconds));
   });
   router.post(
