@@ -5,6 +5,5 @@
  */
 export { type ApplyClaimDeps, type ApplyScope, decideLockedClaims, decideQueuedClaims } from './claims/apply-claim';
 export { recordClaimEvent } from './claims/record-claim-event';
-export { submitLeaseExpiries } from './claims/submit-lease-expiries';
 export { makeReportDecisions, type ReportDecisions, type ReportDecisionsDeps } from './claims/report-decisions';
 export { type ClaimDecisionMetrics, makeClaimDecisionMetrics, makeMetricsRegistry } from './metrics';

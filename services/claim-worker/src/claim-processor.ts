@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
 import { decideQueuedClaims, type ApplyScope, type ReportDecisions } from '@taskclaim/shared';
-import { claimsRepo, type Db } from '@taskclaim/shared/db';
+import { type Db } from '@taskclaim/shared/db';
 import { drainPartition, type ClaimJobData, type DecidedClaim } from '@taskclaim/shared/queue';
 import { isInfrastructureError, makeGroupCommit, type Config, type Logger } from '@taskclaim/shared/runtime';
 import { failClaim } from './fail-claim';
+import * as queuedClaims from './queued-claims.repository';
 
 /** What the processor asks of PostgreSQL. */
 export interface ClaimStore {
@@ -22,8 +23,8 @@ export function makeClaimStore(config: Config, db: Db): ClaimStore {
   return {
     decideQueued: (scope) => decideQueuedClaims(applyDeps, scope),
     fail: (claimId, reason) => failClaim(db, claimId, reason),
-    queuedClaimIds: (scope) => claimsRepo.oldestQueuedClaimIdsOfPartition(db, scope),
-    anyQueued: (partitions) => claimsRepo.anyQueuedInPartitions(db, partitions),
+    queuedClaimIds: (scope) => queuedClaims.oldestQueuedClaimIdsOfPartition(db, scope),
+    anyQueued: (partitions) => queuedClaims.anyQueuedInPartitions(db, partitions),
   };
 }
 

@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
 import { LEASE_QUEUE_NAME, queuePrefix, type ClaimQueues, type LeaseJobData, type RedisClient } from '@taskclaim/shared/queue';
-import { submitLeaseExpiries } from '@taskclaim/shared';
 import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { type Db } from '@taskclaim/shared/db';
+import { submitLeaseExpiries } from './submit-lease-expiries';
 
 export interface LeaseExpiry {
   /** one sweep now (or, while one runs, one more right after it); resolves with how many expiries it submitted */

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { claimsRepo, type Db } from '@taskclaim/shared/db';
+import { type Db } from '@taskclaim/shared/db';
 import {
   partitionOfRequest,
   queuePrefix,
@@ -12,6 +12,7 @@ import {
   type WebhookQueue,
 } from '@taskclaim/shared/queue';
 import { type Config, type Logger } from '@taskclaim/shared/runtime';
+import * as queuedClaims from './queued-claims.repository';
 import * as webhookOutbox from './webhook-outbox.repository';
 
 export interface Reconciler {
@@ -52,11 +53,11 @@ export function startReconciler(deps: {
   const runOnce = async (): Promise<ReconcilerRound> => {
     await deps.queues.enforceSerialization();
     const webhooks = await reconcileWebhooks(deps);
-    const stale = await claimsRepo.findQueuedClaimsOlderThan(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
+    const stale = await queuedClaims.findQueuedClaimsOlderThan(deps.db, deps.config.RECONCILE_AFTER_MS, BATCH);
     const claimIds = stale.slice(0, NAMED_CLAIMS).map((claim) => claim.id);
     if (stale.length === 0) return { claims: 0, claimIds, webhooks };
     // Rows stored under another CLAIM_PARTITIONS move to the partition their task maps to now, where the drain looks.
-    await claimsRepo.repartitionQueuedClaims(deps.db, stale, (taskId) => partitionOfRequest(taskId, deps.config.CLAIM_PARTITIONS));
+    await queuedClaims.repartitionQueuedClaims(deps.db, stale, (taskId) => partitionOfRequest(taskId, deps.config.CLAIM_PARTITIONS));
     await deps.queues.enqueueAgain(stale.map((claim) => ({ claimId: claim.id, taskId: claim.task_id })));
     deps.logger.info('reconciler enqueued queued claims again', { count: stale.length, claimIds });
     return { claims: stale.length, claimIds, webhooks };

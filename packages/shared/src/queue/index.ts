@@ -19,4 +19,3 @@ export { claimEventsChannel, type ClaimWait, type ClaimWaiters, type DecidedClai
 export { makeWebhookQueue, WEBHOOK_QUEUE_NAME, type WebhookJobData, webhookJobOf, type WebhookQueue } from './webhook-queue';
 export { type Lease, LEASE_QUEUE_NAME, type LeaseJobData, type LeaseQueue, makeLeaseQueue } from './lease-queue';
 export { makeReconcilerQueue, RECONCILER_QUEUE_NAME, type ReconcilerQueue, type ReconcilerRound } from './reconciler-queue';
-export { KEEP_FAILED_JOBS, removeFailedJobs } from './failed-jobs';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { partitionOf } from '../queue/claim-queues';
-import * as claims from '../db/repositories/claims.repository';
+import { claimsRepo, type ClaimRow } from '@taskclaim/shared/db';
+import { partitionOf } from '@taskclaim/shared/queue';
 
 /**
  * Submits an `expire` request (SPEC §4 "Leases") for each task whose lease has run out — pending,
@@ -14,7 +14,7 @@ import * as claims from '../db/repositories/claims.repository';
  * and a job) never both submit one: the second sees the first's committed request. Returns the
  * stored requests, to enqueue after commit.
  */
-export async function submitLeaseExpiries(db: Knex, request: { limit: number; partitions: number }): Promise<claims.ClaimRow[]> {
+export async function submitLeaseExpiries(db: Knex, request: { limit: number; partitions: number }): Promise<ClaimRow[]> {
   return db.transaction(async (trx) => {
     const lapsed = () =>
       trx('work_order_tasks as t')
@@ -24,9 +24,9 @@ export async function submitLeaseExpiries(db: Knex, request: { limit: number; pa
         .whereNotExists(trx('claim_requests as c').whereRaw('c.task_id = t.id').where({ 'c.action': 'expire', 'c.status': 'queued' }));
     const candidates = (await lapsed().orderBy('t.lease_expires_at').limit(request.limit).pluck('t.id')).map(Number);
     if (candidates.length === 0) return [];
-    await claims.takeAcceptLocks(trx, candidates);
+    await claimsRepo.takeAcceptLocks(trx, candidates);
     const leases: { id: number; assigned_operator_id: number }[] = await lapsed().whereIn('t.id', candidates).orderBy('t.id').select('t.id', 't.assigned_operator_id');
-    const inserted = await claims.insertClaims(
+    const inserted = await claimsRepo.insertClaims(
       trx,
       leases.map((task) => ({
         action: 'expire',
