@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { operatorsRepo as operators, tasksRepo as tasks } from '@taskclaim/shared/db';
 import * as departments from '../services/api/src/db/departments.repository';
+import * as operators from '../services/api/src/db/operators.repository';
+import * as tasks from '../services/api/src/db/tasks.repository';
 import * as tokens from '../services/api/src/db/tokens.repository';
 
 export interface DemoSeed {

@@ -1,4 +1,4 @@
-import { claimsRepo, makeDb, type Db } from '@taskclaim/shared/db';
+import { makeDb, type Db } from '@taskclaim/shared/db';
 import {
   makeClaimQueues,
   makeClaimWaiters,
@@ -17,6 +17,7 @@ import { makeSlotsPerKey, type Config, type Logger } from '@taskclaim/shared/run
 import { makeReportDecisions } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimDispatch } from './claims/claim-dispatch';
+import { findClaimByIdempotencyKey } from './db/claims.repository';
 import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
 import { makeWaitForDecision, type SubmitClaimPorts } from './claims/submit-claim';
 import { makeAccessChanges, type AccessChanges } from './events/access-changes';
@@ -88,7 +89,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   const recentClaims = makeRecentClaims();
   const claims: SubmitClaimPorts = {
     taskView: reads.taskView,
-    claimByIdempotencyKey: (tokenId, key) => claimsRepo.findClaimByIdempotencyKey(db, tokenId, key),
+    claimByIdempotencyKey: (tokenId, key) => findClaimByIdempotencyKey(db, tokenId, key),
     partitions: config.CLAIM_PARTITIONS,
     dispatch: makeClaimDispatch(config, { db, redis, queues, report, recentClaims, readClaim: reads.claim, logger }),
     // MAX_WAITS_PER_TOKEN: one token cannot hold thousands of sockets with `Prefer: wait`

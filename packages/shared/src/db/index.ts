@@ -3,9 +3,7 @@ export { DatabaseTimeoutError, type Db, dropDatabase, ensureDatabase, makeDb, mi
 export * as claimsRepo from './repositories/claims.repository';
 export * as tasksRepo from './repositories/tasks.repository';
 export * as operatorsRepo from './repositories/operators.repository';
-export * as notificationsRepo from './repositories/notifications.repository';
 export * as webhooksRepo from './repositories/webhooks.repository';
 export type { ClaimRow } from './repositories/claims.repository';
 export type { TaskView } from './repositories/tasks.repository';
 export type { NotificationReason, NotificationRow } from './repositories/notifications.repository';
-export type { WebhookDeliveryRow } from './repositories/webhooks.repository';

@@ -3,6 +3,7 @@ import { decideLockedClaims, type ReportDecisions } from '@taskclaim/shared';
 import { isTerminal } from '@taskclaim/shared/domain';
 import { type ClaimQueues, type DecidedClaim, type RedisClient } from '@taskclaim/shared/queue';
 import { type Config, type Logger } from '@taskclaim/shared/runtime';
+import { lockQueuedClaimsOfTasks } from '../db/claims.repository';
 import { makeClaimAcceptor, type AcceptorHooks } from './claim-acceptor';
 import type { RecentClaims } from './recent-claims';
 
@@ -77,7 +78,7 @@ function makeInlineDispatch(defaultMaxActiveTasks: number, { db, report, readCla
     decide: async (trx, stored) => {
       const taskIds = [...new Set(stored.flatMap((row) => row.task_id ?? []))];
       const claimNext = stored.flatMap((row) => (row.task_id === null ? row.id : []));
-      return decideLockedClaims(trx, { defaultMaxActiveTasks }, await claimsRepo.lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
+      return decideLockedClaims(trx, { defaultMaxActiveTasks }, await lockQueuedClaimsOfTasks(trx, taskIds, claimNext));
     },
     afterCommit: (_stored, decided, durationMs) => report(decided, { durationMs }),
   });

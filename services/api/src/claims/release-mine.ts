@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { claimsRepo, tasksRepo } from '@taskclaim/shared/db';
+import { claimsRepo } from '@taskclaim/shared/db';
 import { scopeDepartments } from '@taskclaim/shared/domain';
 import { type DecidedClaim } from '@taskclaim/shared/queue';
 import * as releaseMineRepo from '../db/release-mine.repository';
+import { pendingTaskIdsOf } from '../db/tasks.repository';
 import type { ApiDeps } from '../deps';
 import { callbackRefusal, submitClaim, type ClaimRequestFields, type SubmitOutcome } from './submit-claim';
 
@@ -36,7 +37,7 @@ export async function releaseMine(deps: ApiDeps, submission: ClaimRequestFields)
     if (recorded.request_fingerprint !== fingerprint) return { kind: 'idempotency_conflict', claimId: recorded.claim_ids[0] ?? 0 };
     claims = await storedClaims(deps, recorded.claim_ids);
   } else {
-    const taskIds = await tasksRepo.pendingTaskIdsOf(deps.db, submission.operatorId, scopeDepartments(caller));
+    const taskIds = await pendingTaskIdsOf(deps.db, submission.operatorId, scopeDepartments(caller));
     const outcomes = await Promise.all(
       taskIds.map((taskId) =>
         // Each release is only stored here; the wait, if any, is for all of them below.

@@ -12,6 +12,7 @@ import {
 } from '@taskclaim/shared/contracts';
 import * as tokensRepo from '../db/tokens.repository';
 import type { TokenRow } from '../db/tokens.repository';
+import { departmentIdsOf } from '../db/operators.repository';
 import { HttpProblem } from '../http/problem';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
@@ -203,7 +204,7 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       }
       let departments: Set<number> | undefined;
       try {
-        departments = caller.kind === 'admin' ? undefined : new Set(caller.kind === 'operator' ? await operatorsRepo.departmentIdsOf(deps.db, caller.operator_id as number) : caller.department_ids);
+        departments = caller.kind === 'admin' ? undefined : new Set(caller.kind === 'operator' ? await departmentIdsOf(deps.db, caller.operator_id as number) : caller.department_ids);
       } catch (error) {
         slots.give(caller.id);
         throw error;

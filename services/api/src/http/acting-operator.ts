@@ -1,5 +1,6 @@
-import { operatorsRepo, type Db } from '@taskclaim/shared/db';
+import { type Db } from '@taskclaim/shared/db';
 import { scopeDepartments } from '@taskclaim/shared/domain';
+import * as operatorsRepo from '../db/operators.repository';
 import type { Caller } from './auth';
 import { HttpProblem, validationProblem } from './problem';
 

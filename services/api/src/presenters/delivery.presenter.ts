@@ -1,5 +1,5 @@
 import type { WebhookDeliveryResource } from '@taskclaim/shared/contracts';
-import type { WebhookDeliveryRow } from '@taskclaim/shared/db';
+import type { WebhookDeliveryRow } from '../db/webhook-deliveries.repository';
 
 export function presentDelivery(row: WebhookDeliveryRow): WebhookDeliveryResource {
   return {

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { bulkTaskUpsert, departmentUpsert, operatorUpsert, pathId, taskUpsert, tokenCreate } from '@taskclaim/shared/contracts';
-import { operatorsRepo, tasksRepo } from '@taskclaim/shared/db';
+import { tasksRepo } from '@taskclaim/shared/db';
 import { presentTask } from '@taskclaim/shared/presenters';
 import * as departmentsRepo from '../db/departments.repository';
+import * as operatorsRepo from '../db/operators.repository';
+import { deleteTask, upsertTasks } from '../db/tasks.repository';
 import * as tokensRepo from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { requireAdmin } from '../http/auth';
@@ -41,7 +43,7 @@ export function adminRouter(deps: ApiDeps): Router {
     // commit: the upsert answers with the task as written, and a delete waiting on it runs after.
     // (Read after commit, such a delete made the row vanish in between.)
     const { created, task } = await deps.db.transaction(async (trx) => {
-      const existing = await tasksRepo.upsertTasks(trx, [{ id, ...body }]);
+      const existing = await upsertTasks(trx, [{ id, ...body }]);
       return { created: !existing.has(id), task: await tasksRepo.findTaskView(trx, id) };
     });
     if (!task) throw new Error(`task ${id} is missing inside the transaction that wrote it`);
@@ -50,13 +52,13 @@ export function adminRouter(deps: ApiDeps): Router {
 
   router.put('/admin/tasks', async (req, res) => {
     const tasks = parseInput(bulkTaskUpsert, req.body, 'body');
-    const existing = await deps.db.transaction((trx) => tasksRepo.upsertTasks(trx, tasks));
+    const existing = await deps.db.transaction((trx) => upsertTasks(trx, tasks));
     res.json({ count: tasks.length, created: tasks.length - existing.size, updated: existing.size });
   });
 
   router.delete('/admin/tasks/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
-    if (!(await tasksRepo.deleteTask(deps.db, id))) throw new HttpProblem(404, 'task_not_found', `Task ${id} does not exist.`);
+    if (!(await deleteTask(deps.db, id))) throw new HttpProblem(404, 'task_not_found', `Task ${id} does not exist.`);
     res.status(204).end();
   });
 

@@ -6,10 +6,12 @@ import {
   reassignRequestBody,
   type ClaimNextRequestBody,
 } from '@taskclaim/shared/contracts';
-import { operatorsRepo, webhooksRepo, type ClaimRow, type Db } from '@taskclaim/shared/db';
+import { type ClaimRow, type Db } from '@taskclaim/shared/db';
 import { type ClaimAction } from '@taskclaim/shared/domain';
 import { releaseMine } from '../claims/release-mine';
 import { submitClaim, type ClaimRequestFields } from '../claims/submit-claim';
+import { findOperator } from '../db/operators.repository';
+import { listDeliveries } from '../db/webhook-deliveries.repository';
 import type { ApiDeps } from '../deps';
 import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
@@ -42,7 +44,7 @@ function supervisorsOnly(caller: Caller): void {
 
 /** A reassign's target must exist, whoever asks (an integration token is otherwise told only that the operator is outside its departments). */
 async function mustExist(db: Db, operatorId: number): Promise<void> {
-  if (!(await operatorsRepo.findOperator(db, operatorId))) {
+  if (!(await findOperator(db, operatorId))) {
     throw validationProblem(`Operator ${operatorId} does not exist.`, [{ path: 'body.operator_id', message: 'no such operator' }]);
   }
 }
@@ -135,7 +137,7 @@ export function claimsRouter(deps: ApiDeps): Router {
   router.get('/claims/:id/deliveries', async (req, res) => {
     const claimId = parseInput(pathId, req.params.id, 'path');
     visibleClaim(callerOf(res), claimId, await deps.reads.claim(claimId));
-    const deliveries = await webhooksRepo.listDeliveries(deps.db, claimId);
+    const deliveries = await listDeliveries(deps.db, claimId);
     res.status(200).json({ results: deliveries.map(presentDelivery) });
   });
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { operatorsRepo } from '@taskclaim/shared/db';
 import { type MeResource } from '@taskclaim/shared/contracts';
+import { findOperator } from '../db/operators.repository';
 import type { ApiDeps } from '../deps';
 import { callerOf } from '../http/auth';
 
@@ -9,7 +9,7 @@ export function meRouter(deps: ApiDeps): Router {
   const router = Router();
   router.get('/me', async (_req, res) => {
     const caller = callerOf(res);
-    const operator = caller.operator_id === null ? undefined : await operatorsRepo.findOperator(deps.db, caller.operator_id);
+    const operator = caller.operator_id === null ? undefined : await findOperator(deps.db, caller.operator_id);
     const me: MeResource = {
       kind: caller.kind,
       name: caller.name,

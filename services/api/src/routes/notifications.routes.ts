@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { actingOperatorQuery, markNotificationsReadBody } from '@taskclaim/shared/contracts';
-import { notificationsRepo } from '@taskclaim/shared/db';
 import { scopeDepartments } from '@taskclaim/shared/domain';
+import * as notificationsRepo from '../db/notifications.repository';
 import { presentNotification } from '../presenters/notification.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator } from '../http/acting-operator';

@@ -1,8 +1,10 @@
 import { Router, type Request } from 'express';
 import { actingOperatorQuery, listQuery, pageQuery, pathId } from '@taskclaim/shared/contracts';
-import { claimsRepo, tasksRepo, operatorsRepo, type TaskView } from '@taskclaim/shared/db';
+import { tasksRepo, type TaskView } from '@taskclaim/shared/db';
 import { presentTask } from '@taskclaim/shared/presenters';
 import { scopeDepartments } from '@taskclaim/shared/domain';
+import { pageClaimsOfTask } from '../db/claims.repository';
+import { findOperator } from '../db/operators.repository';
 import { presentClaimAsDecided } from '../presenters/claim-history.presenter';
 import type { ApiDeps } from '../deps';
 import { resolveActingOperator, visibleDepartments } from '../http/acting-operator';
@@ -32,7 +34,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     const query = parseListQuery(req);
     const caller = callerOf(res);
     const operatorId = await resolveActingOperator(deps.db, caller, query.operatorId, 'query');
-    const [departmentIds, operator] = await Promise.all([visibleDepartments(deps.db, caller, operatorId), operatorsRepo.findOperator(deps.db, operatorId)]);
+    const [departmentIds, operator] = await Promise.all([visibleDepartments(deps.db, caller, operatorId), findOperator(deps.db, operatorId)]);
     const { count, results } = await readList(deps.listReads, res, () => tasksRepo.pageClaimableTasks(deps.db, { departmentIds, skills: operator?.skills ?? [] }, pageWindow(query)));
     res.json({ ...pageEnvelope(req, query, count, results.map(presentTask)), claimable_count: count });
   });
@@ -42,7 +44,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     const caller = callerOf(res);
     const operatorId = await resolveActingOperator(deps.db, caller, query.operator_id, 'query');
     const [operator, tasks] = await Promise.all([
-      operatorsRepo.findOperator(deps.db, operatorId),
+      findOperator(deps.db, operatorId),
       // A narrowed token counts and lists only the tasks of its departments.
       tasksRepo.listActiveTasks(deps.db, operatorId, scopeDepartments(caller)),
     ]);
@@ -65,7 +67,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     const caller = callerOf(res);
     await findVisibleTask(deps, caller, taskId);
     const operatorId = caller.kind === 'operator' ? (caller.operator_id as number) : undefined;
-    const { count, results } = await readList(deps.listReads, res, () => claimsRepo.pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId));
+    const { count, results } = await readList(deps.listReads, res, () => pageClaimsOfTask(deps.db, taskId, pageWindow(page), operatorId));
     const language = languageOf(req);
     res.json(pageEnvelope(req, page, count, results.map((claim) => presentClaimAsDecided(claim, language))));
   });

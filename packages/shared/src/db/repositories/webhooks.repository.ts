@@ -25,18 +25,6 @@ export interface NewWebhookEvent {
   payload: unknown;
 }
 
-export interface WebhookDeliveryRow {
-  id: number;
-  claim_id: number;
-  webhook_id: string;
-  attempt: number;
-  attempted_at: Date;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number | null;
-  next_attempt_at: Date | null;
-}
-
 /** Standard Webhooks message ids look like `msg_…`; no `:` so the id is also a valid BullMQ job id. */
 export const newWebhookId = (): string => `msg_${randomBytes(16).toString('hex')}`;
 
@@ -48,8 +36,4 @@ export async function insertEvent(trx: Knex.Transaction, event: NewWebhookEvent)
     .ignore()
     .returning('*');
   return row;
-}
-
-export async function listDeliveries(db: Knex, claimId: number): Promise<WebhookDeliveryRow[]> {
-  return db<WebhookDeliveryRow>('webhook_deliveries').where({ claim_id: claimId }).orderBy([{ column: 'attempt' }, { column: 'id' }]);
 }
