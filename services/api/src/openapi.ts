@@ -13,32 +13,23 @@ import {
   claimResource,
   claimWebhookEvent,
   claimablePage,
-  departmentResource,
-  departmentUpsert,
-  health,
   idempotencyKeyHeader,
   listQuery,
-  liveEvent,
-  markNotificationsReadBody,
-  meResource,
   myTasks,
-  notificationPage,
-  notificationResource,
-  notificationsMarkedRead,
-  operatorResource,
   operatorSummary,
-  operatorUpsert,
   pageQuery,
   pathId,
   preferHeader,
   problemSchema,
-  readiness,
   taskResource,
   taskUpsert,
-  tokenCreate,
-  tokenCreated,
   webhookDeliveryList,
 } from '@taskclaim/shared/contracts';
+import { departmentResource, departmentUpsert, operatorResource, operatorUpsert, tokenCreate, tokenCreated } from './contracts/admin';
+import { liveEvent } from './contracts/events';
+import { meResource } from './contracts/me';
+import { markNotificationsReadBody, notificationPage, notificationResource, notificationsMarkedRead } from './contracts/notifications';
+import { health, readiness } from './contracts/operations';
 import { REJECTION_CODES } from '@taskclaim/shared/domain';
 import { z } from 'zod';
 import { version } from '../package.json';

@@ -43,29 +43,4 @@ export {
   releaseMineResult,
   type ReleaseMineResult,
 } from './claims';
-export {
-  markNotificationsReadBody,
-  type MarkNotificationsReadBody,
-  notificationPage,
-  notificationResource,
-  type NotificationResource,
-  notificationsMarkedRead,
-} from './notifications';
-export { departmentResource, departmentUpsert, operatorResource, operatorUpsert, tokenCreate, tokenCreated } from './admin';
-export { health, readiness } from './operations';
 export { claimWebhookEvent, type ClaimWebhookEvent, webhookDeliveryList, type WebhookDeliveryResource, type WebhookEventType } from './webhooks';
-export {
-  LIVE_EVENT_TYPES,
-  liveEvent,
-  type LiveEvent,
-  type LiveEventType,
-  RELEASE_REASONS,
-  type ReleaseReason,
-  taskClaimedEvent,
-  type TaskClaimedEvent,
-  taskReleasedEvent,
-  type TaskReleasedEvent,
-  taskStartedEvent,
-  type TaskStartedEvent,
-} from './events';
-export { meResource, type MeResource } from './me';

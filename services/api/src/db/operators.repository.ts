@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import type { operatorUpsert } from '@taskclaim/shared/contracts';
+import type { operatorUpsert } from '../contracts/admin';
 import type { operatorsRepo } from '@taskclaim/shared/db';
 
 type OperatorRow = operatorsRepo.OperatorRow;

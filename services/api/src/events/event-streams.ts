@@ -4,12 +4,7 @@ import { makeExpiringMap, makeSlotsPerKey, type Logger } from '@taskclaim/shared
 import { operatorsRepo, type Db } from '@taskclaim/shared/db';
 import { presentClaim } from '@taskclaim/shared/presenters';
 import { type ClaimWaiters, type DecidedClaim } from '@taskclaim/shared/queue';
-import {
-  type LiveEventType,
-  type TaskClaimedEvent,
-  type TaskReleasedEvent,
-  type TaskStartedEvent,
-} from '@taskclaim/shared/contracts';
+import { type LiveEventType, type TaskClaimedEvent, type TaskReleasedEvent, type TaskStartedEvent } from '../contracts/events';
 import * as tokensRepo from '../db/tokens.repository';
 import type { TokenRow } from '../db/tokens.repository';
 import { departmentIdsOf } from '../db/operators.repository';

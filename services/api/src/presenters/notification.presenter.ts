@@ -1,5 +1,5 @@
 import { renderMessage, type Language, type MessageKey, type NotificationType } from '@taskclaim/shared/domain';
-import type { NotificationResource } from '@taskclaim/shared/contracts';
+import type { NotificationResource } from '../contracts/notifications';
 import type { NotificationReason, NotificationRow } from '@taskclaim/shared/db';
 
 type Texts = { title: MessageKey; content: MessageKey };

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { bulkTaskUpsert, departmentUpsert, operatorUpsert, pathId, taskUpsert, tokenCreate } from '@taskclaim/shared/contracts';
+import { bulkTaskUpsert, pathId, taskUpsert } from '@taskclaim/shared/contracts';
+import { departmentUpsert, operatorUpsert, tokenCreate } from '../contracts/admin';
 import { tasksRepo } from '@taskclaim/shared/db';
 import { presentTask } from '@taskclaim/shared/presenters';
 import * as departmentsRepo from '../db/departments.repository';

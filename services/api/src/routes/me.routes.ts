@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { type MeResource } from '@taskclaim/shared/contracts';
+import { type MeResource } from '../contracts/me';
 import { findOperator } from '../db/operators.repository';
 import type { ApiDeps } from '../deps';
 import { callerOf } from '../http/auth';

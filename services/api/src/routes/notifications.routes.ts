@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { actingOperatorQuery, markNotificationsReadBody } from '@taskclaim/shared/contracts';
+import { actingOperatorQuery } from '@taskclaim/shared/contracts';
+import { markNotificationsReadBody } from '../contracts/notifications';
 import { scopeDepartments } from '@taskclaim/shared/domain';
 import * as notificationsRepo from '../db/notifications.repository';
 import { presentNotification } from '../presenters/notification.presenter';

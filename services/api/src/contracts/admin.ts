@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TOKEN_KINDS } from '../domain/vocabulary';
-import { id, skillSet, text } from './common';
+import { id, skillSet, text } from '@taskclaim/shared/contracts';
+import { TOKEN_KINDS } from '@taskclaim/shared/domain';
 
 const claimLeaseSeconds = z.number().int().min(1).max(604_800);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TOKEN_KINDS } from '../domain/vocabulary';
-import { operatorSummary } from './tasks';
+import { operatorSummary } from '@taskclaim/shared/contracts';
+import { TOKEN_KINDS } from '@taskclaim/shared/domain';
 
 /** Who a token acts as: a console names its operator at sign-in, before any task says so. */
 export const meResource = z

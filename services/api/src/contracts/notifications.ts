@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NOTIFICATION_TYPES } from '../domain/vocabulary';
-import { id, pagedResponse } from './common';
+import { id, pagedResponse } from '@taskclaim/shared/contracts';
+import { NOTIFICATION_TYPES } from '@taskclaim/shared/domain';
 
 export const notificationResource = z
   .object({
@@ -30,7 +30,6 @@ export const markNotificationsReadBody = z
   })
   .strict()
   .meta({ id: 'MarkNotificationsRead' });
-export type MarkNotificationsReadBody = z.infer<typeof markNotificationsReadBody>;
 
 export const notificationsMarkedRead = z
   .object({ updated: z.number().int().meta({ description: 'How many of them were unread and are read now.' }) })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimResource } from './claims';
+import { claimResource } from '@taskclaim/shared/contracts';
 
 /** GET /api/events (SPEC §4 "Live events"): what each Server-Sent Event carries as `data`. */
 export const taskClaimedEvent = z
@@ -8,7 +8,6 @@ export const taskClaimedEvent = z
 export type TaskClaimedEvent = z.infer<typeof taskClaimedEvent>;
 
 export const RELEASE_REASONS = ['released', 'lease_expired', 'reassigned'] as const;
-export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 export const taskReleasedEvent = z
   .object({ task_id: z.number().int(), operator_id: z.number().int(), claim_id: z.number().int(), reason: z.enum(RELEASE_REASONS) })
@@ -41,4 +40,3 @@ export const liveEvent = z
       'One Server-Sent Event of GET /api/events: `event:` names it, `id:` identifies it, `data:` is this JSON. ' +
       '`claim.decided` carries the claim resource (English) of one of the caller’s own requests.',
   });
-export type LiveEvent = z.infer<typeof liveEvent>;
