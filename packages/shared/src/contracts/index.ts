@@ -1,4 +1,4 @@
-/** The zod wire schemas the API, the SDK and OpenAPI share: import only the domain. */
+/** The zod wire schemas of what more than the API's HTTP carries (a claim, a task, the webhook body), which the API's OpenAPI and so the SDK's types also use: import only the domain. */
 export {
   actingOperatorQuery,
   dateTime,
