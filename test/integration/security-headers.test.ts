@@ -33,6 +33,16 @@ test.each([
   expect(response.headers.get('x-frame-options')).toBe('DENY');
 });
 
+test('the redirect from /docs to /docs/ forbids framing too, and keeps the query', async () => {
+  const response = await fetch(`${env.baseUrl}/docs?tab=claims`, { redirect: 'manual', headers: { accept: 'text/html' } });
+  await response.arrayBuffer();
+  expect(response.status).toBe(301);
+  expect(response.headers.get('location')).toBe('/docs/?tab=claims');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+});
+
 test('the console keeps its own strict policy', async () => {
   const response = await fetch(`${env.baseUrl}/console/`);
   await response.arrayBuffer();
