@@ -45,7 +45,9 @@ describe('admin API', () => {
       token: ADMIN_TOKEN,
       body: { username: `ghost${id}`, department_ids: [MISSING_ID] },
     });
-    expectValidation(response);
+    expectValidation(response, 'body.department_ids');
+    // Told in the API's words: no table name, no PostgreSQL text.
+    expect(response.body.detail).toBe(`Department ${MISSING_ID} does not exist.`);
     // The whole upsert rolled back.
     expect(await env.db('operators').where({ id }).first()).toBeUndefined();
   });
@@ -168,12 +170,23 @@ describe('admin API', () => {
 
   test('PUT task assigned to a department that does not exist → 400 validation_error', async () => {
     const id = factories.nextId();
-    expectValidation(
-      await call('PUT', `/api/admin/tasks/${id}`, {
-        token: ADMIN_TOKEN,
-        body: { work_order: { id, order_number: `WO-${id}` }, work_content: 'x', status: 'pending', assigned_department_id: MISSING_ID },
-      }),
-    );
+    const response = await call('PUT', `/api/admin/tasks/${id}`, {
+      token: ADMIN_TOKEN,
+      body: { work_order: { id, order_number: `WO-${id}` }, work_content: 'x', status: 'pending', assigned_department_id: MISSING_ID },
+    });
+    expectValidation(response, 'body.assigned_department_id');
+    expect(response.body.detail).toBe(`Department ${MISSING_ID} does not exist.`);
+    expect(JSON.stringify(response.body)).not.toMatch(/table|Key \(/);
+  });
+
+  test('PUT operator with a username another operator has → 400 validation_error naming the field, not the table', async () => {
+    const [first, second] = [factories.nextId(), factories.nextId()];
+    const department = await factories.newDepartment();
+    expect((await call('PUT', `/api/admin/operators/${first}`, { token: ADMIN_TOKEN, body: { username: `twin${first}`, department_ids: [department.id] } })).status).toBe(201);
+    const response = await call('PUT', `/api/admin/operators/${second}`, { token: ADMIN_TOKEN, body: { username: `twin${first}`, department_ids: [department.id] } });
+    expectValidation(response, 'body.username');
+    expect(response.body.detail).toBe(`The username twin${first} is already taken.`);
+    expect(await env.db('operators').where({ id: second }).first()).toBeUndefined();
   });
 });
 

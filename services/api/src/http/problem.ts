@@ -116,11 +116,31 @@ function malformedRequestProblem(error: { status?: unknown; code?: unknown; mess
 /** Constraint violations from admin writes (unknown department, taken username): the request is at fault. */
 // 22021: text PostgreSQL cannot store, such as U+0000.
 const PG_CONSTRAINT_CODES = new Set(['23503', '23505', '23514', '22P02', '22003', '22001', '22021']);
+const NOT_PRESENT = /^Key \((\w+)\)=\((.*)\) is not present in table "(\w+)"\.$/;
+const ALREADY_EXISTS = /^Key \((\w+)\)=\((.*)\) already exists\.$/;
+/** What a referenced table's rows are called in the API, so no answer names a table. */
+const THING_IN_TABLE: Record<string, string> = { departments: 'Department', operators: 'Operator', work_orders: 'Work order', work_order_tasks: 'Task' };
+/** A column whose request field has another name (an operator's departments are written one row each). */
+const FIELD_OF_COLUMN: Record<string, string> = { department_id: 'department_ids' };
 
-function constraintProblem(error: { code?: unknown; detail?: unknown; message?: string }): HttpProblem | undefined {
+/**
+ * The violation told in the request's words: the field at fault and what is wrong with its value. PostgreSQL's
+ * own text is not passed on (it names tables and, for a check, echoes the whole row).
+ */
+function constraintProblem(error: { code?: unknown; detail?: unknown }): HttpProblem | undefined {
   if (typeof error.code !== 'string' || !PG_CONSTRAINT_CODES.has(error.code)) return undefined;
-  const detail = typeof error.detail === 'string' ? error.detail : 'The request conflicts with the stored data.';
-  return validationProblem(detail, [{ path: 'body', message: detail }]);
+  const detail = typeof error.detail === 'string' ? error.detail : '';
+  const missing = NOT_PRESENT.exec(detail);
+  if (missing) {
+    const [, column, value, table] = missing;
+    return validationProblem(`${THING_IN_TABLE[table] ?? 'The referenced record'} ${value} does not exist.`, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'does not exist' }]);
+  }
+  const taken = ALREADY_EXISTS.exec(detail);
+  if (taken) {
+    const [, column, value] = taken;
+    return validationProblem(`The ${column} ${value} is already taken.`, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'already taken' }]);
+  }
+  return validationProblem('A value of the request cannot be stored.', [{ path: 'body', message: 'cannot be stored' }]);
 }
 
 export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
