@@ -56,6 +56,7 @@ test.each<[string, Record<string, string>, boolean]>([
   const { operator, pending } = await operatorOnShift(2);
   const response = paused ? await whilePaused(env, () => releaseMine(operator.token, {}, headers)) : await releaseMine(operator.token, {}, headers);
   expect(response.status).toBe(202);
+  expect(response.headers.get('retry-after')).toBe('1');
   expect(response.body.count).toBe(2);
   for (const result of response.body.results) expect(result).toMatchObject({ action: 'release', status: 'queued' });
   await eventually(async () => ((await Promise.all(pending.map(assigneeOf))).every((id) => id === null) ? true : undefined));

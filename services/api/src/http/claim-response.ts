@@ -38,7 +38,10 @@ export async function sendReleaseMine(res: Response, outcome: ReleaseMineOutcome
   const allDecided = outcome.releases.every((answer) => isTerminal(answer.claim.status));
   // A release whose wait was refused (its token held too many) is answered undecided, so not all are decided.
   if (allDecided && options.waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${options.waitSeconds}`);
-  sendJson(res, allDecided && (outcome.waited || results.length === 0) ? 200 : 202, { count: results.length, results });
+  const answered = allDecided && (outcome.waited || results.length === 0);
+  // Like a claim's 202: each release's outcome is at its own /api/claims/{id}, worth asking after a second.
+  if (!answered) res.setHeader('Retry-After', '1');
+  sendJson(res, answered ? 200 : 202, { count: results.length, results });
 }
 
 /**
