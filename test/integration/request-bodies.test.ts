@@ -6,8 +6,8 @@
 import { claimPath, expectProblem, expectValidation, expectNo5xx, onContractWorld, type ContractWorld } from '../support/http-contract';
 import { ADMIN_TOKEN } from '../support/test-env';
 
-let { call, d1, d2, operatorA, task1, seen } = {} as ContractWorld;
-onContractWorld((world) => ({ call, d1, d2, operatorA, task1, seen } = world));
+let { env, call, d1, d2, operatorA, task1, seen } = {} as ContractWorld;
+onContractWorld((world) => ({ env, call, d1, d2, operatorA, task1, seen } = world));
 
 /** A claim of task 1 by operator A with this raw body and these headers. */
 const postClaim = (rawBody: string, headers: Record<string, string> = {}) => call('POST', claimPath(task1.id), { token: operatorA.token, rawBody, headers });
@@ -54,6 +54,17 @@ describe('400 validation_error for a malformed body', () => {
   test('a malformed JSON body → 400 validation_error that carries errors: [{path, message}]', async () => {
     expectValidation(await postClaim('{"notes": ', JSON_TYPE), 'body');
     expectValidation(await postClaim('"just a string"', JSON_TYPE), 'body');
+  });
+
+  // JSON is UTF-8 (RFC 8259): a Latin-1 'é' (byte 0xE9) would otherwise be stored as U+FFFD.
+  test('a JSON body whose bytes are not UTF-8 → 400 validation_error, and no claim is stored', async () => {
+    const before = await env.db('claim_requests').count({ n: '*' }).first();
+    const latin1 = Uint8Array.from([...Buffer.from('{"notes":"caf'), 0xe9, ...Buffer.from('"}')]) as unknown as string;
+    const response = await postClaim(latin1, JSON_TYPE);
+    expectValidation(response, 'body');
+    expect(response.body.detail).toBe('The body is not valid JSON: its bytes are not UTF-8.');
+    expect(await env.db('claim_requests').count({ n: '*' }).first()).toEqual(before);
+    expect((await postClaim('{"notes":"café"}', { 'content-type': 'application/json; charset=utf-8' })).status).not.toBe(400);
   });
 
   // §4: "Malformed JSON → 400"; §6: no 500. body-parser's zlib/brotli errors reach the problem handler unmapped.
