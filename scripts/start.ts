@@ -1,21 +1,23 @@
 /**
  * `npm start`: create and migrate the database, seed a demo on an empty one, then run one API and
  * one claim worker as child processes. SIGTERM/SIGINT are passed on; if either child dies, both stop.
+ * Without PostgreSQL there is nothing to migrate: one line says so and `npm start` exits 1. Without
+ * Redis the children wait for it (each says so every 10 s), and the demo is printed once the API is ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureDatabase, makeDb, migrateLatest } from '@taskclaim/shared/db';
-import { parseConfig } from '@taskclaim/shared/runtime';
+import { ensureDatabase, makeDb, migrateLatest, postgresAt } from '@taskclaim/shared/db';
+import { isInfrastructureError, makeLogger, parseConfig, storeUnreachable, type Logger } from '@taskclaim/shared/runtime';
 import { printDemo, printRestart } from './banner';
 import { isEmptyDatabase, seedDemo, type DemoSeed } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
 
-function run(name: string, script: string): ChildProcess {
+function run(name: string, script: string, logger: Logger): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { stdio: 'inherit', env: process.env });
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping`);
+      logger.error(`${name} exited (${signal ?? code}); stopping`, { exitCode: code, signal });
       stopAll('SIGTERM', code ?? 1);
     }
   });
@@ -32,9 +34,10 @@ function stopAll(signal: NodeJS.Signals, exitCode = 0): void {
   );
 }
 
-async function waitForHealthy(port: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+/** Until the API answers /readyz (it waits for Redis as long as Redis is down), or the children stopped. */
+async function waitForReady(port: number): Promise<boolean> {
+  while (!stopping) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ok) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -43,7 +46,15 @@ async function waitForHealthy(port: number): Promise<boolean> {
 
 async function main(): Promise<void> {
   const config = parseConfig();
-  await ensureDatabase(config.DATABASE_URL);
+  const logger = makeLogger({ level: config.LOG_LEVEL, service: 'start' });
+  try {
+    await ensureDatabase(config.DATABASE_URL);
+  } catch (error) {
+    if (!isInfrastructureError(error)) throw error;
+    const { message, meta } = storeUnreachable(postgresAt(config.DATABASE_URL), error, false);
+    logger.error(message, meta);
+    process.exit(1);
+  }
   const db = makeDb(config.DATABASE_URL, { max: 2 });
   let demo: DemoSeed | undefined;
   try {
@@ -54,15 +65,15 @@ async function main(): Promise<void> {
     await db.destroy();
   }
 
-  children.push(run('api', 'services/api/src/main.ts'), run('claim-worker', 'services/claim-worker/src/main.ts'));
+  children.push(run('api', 'services/api/src/main.ts', logger), run('claim-worker', 'services/claim-worker/src/main.ts', logger));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
   process.on('SIGINT', () => stopAll('SIGTERM'));
-  if (!(await waitForHealthy(config.PORT))) return;
+  if (!(await waitForReady(config.PORT))) return;
   if (demo) printDemo(demo, config.PORT);
   else printRestart(config.PORT);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  makeLogger({ level: 'error', service: 'start' }).error(`npm start could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -70,7 +70,7 @@ test('SIGTERM to the `npm run start:worker` process: the worker finishes the cla
   const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
   const stopSeconds = (Date.now() - signalledAt) / 1000;
 
-  expect({ code, stopped: output.includes('claim worker stopped') }).toEqual({ code: 0, stopped: true });
+  expect({ code, stopped: output.includes('claim-worker stopped') }).toEqual({ code: 0, stopped: true });
   // The transaction it held at the signal was committed, not cut off.
   expect(await decided()).toBeGreaterThan(decidedAtSignal);
   expect(started.filter(alive)).toEqual([]);

@@ -3,39 +3,18 @@
  * clients (`makeDb`, `makeRedis`), as `isInfrastructureError` sees them: by class or by code, never by
  * message text. The bare Errors pg and ioredis raise for a lost connection arrive named.
  */
-import net from 'node:net';
 import { ReplyError } from 'ioredis';
 import pg from 'pg';
 import { DatabaseUnavailableError, isInfrastructureError, RedisUnavailableError } from '@taskclaim/shared/runtime';
 import { makeDb } from '@taskclaim/shared/db';
 import { makeRedis, type RedisClient } from '@taskclaim/shared/queue';
+import { listenTcp } from '../support/tcp-listener';
 
 const POSTGRES = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
 const pgUrl = (port: number) => `postgres://${POSTGRES.user}@${POSTGRES.host}:${port}/${POSTGRES.database}`;
 
-/** A TCP server on a free port: `silent` accepts and never answers; `proxy` forwards to PostgreSQL and can cut every connection. */
-async function listen(mode: 'silent' | 'proxy') {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    if (mode === 'proxy') {
-      const upstream = net.connect(POSTGRES.port, POSTGRES.host);
-      sockets.add(upstream);
-      upstream.on('error', () => undefined);
-      socket.pipe(upstream).pipe(socket);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: () => sockets.forEach((socket) => socket.destroy()),
-    close: async () => {
-      sockets.forEach((socket) => socket.destroy());
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+/** `silent` accepts and never answers; `proxy` forwards to PostgreSQL and can cut every connection. */
+const listen = (mode: 'silent' | 'proxy') => listenTcp(mode === 'proxy' ? { upstream: POSTGRES } : {});
 
 async function freePort(): Promise<number> {
   const server = await listen('silent');

@@ -65,11 +65,11 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   for (const [name, connection] of [['redis', redis], ['redis-subscriber', subscriber]] as const) {
     connection.on('error', (error: Error) => logger.warn('redis connection error', { connection: name, error: error.message }));
   }
-  const queues = makeClaimQueues({ connection: redis, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
-  const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
+  const queues = makeClaimQueues({ connection: redis, prefix: config.QUEUE_PREFIX, logger, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
+  const webhooks = makeWebhookQueue({ connection: redis, prefix: config.QUEUE_PREFIX, logger });
   // inline dispatch decides claims here, so it schedules their leases' expiries too
-  const leases = makeLeaseQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
-  const reconcilerRounds = makeReconcilerQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
+  const leases = makeLeaseQueue({ connection: redis, prefix: config.QUEUE_PREFIX, logger });
+  const reconcilerRounds = makeReconcilerQueue({ connection: redis, prefix: config.QUEUE_PREFIX, logger });
   const waiters = await makeClaimWaiters(subscriber, config.QUEUE_PREFIX);
   const metrics = makeApiMetrics(() => waiters);
   const events = makeEventStreams({ db, waiters, logger, keepAliveMs: config.EVENTS_KEEP_ALIVE_MS, streamsPerToken: config.MAX_STREAMS_PER_TOKEN });

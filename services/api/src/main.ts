@@ -1,23 +1,35 @@
+import type { RequestListener, Server } from 'node:http';
 import { makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
-import { prepareDatabase } from '@taskclaim/shared/db';
+import { prepareDatabaseWhenReachable } from '@taskclaim/shared/db';
+import { waitForRedis } from '@taskclaim/shared/queue';
 import * as tokensRepo from './db/tokens.repository';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
 import { makeHttpServer } from './http/server';
+import { makeStartingApp, type StoreChecks } from './http/starting-app';
 
 runProcess('api', async () => {
   const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
-  await prepareDatabase(config.DATABASE_URL);
+
+  // The port answers at once: 503 (and /readyz 503) while PostgreSQL or Redis is awaited, then the app.
+  const checks: StoreChecks = { postgres: 'unavailable', redis: 'unavailable' };
+  let answer: RequestListener = makeStartingApp(checks, logger);
+  const server = makeHttpServer((req, res) => answer(req, res), { maxConnections: config.MAX_CONNECTIONS });
+  server.keepAliveTimeout = 65_000;
+  await listen(server, config.PORT);
+  logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
+  await Promise.all([
+    prepareDatabaseWhenReachable(config.DATABASE_URL, logger).then(() => (checks.postgres = 'ok')),
+    waitForRedis(config, logger).then(() => (checks.redis = 'ok')),
+  ]);
+
   const deps = await makeApiDeps(config, logger);
   const bootstrap = await tokensRepo.syncBootstrapAdminToken(deps.db, config.ADMIN_TOKEN);
   if (bootstrap.created || bootstrap.revoked) logger.info('bootstrap admin token follows ADMIN_TOKEN', { ...bootstrap, adminTokenSet: Boolean(config.ADMIN_TOKEN) });
   await deps.queues.enforceSerialization().catch((error: Error) => logger.warn('could not set global concurrency yet', { error: error.message }));
-
-  const server = makeHttpServer(makeApp(deps), { maxConnections: config.MAX_CONNECTIONS }).listen(config.PORT, () => {
-    logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
-  });
-  server.keepAliveTimeout = 65_000;
+  answer = makeApp(deps);
+  logger.info('api ready', { port: config.PORT });
 
   return {
     logger,
@@ -33,3 +45,14 @@ runProcess('api', async () => {
     },
   };
 });
+
+/** Resolves once the server listens; a port in use rejects (logged by runProcess) instead of crashing with a stack. */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -40,11 +40,11 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   for (const [name, redis] of [['redis', connection], ['redis-publisher', publisher]] as const) {
     redis.on('error', (error: Error) => logger.warn('redis connection error', { connection: name, error: error.message }));
   }
-  const queues = makeClaimQueues({ connection, prefix: config.QUEUE_PREFIX, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
+  const queues = makeClaimQueues({ connection, prefix: config.QUEUE_PREFIX, logger, partitions: config.CLAIM_PARTITIONS, attempts: config.CLAIM_ATTEMPTS });
   await queues.enforceSerialization();
-  const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX });
-  const leases = makeLeaseQueue({ connection, prefix: config.QUEUE_PREFIX });
-  const rounds = makeReconcilerQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const webhooks = makeWebhookQueue({ connection, prefix: config.QUEUE_PREFIX, logger });
+  const leases = makeLeaseQueue({ connection, prefix: config.QUEUE_PREFIX, logger });
+  const rounds = makeReconcilerQueue({ connection, prefix: config.QUEUE_PREFIX, logger });
   const registry = makeMetricsRegistry('claim-worker');
   registerQueueDepth(registry, [
     ...queues.queues.map((queue) => ({ name: queue.name, queue })),

@@ -1,6 +1,8 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseUnavailableError, InfrastructureError } from '../runtime/infrastructure-errors';
+import { DatabaseUnavailableError, InfrastructureError, isInfrastructureError } from '../runtime/infrastructure-errors';
+import type { Logger } from '../runtime/logger';
+import { reportStoreOutage, type StoreAtStartUp } from '../runtime/store-outage';
 import { migrationSource } from './migrations';
 
 // Ids are bigint columns bounded by the API to 2^53 - 1, and counts are small: both fit a JS number.
@@ -148,5 +150,34 @@ export async function prepareDatabase(databaseUrl: string): Promise<void> {
     await migrateLatest(migrator);
   } finally {
     await migrator.destroy();
+  }
+}
+
+/** DATABASE_URL's PostgreSQL, as the start-up lines name it (no credentials). */
+export function postgresAt(databaseUrl: string): StoreAtStartUp {
+  const { hostname, port } = new URL(databaseUrl);
+  return { store: 'postgres', address: `${hostname}:${port || 5432}`, hint: 'Start PostgreSQL there, or set DATABASE_URL to one that runs.' };
+}
+
+/** How long a process waits between its attempts to reach PostgreSQL at start-up (ioredis' longest reconnect delay too). */
+const START_RETRY_MS = 2_000;
+
+/**
+ * `prepareDatabase`, for a long-running process: while PostgreSQL is unreachable (refused, not
+ * answering, starting up) it says so, where, and what to do, and tries again every 2 s. Any other
+ * failure (a wrong password, a failed migration) is thrown: waiting would not mend it.
+ */
+export async function prepareDatabaseWhenReachable(databaseUrl: string, logger: Logger): Promise<void> {
+  const outage = reportStoreOutage(logger, postgresAt(databaseUrl));
+  for (;;) {
+    try {
+      await prepareDatabase(databaseUrl);
+      outage.reachable();
+      return;
+    } catch (error) {
+      if (!isInfrastructureError(error)) throw error;
+      outage.failed(error);
+      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    }
   }
 }

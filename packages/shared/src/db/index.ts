@@ -1,5 +1,5 @@
 /** PostgreSQL: the pool, the migrations and one repository per aggregate. Imports the domain and the runtime, never the queues. */
-export { DatabaseTimeoutError, type Db, dropDatabase, ensureDatabase, makeDb, migrateLatest, prepareDatabase } from './database';
+export { DatabaseTimeoutError, type Db, dropDatabase, ensureDatabase, makeDb, migrateLatest, postgresAt, prepareDatabase, prepareDatabaseWhenReachable } from './database';
 export * as claimsRepo from './repositories/claims.repository';
 export * as tasksRepo from './repositories/tasks.repository';
 export * as operatorsRepo from './repositories/operators.repository';

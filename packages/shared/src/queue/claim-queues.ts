@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { KEEP_FAILED_JOBS, removeFailedJobs } from './failed-jobs';
 import { CLAIM_NEXT_PARTITION, queuePrefix } from './queue-naming';
-import type { RedisClient } from './redis';
+import { logQueueErrors, type QueueConnection } from './redis';
 
 /**
  * A job wakes its partition (the protocol: drainPartition below). `claimIds` are the claims whose
@@ -109,7 +109,7 @@ export interface ClaimQueues {
 }
 
 /** `prefix` is QUEUE_PREFIX; on a Redis Cluster connection each partition gets its own hash-tagged prefix (queue-naming.ts). */
-export function makeClaimQueues(options: { connection: RedisClient; prefix: string; partitions: number; attempts: number }): ClaimQueues {
+export function makeClaimQueues(options: QueueConnection & { partitions: number; attempts: number }): ClaimQueues {
   const cluster = options.connection.isCluster;
   const byPartition = new Map(
     claimPartitions(options.partitions).map((partition) => [
@@ -118,6 +118,7 @@ export function makeClaimQueues(options: { connection: RedisClient; prefix: stri
     ]),
   );
   const queues = [...byPartition.values()];
+  for (const queue of queues) logQueueErrors(queue, options.logger);
   const jobOptions = claimJobOptions(options.attempts);
   /** partition → until when (this process's monotonic clock) its last add covers the claims stored here */
   const trustedUntil = new Map<number, number>();

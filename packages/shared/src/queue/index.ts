@@ -1,5 +1,5 @@
 /** BullMQ queues and the Redis connection: import the domain and the runtime, never the database. */
-export { isRedisCluster, makeRedis, parseClusterNodes, type RedisClient, type RedisTarget } from './redis';
+export { isRedisCluster, logQueueErrors, makeRedis, parseClusterNodes, type RedisClient, type RedisTarget, waitForRedis } from './redis';
 export { CLAIM_NEXT_PARTITION, queuePrefix } from './queue-naming';
 export {
   type ClaimJobData,

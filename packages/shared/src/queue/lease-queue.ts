@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { KEEP_FAILED_JOBS } from './failed-jobs';
 import { queuePrefix } from './queue-naming';
-import type { RedisClient } from './redis';
+import { logQueueErrors, type QueueConnection } from './redis';
 
 export const LEASE_QUEUE_NAME = 'leases';
 
@@ -33,11 +33,12 @@ export interface LeaseQueue {
   close(): Promise<void>;
 }
 
-export function makeLeaseQueue(options: { connection: RedisClient; prefix: string }): LeaseQueue {
+export function makeLeaseQueue(options: QueueConnection): LeaseQueue {
   const queue = new Queue<LeaseJobData>(LEASE_QUEUE_NAME, {
     connection: options.connection,
     prefix: queuePrefix(options.prefix, LEASE_QUEUE_NAME, options.connection.isCluster),
   });
+  logQueueErrors(queue, options.logger);
   return {
     queue,
     async schedule(leases) {

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { KEEP_FAILED_JOBS } from './failed-jobs';
 import { queuePrefix } from './queue-naming';
-import type { RedisClient } from './redis';
+import { logQueueErrors, type QueueConnection } from './redis';
 
 export const RECONCILER_QUEUE_NAME = 'reconciler';
 
@@ -30,11 +30,12 @@ export interface ReconcilerQueue {
   close(): Promise<void>;
 }
 
-export function makeReconcilerQueue(options: { connection: RedisClient; prefix: string }): ReconcilerQueue {
+export function makeReconcilerQueue(options: QueueConnection): ReconcilerQueue {
   const queue = new Queue<Record<string, never>, ReconcilerRound>(RECONCILER_QUEUE_NAME, {
     connection: options.connection,
     prefix: queuePrefix(options.prefix, RECONCILER_QUEUE_NAME, options.connection.isCluster),
   });
+  logQueueErrors(queue, options.logger);
   return {
     queue,
     async requestRound(intervalMs) {

@@ -1,5 +1,8 @@
 import { Cluster, type Command, Redis, ReplyError, type RedisOptions } from 'ioredis';
-import { RedisUnavailableError } from '../runtime/infrastructure-errors';
+import type { QueueBase } from 'bullmq';
+import { isInfrastructureError, RedisUnavailableError } from '../runtime/infrastructure-errors';
+import type { Logger } from '../runtime/logger';
+import { reportStoreOutage } from '../runtime/store-outage';
 
 /** A single Redis or a Redis Cluster: everything taskclaim asks of Redis works on both. */
 export type RedisClient = Redis | Cluster;
@@ -86,4 +89,50 @@ export function makeRedis(target: string | RedisTarget, role: 'blocking' | 'requ
     retryStrategy,
     ...options,
   }));
+}
+
+const redisAddress = (url: string) => {
+  const { hostname, port } = new URL(url);
+  return `${hostname}:${port || 6379}`;
+};
+
+/** What every queue factory is given: the connection, QUEUE_PREFIX, and the logger its errors go to (logQueueErrors). */
+export interface QueueConnection {
+  connection: RedisClient;
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * A BullMQ queue re-emits its connection's errors, and one nobody listens to goes to console.error
+ * as a bare stack. The connection's own listener already logs a lost Redis (warn), so the queue's
+ * copy of it is debug; anything else the queue reports is a warn.
+ */
+export function logQueueErrors(queue: QueueBase, logger: Logger): void {
+  queue.on('error', (error: Error) => {
+    logger.log(isInfrastructureError(error) ? 'debug' : 'warn', 'queue error', { queue: queue.name, error: error.message });
+  });
+}
+
+/**
+ * Resolves once Redis (or the Cluster) answers a PING: a process waits here at start-up, so its
+ * queues and subscribers start against a Redis that is up. Until then ioredis reconnects every 2 s
+ * at most and each failed attempt is reported (reportStoreOutage: which store, where, what to do).
+ */
+export async function waitForRedis(target: RedisTarget, logger: Logger): Promise<void> {
+  const outage = reportStoreOutage(logger, {
+    store: 'redis',
+    address: target.REDIS_CLUSTER_NODES ?? redisAddress(target.REDIS_URL),
+    hint: target.REDIS_CLUSTER_NODES
+      ? 'Start the Redis Cluster nodes, or set REDIS_CLUSTER_NODES to a cluster that runs.'
+      : 'Start Redis there (redis-server), or set REDIS_URL to one that runs.',
+  });
+  const probe = makeRedis(target, 'blocking');
+  probe.on('error', (error: Error) => outage.failed(error));
+  try {
+    await probe.ping();
+    outage.reachable();
+  } finally {
+    probe.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { KEEP_FAILED_JOBS, removeFailedJobs } from './failed-jobs';
 import { queuePrefix } from './queue-naming';
-import type { RedisClient } from './redis';
+import { logQueueErrors, type QueueConnection } from './redis';
 
 export const WEBHOOK_QUEUE_NAME = 'webhooks';
 
@@ -38,11 +38,12 @@ export interface WebhookQueue {
   close(): Promise<void>;
 }
 
-export function makeWebhookQueue(options: { connection: RedisClient; prefix: string }): WebhookQueue {
+export function makeWebhookQueue(options: QueueConnection): WebhookQueue {
   const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, {
     connection: options.connection,
     prefix: queuePrefix(options.prefix, WEBHOOK_QUEUE_NAME, options.connection.isCluster),
   });
+  logQueueErrors(queue, options.logger);
   const enqueue = async (events: WebhookJobData[]) => {
     if (events.length === 0) return;
     // jobId = webhook id: adding an event whose job is still waiting, delayed or active is a no-op.

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Express } from 'express';
 import { SECURITY_HEADERS } from './security-headers';
 
 /** SPEC §6: a client that sends its headers slower than this is cut off (408, then the socket closes). */
@@ -31,7 +30,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /** The API's HTTP server: slow clients cut off, and at most `maxConnections` sockets open at once. */
-export function makeHttpServer(app: Express, options: { maxConnections: number }): Server {
+export function makeHttpServer(app: RequestListener, options: { maxConnections: number }): Server {
   const server = createServer(
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     app,
