@@ -3,7 +3,7 @@
  * writes is winston JSON, the first says which store, at which address, and what to do; the API and
  * the worker wait for the store (the API answering /readyz and every request 503 + Retry-After
  * meanwhile) and carry on once it answers. `npm start`, which has to migrate before anything else,
- * exits 1 with that one line instead.
+ * exits 1 with that one line instead. With both stores up, the port opens with the API ready.
  */
 import path from 'node:path';
 import { freePort, spawnTs, until, type Process } from '../../harness/processes';
@@ -129,6 +129,20 @@ test.each(['postgres', 'redis'] as const)(
   },
   TEST_MS,
 );
+
+test('with both stores up, the port opens only once the API is ready: a client polling it from the start never gets a 503', async () => {
+  const apiPort = await freePort();
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const api = spawn(API, { PORT: String(apiPort) });
+  const statuses: number[] = [];
+  await until(async () => {
+    const status = await fetch(`${baseUrl}/api/me`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.status, () => undefined);
+    if (status !== undefined) statuses.push(status);
+    return status !== undefined;
+  }, 'the API to answer', PROCESS_START_MS);
+  expect(statuses).toEqual([200]);
+  expect(await stopCleanly(api)).toEqual(expect.arrayContaining(['api listening', 'api ready']));
+}, TEST_MS);
 
 test("a Redis outage after start leaves only JSON lines: no BullMQ queue's bare stack", async () => {
   const storePort = await freePort();

@@ -12,16 +12,25 @@ runProcess('api', async () => {
   const config = parseConfig();
   const logger = makeLogger({ level: config.LOG_LEVEL, service: 'api' });
 
-  // The port answers at once: 503 (and /readyz 503) while PostgreSQL or Redis is awaited, then the app.
+  // In the usual start the port opens with the app ready, so a client that waits for the port never meets
+  // a 503. While PostgreSQL or Redis keeps the API waiting, the port opens at the first failed attempt and
+  // answers 503 (and /readyz 503) until the app is ready (SPEC §1).
   const checks: StoreChecks = { postgres: 'unavailable', redis: 'unavailable' };
   let answer: RequestListener = makeStartingApp(checks, logger);
   const server = makeHttpServer((req, res) => answer(req, res), { maxConnections: config.MAX_CONNECTIONS });
   server.keepAliveTimeout = 65_000;
-  await listen(server, config.PORT);
-  logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
+  let listening: Promise<void> | undefined;
+  const openPort = (): Promise<void> => {
+    listening ??= listen(server, config.PORT).then(() =>
+      logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS }),
+    );
+    return listening;
+  };
+  // A port in use found while waiting is reported when the start awaits the port below.
+  const openWhileWaiting = () => void openPort().catch(() => undefined);
   await Promise.all([
-    prepareDatabaseWhenReachable(config.DATABASE_URL, logger).then(() => (checks.postgres = 'ok')),
-    waitForRedis(config, logger).then(() => (checks.redis = 'ok')),
+    prepareDatabaseWhenReachable(config.DATABASE_URL, logger, openWhileWaiting).then(() => (checks.postgres = 'ok')),
+    waitForRedis(config, logger, openWhileWaiting).then(() => (checks.redis = 'ok')),
   ]);
 
   const deps = await makeApiDeps(config, logger);
@@ -29,6 +38,7 @@ runProcess('api', async () => {
   if (bootstrap.created || bootstrap.revoked) logger.info('bootstrap admin token follows ADMIN_TOKEN', { ...bootstrap, adminTokenSet: Boolean(config.ADMIN_TOKEN) });
   await deps.queues.enforceSerialization().catch((error: Error) => logger.warn('could not set global concurrency yet', { error: error.message }));
   answer = makeApp(deps);
+  await openPort();
   logger.info('api ready', { port: config.PORT });
 
   return {

@@ -165,9 +165,10 @@ const START_RETRY_MS = 2_000;
 /**
  * `prepareDatabase`, for a long-running process: while PostgreSQL is unreachable (refused, not
  * answering, starting up) it says so, where, and what to do, and tries again every 2 s. Any other
- * failure (a wrong password, a failed migration) is thrown: waiting would not mend it.
+ * failure (a wrong password, a failed migration) is thrown: waiting would not mend it. `onWaiting`
+ * hears each failed attempt.
  */
-export async function prepareDatabaseWhenReachable(databaseUrl: string, logger: Logger): Promise<void> {
+export async function prepareDatabaseWhenReachable(databaseUrl: string, logger: Logger, onWaiting: () => void = () => undefined): Promise<void> {
   const outage = reportStoreOutage(logger, postgresAt(databaseUrl));
   for (;;) {
     try {
@@ -177,6 +178,7 @@ export async function prepareDatabaseWhenReachable(databaseUrl: string, logger: 
     } catch (error) {
       if (!isInfrastructureError(error)) throw error;
       outage.failed(error);
+      onWaiting();
       await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
     }
   }

@@ -117,9 +117,10 @@ export function logQueueErrors(queue: QueueBase, logger: Logger): void {
 /**
  * Resolves once Redis (or the Cluster) answers a PING: a process waits here at start-up, so its
  * queues and subscribers start against a Redis that is up. Until then ioredis reconnects every 2 s
- * at most and each failed attempt is reported (reportStoreOutage: which store, where, what to do).
+ * at most and each failed attempt is reported (reportStoreOutage: which store, where, what to do)
+ * and heard by `onWaiting`.
  */
-export async function waitForRedis(target: RedisTarget, logger: Logger): Promise<void> {
+export async function waitForRedis(target: RedisTarget, logger: Logger, onWaiting: () => void = () => undefined): Promise<void> {
   const outage = reportStoreOutage(logger, {
     store: 'redis',
     address: target.REDIS_CLUSTER_NODES ?? redisAddress(target.REDIS_URL),
@@ -128,7 +129,10 @@ export async function waitForRedis(target: RedisTarget, logger: Logger): Promise
       : 'Start Redis there (redis-server), or set REDIS_URL to one that runs.',
   });
   const probe = makeRedis(target, 'blocking');
-  probe.on('error', (error: Error) => outage.failed(error));
+  probe.on('error', (error: Error) => {
+    outage.failed(error);
+    onWaiting();
+  });
   try {
     await probe.ping();
     outage.reachable();
