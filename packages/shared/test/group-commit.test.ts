@@ -58,3 +58,24 @@ test('maxBatch caps a batch; the items beyond it go in the next one', async () =
   expect(await Promise.all([run(1), run(2), run(3), run(4), run(5)])).toEqual([1, 2, 3, 4, 5]);
   expect(batches).toEqual([[1, 2], [3, 4], [5]]);
 });
+
+test('with maxInFlight, a batch asked for while another is in flight goes at once, not behind it', async () => {
+  const batches: number[][] = [];
+  let release!: () => void;
+  const firstInFlight = new Promise<void>((resolve) => (release = resolve));
+  const run = makeGroupCommit(
+    async (items: number[]) => {
+      batches.push(items);
+      if (batches.length === 1) await firstInFlight;
+      return items;
+    },
+    { maxInFlight: Infinity },
+  );
+  const first = run(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = [run(2), run(3)];
+  expect(await Promise.all(second)).toEqual([2, 3]);
+  expect(batches).toEqual([[1], [2, 3]]);
+  release();
+  await expect(first).resolves.toBe(1);
+});

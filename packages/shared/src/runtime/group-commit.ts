@@ -5,17 +5,25 @@
  *
  * `run` answers the items of a batch in their order, or throws for all of them. `pauseAfter` may ask
  * for a pause before the next batch (a batch that found nothing to do). `maxBatch` caps a batch; the
- * items beyond it go in the next one.
+ * items beyond it go in the next one. `maxInFlight` (1 unless given) is how many batches may run at
+ * once: reads that every request makes pass `Infinity`, so each turn's batch goes at once and none
+ * queues behind a slow one (behind a frozen PostgreSQL, queued batches of token reads waited out one
+ * time limit after another, and test/faults/store-frozen.test.ts failed so).
  */
 export function makeGroupCommit<Item, Answer>(
   run: (items: Item[]) => Promise<Answer[]>,
-  options: { pauseAfter?: (answers: Answer[]) => number; maxBatch?: number } = {},
+  options: { pauseAfter?: (answers: Answer[]) => number; maxBatch?: number; maxInFlight?: number } = {},
 ): (item: Item) => Promise<Answer> {
+  const { maxBatch, maxInFlight = 1 } = options;
   let waiting: { item: Item; resolve: (answer: Answer) => void; reject: (error: unknown) => void }[] = [];
-  let flushing = false;
+  let inFlight = 0;
+  let starting = false;
   const flush = async () => {
-    while (waiting.length) {
-      const batch = options.maxBatch && waiting.length > options.maxBatch ? waiting.splice(0, options.maxBatch) : waiting;
+    starting = false;
+    inFlight += 1;
+    // A batch about to start (maxInFlight > 1) takes what waits, so a turn's items share one batch.
+    while (waiting.length && !starting) {
+      const batch = maxBatch && waiting.length > maxBatch ? waiting.splice(0, maxBatch) : waiting;
       if (batch === waiting) waiting = [];
       let answers: Answer[];
       try {
@@ -28,13 +36,13 @@ export function makeGroupCommit<Item, Answer>(
       const pauseMs = options.pauseAfter?.(answers) ?? 0;
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
-    flushing = false;
+    inFlight -= 1;
   };
   return (item) =>
     new Promise((resolve, reject) => {
       waiting.push({ item, resolve, reject });
-      if (flushing) return;
-      flushing = true;
+      if (starting || inFlight >= maxInFlight) return;
+      starting = true;
       setImmediate(() => void flush());
     });
 }

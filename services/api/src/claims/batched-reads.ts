@@ -1,37 +1,19 @@
 import { claimsRepo, operatorsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared/db';
-import { makeExpiringMap } from '@taskclaim/shared/runtime';
+import { makeExpiringMap, makeGroupCommit } from '@taskclaim/shared/runtime';
 import * as tokensRepo from '../db/tokens.repository';
 
 /**
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:
  * requests of a burst, and the waiters a worker's batch wakes together, share one statement
- * instead of one each (and one pool connection instead of one each).
- *
- * Not makeGroupCommit, on purpose: a group commit keeps one batch in flight and queues the rest behind
- * it, which suits writes (the acceptor, the worker's rounds) but not reads that every request makes
- * (its token). When PostgreSQL froze, each queued batch of token reads waited out its own time limit
- * after the one before it, and authenticated requests took 5–7 s instead of answering 503 within
- * DATABASE_TIMEOUT_MS (test/faults/store-frozen.test.ts failed so). Here each turn's batch goes at once.
+ * instead of one each (and one pool connection instead of one each). Each turn's batch goes at once,
+ * never behind the one in flight (see makeGroupCommit's `maxInFlight`).
  */
 export function makeBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
-  let pending = new Map<K, { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]>();
-  const flush = async () => {
-    const batch = pending;
-    pending = new Map();
-    try {
-      const values = await loadMany([...batch.keys()]);
-      for (const [key, callers] of batch) for (const caller of callers) caller.resolve(values.get(key));
-    } catch (error) {
-      for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
-    }
+  const loadBatch = async (keys: K[]) => {
+    const values = await loadMany([...new Set(keys)]);
+    return keys.map((key) => values.get(key));
   };
-  return (key) =>
-    new Promise((resolve, reject) => {
-      if (pending.size === 0) setImmediate(() => void flush());
-      const callers = pending.get(key);
-      if (callers) callers.push({ resolve, reject });
-      else pending.set(key, [{ resolve, reject }]);
-    });
+  return makeGroupCommit(loadBatch, { maxInFlight: Infinity });
 }
 
 /**
