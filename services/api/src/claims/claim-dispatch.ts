@@ -5,7 +5,6 @@ import { type ClaimQueues, type DecidedClaim, type RedisClient } from '@taskclai
 import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { lockQueuedClaimsOfTasks } from '../db/claims.repository';
 import { makeClaimAcceptor, type AcceptorHooks } from './claim-acceptor';
-import type { RecentClaims } from './recent-claims';
 
 /**
  * How a stored claim reaches its decision, chosen once (CLAIM_DISPATCH) here and nowhere else:
@@ -30,7 +29,6 @@ export interface ClaimDispatchDeps {
   redis: RedisClient;
   queues: ClaimQueues;
   report: ReportDecisions;
-  recentClaims: RecentClaims;
   readClaim: (id: number) => Promise<ClaimRow | undefined>;
   logger: Logger;
 }
@@ -41,10 +39,9 @@ export function makeClaimDispatch(config: Pick<Config, 'CLAIM_DISPATCH' | 'MAX_A
 
 /**
  * Queue dispatch: a committed batch wakes its partitions at once; if Redis refuses, the rows are
- * accepted anyway and the reconciler enqueues them. A claim answered undecided is long-polled next:
- * it is remembered, so that long-poll reads nothing.
+ * accepted anyway and the reconciler enqueues them.
  */
-function makeQueueDispatch({ db, redis, queues, recentClaims, logger }: ClaimDispatchDeps): ClaimDispatch {
+function makeQueueDispatch({ db, redis, queues, logger }: ClaimDispatchDeps): ClaimDispatch {
   const hooks: AcceptorHooks = {
     afterCommit: async (rows) => {
       await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
@@ -57,13 +54,8 @@ function makeQueueDispatch({ db, redis, queues, recentClaims, logger }: ClaimDis
     name: 'queue',
     canAccept: () => redis.status === 'ready',
     store: acceptor.store,
-    async answer(stored, wait) {
-      // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
-      const decided = await wait(stored.claim);
-      // A claim answered decided is not kept.
-      if (!isTerminal(decided.claim.status)) recentClaims.remember(stored.claim);
-      return decided;
-    },
+    // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
+    answer: (stored, wait) => wait(stored.claim),
     answersAccepted: (waitMs) => waitMs === 0,
     decidesAsStored: false,
   };
