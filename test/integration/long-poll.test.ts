@@ -1,3 +1,4 @@
+import { claimsRepo } from '@taskclaim/shared/db';
 import { pauseClaimQueues } from '../support/paused-queues';
 import { ADMIN_TOKEN, eventually, makeTestEnv, type TestEnv } from '../support/test-env';
 
@@ -60,6 +61,30 @@ test(`${WAITERS} concurrent long-polls wake on their decisions, with no database
   expect(queries).toBeLessThanOrEqual(WAITERS * 3);
 });
 
+/** A new department, operator and task, and the operator's claim of it sent with `Prefer: respond-async`. */
+async function acceptedClaim(on: TestEnv) {
+  const department = await on.factories.newDepartment();
+  const operator = await on.factories.newOperator({ departmentIds: [department.id] });
+  const task = await on.factories.newTask({ departmentId: department.id });
+  const accepted = await on.factories.claim(operator.token, task.id, {}, { prefer: 'respond-async' });
+  expect(accepted.status).toBe(202);
+  return { operator, claimId: accepted.body.claim_id as number };
+}
+
+test('a wait registered after its decision went by (unheard) answers at once with the decision, not at its time limit', async () => {
+  const { claimId } = await acceptedClaim(env);
+  // Decided and published while nobody waited: the race a `Prefer: wait` POST runs between its insert's commit and its wait.
+  await eventually(async () => ((await claimsRepo.findClaims(env.api.db, [claimId])).get(claimId)?.status === 'succeeded' ? true : undefined), 20_000, 'the claim to be decided');
+  const asStored = { ...(await claimsRepo.findClaims(env.api.db, [claimId])).get(claimId)!, status: 'queued' as const, completed_at: null };
+
+  const waitMs = 25_000;
+  const startedAt = Date.now();
+  const decided = await env.api.claims.waitForDecision(asStored, waitMs, { holder: 0 });
+  expect(decided.claim).toMatchObject({ id: claimId, status: 'succeeded' });
+  expect(Date.now() - startedAt).toBeLessThan(waitMs / 2);
+  expect(env.api.waiters.count()).toBe(0);
+});
+
 describe('with MAX_WAITS_PER_TOKEN=2 (and no worker: nothing gets decided)', () => {
   let capped: TestEnv;
   beforeAll(async () => {
@@ -68,12 +93,8 @@ describe('with MAX_WAITS_PER_TOKEN=2 (and no worker: nothing gets decided)', () 
   afterAll(() => capped.close());
 
   test("a token's third held wait is answered at once with the claim as it stands, without Preference-Applied; another token's wait is still held", async () => {
-    const department = await capped.factories.newDepartment();
-    const busy = await capped.factories.newOperator({ departmentIds: [department.id] });
-    const task = await capped.factories.newTask({ departmentId: department.id });
-    const accepted = await capped.factories.claim(busy.token, task.id, {}, { prefer: 'respond-async' });
-    expect(accepted.status).toBe(202);
-    const poll = (token: string) => capped.http('GET', `/api/claims/${accepted.body.claim_id}`, { token, headers: { prefer: 'wait=3' } });
+    const { operator: busy, claimId } = await acceptedClaim(capped);
+    const poll = (token: string) => capped.http('GET', `/api/claims/${claimId}`, { token, headers: { prefer: 'wait=3' } });
     const held = [poll(busy.token), poll(busy.token)];
     await eventually(async () => (capped.api.waiters.count() === 2 ? true : undefined), 5_000, 'two held waits');
 
@@ -89,7 +110,7 @@ describe('with MAX_WAITS_PER_TOKEN=2 (and no worker: nothing gets decided)', () 
 
     // The cap is per token: another token's wait is held (an admin sees every claim).
     const adminStarted = Date.now();
-    const admin = await capped.http('GET', `/api/claims/${accepted.body.claim_id}`, { token: ADMIN_TOKEN, headers: { prefer: 'wait=2' } });
+    const admin = await capped.http('GET', `/api/claims/${claimId}`, { token: ADMIN_TOKEN, headers: { prefer: 'wait=2' } });
     expect(Date.now() - adminStarted).toBeGreaterThanOrEqual(1_900);
     expect(admin.body.status).toBe('queued');
     for (const response of await Promise.all(held)) expect(response.body.status).toBe('queued');

@@ -30,9 +30,10 @@ type Stored = DecidedClaim | undefined | { error: unknown };
  * that fails for anything but the infrastructure is stored again one claim at a time, so a row
  * PostgreSQL refuses fails only its own request.
  *
- * `afterCommit` runs once the batch's requests are answered: they register their waits before any
- * decision can reach this process, and a failed enqueue loses nothing (the rows are stored; the
- * reconciler enqueues them).
+ * `afterCommit` runs once the batch's requests are answered, and a failed enqueue loses nothing (the
+ * rows are stored; the reconciler enqueues them). A partition's lingering job may decide a claim
+ * before its request registers its wait: the wait reads the claim once after registering
+ * (makeWaitForDecision).
  */
 export function makeClaimAcceptor(db: Db, hooks: AcceptorHooks): ClaimAcceptor {
   /** One transaction: store, maybe decide. */

@@ -54,7 +54,6 @@ function makeQueueDispatch({ db, redis, queues, logger }: ClaimDispatchDeps): Cl
     name: 'queue',
     canAccept: () => redis.status === 'ready',
     store: acceptor.store,
-    // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
     answer: (stored, wait) => wait(stored.claim),
     answersAccepted: (waitMs) => waitMs === 0,
     decidesAsStored: false,
