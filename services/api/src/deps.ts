@@ -1,13 +1,11 @@
 import { makeDb, type Db } from '@taskclaim/shared/db';
 import {
   makeClaimQueues,
-  makeClaimWaiters,
   makeRedis,
   makeWebhookQueue,
   makeLeaseQueue,
   makeReconcilerQueue,
   type ClaimQueues,
-  type ClaimWaiters,
   type LeaseQueue,
   type ReconcilerQueue,
   type RedisClient,
@@ -18,6 +16,7 @@ import { makeReportDecisions } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimDispatch } from './claims/claim-dispatch';
 import { findClaimByIdempotencyKey } from './db/claims.repository';
+import { makeClaimWaiters, type ClaimWaiters } from './claims/claim-waiters';
 import { makeWaitForDecision, type SubmitClaimPorts } from './claims/submit-claim';
 import { makeAccessChanges, type AccessChanges } from './events/access-changes';
 import { makeEventStreams, type EventStreams } from './events/event-streams';

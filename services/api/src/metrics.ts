@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { makeClaimDecisionMetrics, makeMetricsRegistry, type ClaimDecisionMetrics } from '@taskclaim/shared';
-import { type ClaimWaiters } from '@taskclaim/shared/queue';
+import type { ClaimWaiters } from './claims/claim-waiters';
 
 export interface ApiMetrics {
   registry: Registry;

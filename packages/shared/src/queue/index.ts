@@ -15,7 +15,7 @@ export {
   partitionOfRequest,
   type QueuedClaim,
 } from './claim-queues';
-export { claimEventsChannel, type ClaimWait, type ClaimWaiters, type DecidedClaim, makeClaimWaiters, publishClaimsDecided } from './claim-events';
+export { claimEventsChannel, type DecidedClaim, publishClaimsDecided } from './claim-events';
 export { makeWebhookQueue, WEBHOOK_QUEUE_NAME, type WebhookJobData, webhookJobOf, type WebhookQueue } from './webhook-queue';
 export { type Lease, LEASE_QUEUE_NAME, type LeaseJobData, type LeaseQueue, makeLeaseQueue } from './lease-queue';
 export { makeReconcilerQueue, RECONCILER_QUEUE_NAME, type ReconcilerQueue, type ReconcilerRound } from './reconciler-queue';

@@ -4,6 +4,5 @@ export { type Logger, makeLogger } from './logger';
 export { runProcess } from './process-lifecycle';
 export { storeUnreachable } from './store-outage';
 export { DatabaseUnavailableError, InfrastructureError, isInfrastructureError, RedisUnavailableError } from './infrastructure-errors';
-export { makeExpiringMap } from './expiring-map';
 export { makeSlotsPerKey, type SlotsPerKey } from './slots-per-key';
 export { makeGroupCommit } from './group-commit';

@@ -1,6 +1,7 @@
 import { claimsRepo, operatorsRepo, tasksRepo, type ClaimRow, type Db, type TaskView } from '@taskclaim/shared/db';
-import { makeExpiringMap, makeGroupCommit } from '@taskclaim/shared/runtime';
+import { makeGroupCommit } from '@taskclaim/shared/runtime';
 import * as tokensRepo from '../db/tokens.repository';
+import { makeExpiringMap } from '../expiring-map';
 
 /**
  * Reads asked for in the same turn of the event loop go to PostgreSQL as one `WHERE key IN (…)`:

@@ -1,10 +1,11 @@
 import { isInScope, isTerminal, scopeDepartments, type ClaimAction } from '@taskclaim/shared/domain';
-import { partitionOfRequest, type ClaimWaiters, type DecidedClaim } from '@taskclaim/shared/queue';
+import { partitionOfRequest, type DecidedClaim } from '@taskclaim/shared/queue';
 import { type ClaimRow, type TaskView } from '@taskclaim/shared/db';
 import { type Logger, type SlotsPerKey } from '@taskclaim/shared/runtime';
 import type { TokenRow } from '../db/tokens.repository';
 import type { ApiMetrics } from '../metrics';
 import type { ClaimDispatch } from './claim-dispatch';
+import type { ClaimWaiters } from './claim-waiters';
 import { isSameRequest, requestFingerprint } from './idempotency';
 
 /** Holds a claim until it is decided or `waitMs` passes (see makeWaitForDecision). */

@@ -1,14 +1,16 @@
 import type { Response } from 'express';
 import { canSeeTask, isTerminal } from '@taskclaim/shared/domain';
-import { makeExpiringMap, makeSlotsPerKey, type Logger } from '@taskclaim/shared/runtime';
+import { makeSlotsPerKey, type Logger } from '@taskclaim/shared/runtime';
 import { operatorsRepo, type Db } from '@taskclaim/shared/db';
 import { presentClaim } from '@taskclaim/shared/presenters';
-import { type ClaimWaiters, type DecidedClaim } from '@taskclaim/shared/queue';
+import { type DecidedClaim } from '@taskclaim/shared/queue';
 import { type LiveEventType, type TaskClaimedEvent, type TaskReleasedEvent, type TaskStartedEvent } from '../contracts/events';
 import * as tokensRepo from '../db/tokens.repository';
 import type { TokenRow } from '../db/tokens.repository';
 import { departmentIdsOf } from '../db/operators.repository';
 import { HttpProblem } from '../http/problem';
+import type { ClaimWaiters } from '../claims/claim-waiters';
+import { makeExpiringMap } from '../expiring-map';
 
 /** How long a task's last decision time is kept to recognise a superseded event (publishes race by milliseconds). */
 const DECISION_MEMORY_MS = 60_000;

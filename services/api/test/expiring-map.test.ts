@@ -1,4 +1,4 @@
-import { makeExpiringMap } from '../src/runtime/expiring-map';
+import { makeExpiringMap } from '../src/expiring-map';
 
 test('an entry is forgotten maxAgeMs after it was set', () => {
   let now = 0;

@@ -1,7 +1,7 @@
 /**
  * A map that forgets: an entry is gone `maxAgeMs` after it was set, and the oldest go first once
- * there are more than `capacity`. For what a process remembers for a moment: recent claims and
- * decisions, tokens it trusts.
+ * there are more than `capacity`. For what an API process believes for a moment: the tokens and
+ * departments it read, the last decision its live streams forwarded for a task.
  */
 export function makeExpiringMap<K, V>(options: { capacity: number; maxAgeMs: number; now?: () => number }) {
   const { capacity, maxAgeMs, now = Date.now } = options;
