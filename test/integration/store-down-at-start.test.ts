@@ -178,6 +178,18 @@ test('the worker started while Redis is unreachable says so in JSON and starts o
   expect(await stopCleanly(worker)).toContain('claim-worker stopped');
 }, TEST_MS);
 
+test.each([
+  ['API', API],
+  ['worker', WORKER],
+])('the %s stopped (SIGTERM) while it waits for Redis exits 0 and says so', async (_name, script) => {
+  const storePort = await freePort();
+  const started = spawn(script, { ...storeAt('redis', storePort).env, PORT: String(await freePort()) });
+  await waitForLine(started, 'the process to say Redis is unreachable', unreachable('redis'));
+  const messages = await stopCleanly(started);
+  expect(messages.slice(-2)).toEqual([expect.stringMatching(/ stopping$/), expect.stringMatching(/ stopped$/)]);
+  expect(jsonLines(started).find((line) => line.message.endsWith(' stopping'))).toMatchObject({ signal: 'SIGTERM', whileStarting: true });
+}, TEST_MS);
+
 test('npm start with PostgreSQL unreachable exits 1 with one JSON line that names it and says what to do', async () => {
   const storePort = await freePort();
   const started = spawn(START, { ...storeAt('postgres', storePort).env, PORT: String(await freePort()) });
