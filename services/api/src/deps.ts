@@ -16,6 +16,7 @@ import { makeReportDecisions } from '@taskclaim/shared';
 import { makeBatchedReads, type BatchedReads } from './claims/batched-reads';
 import { makeClaimDispatch } from './claims/claim-dispatch';
 import { findClaimByIdempotencyKey } from './db/claims.repository';
+import { makeRecentClaims, type RecentClaims } from './claims/recent-claims';
 import { makeClaimWaiters, type ClaimWaiters } from './claims/claim-waiters';
 import { makeWaitForDecision, type SubmitClaimPorts } from './claims/submit-claim';
 import { makeAccessChanges, type AccessChanges } from './events/access-changes';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   /** the reconciler's rounds (the workers run them), for the queue dashboard */
   reconcilerRounds: ReconcilerQueue;
   waiters: ClaimWaiters;
+  /** claims this process stored lately: their long-polls need no read */
+  recentClaims: RecentClaims;
   metrics: ApiMetrics;
   /** what submitClaim uses: the dispatch (queue or inline, chosen once), the waits for decisions, the reads it needs */
   claims: SubmitClaimPorts;
@@ -82,11 +85,12 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
   });
   const report = makeReportDecisions({ publisher: redis, prefix: config.QUEUE_PREFIX, webhooks, leases, metrics: metrics.decisions, logger });
   const rateLimiter = makeRateLimiter({ redis, prefix: config.QUEUE_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, logger });
+  const recentClaims = makeRecentClaims();
   const claims: SubmitClaimPorts = {
     taskView: reads.taskView,
     claimByIdempotencyKey: (tokenId, key) => findClaimByIdempotencyKey(db, tokenId, key),
     partitions: config.CLAIM_PARTITIONS,
-    dispatch: makeClaimDispatch(config, { db, redis, queues, report, readClaim: reads.claim, logger }),
+    dispatch: makeClaimDispatch(config, { db, redis, queues, report, recentClaims, readClaim: reads.claim, logger }),
     // MAX_WAITS_PER_TOKEN: one token cannot hold thousands of sockets with `Prefer: wait`
     waitForDecision: makeWaitForDecision({ waiters, waitSlots: makeSlotsPerKey<number>(config.MAX_WAITS_PER_TOKEN), readClaim: reads.claim }),
     logger,
@@ -102,6 +106,7 @@ export async function makeApiDeps(config: Config, logger: Logger): Promise<ApiDe
     leases,
     reconcilerRounds,
     waiters,
+    recentClaims,
     metrics,
     claims,
     reads,

@@ -32,8 +32,8 @@ type Stored = DecidedClaim | undefined | { error: unknown };
  *
  * `afterCommit` runs once the batch's requests are answered, and a failed enqueue loses nothing (the
  * rows are stored; the reconciler enqueues them). A partition's lingering job may decide a claim
- * before its request registers its wait: the wait reads the claim once after registering
- * (makeWaitForDecision).
+ * before its request registers its wait: the waiters keep the decisions they heard lately for it
+ * (makeClaimWaiters).
  */
 export function makeClaimAcceptor(db: Db, hooks: AcceptorHooks): ClaimAcceptor {
   /** One transaction: store, maybe decide. */

@@ -5,6 +5,7 @@ import { type ClaimQueues, type DecidedClaim, type RedisClient } from '@taskclai
 import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { lockQueuedClaimsOfTasks } from '../db/claims.repository';
 import { makeClaimAcceptor, type AcceptorHooks } from './claim-acceptor';
+import type { RecentClaims } from './recent-claims';
 
 /**
  * How a stored claim reaches its decision, chosen once (CLAIM_DISPATCH) here and nowhere else:
@@ -29,6 +30,7 @@ export interface ClaimDispatchDeps {
   redis: RedisClient;
   queues: ClaimQueues;
   report: ReportDecisions;
+  recentClaims: RecentClaims;
   readClaim: (id: number) => Promise<ClaimRow | undefined>;
   logger: Logger;
 }
@@ -39,9 +41,10 @@ export function makeClaimDispatch(config: Pick<Config, 'CLAIM_DISPATCH' | 'MAX_A
 
 /**
  * Queue dispatch: a committed batch wakes its partitions at once; if Redis refuses, the rows are
- * accepted anyway and the reconciler enqueues them.
+ * accepted anyway and the reconciler enqueues them. A claim answered undecided is long-polled next:
+ * it is remembered, so that long-poll reads nothing.
  */
-function makeQueueDispatch({ db, redis, queues, logger }: ClaimDispatchDeps): ClaimDispatch {
+function makeQueueDispatch({ db, redis, queues, recentClaims, logger }: ClaimDispatchDeps): ClaimDispatch {
   const hooks: AcceptorHooks = {
     afterCommit: async (rows) => {
       await queues.enqueue(rows.map((row) => ({ claimId: row.id, taskId: row.task_id }))).catch((error: Error) =>
@@ -54,7 +57,13 @@ function makeQueueDispatch({ db, redis, queues, logger }: ClaimDispatchDeps): Cl
     name: 'queue',
     canAccept: () => redis.status === 'ready',
     store: acceptor.store,
-    answer: (stored, wait) => wait(stored.claim),
+    async answer(stored, wait) {
+      // Just stored: no need to read it again (a decision that raced the insert's answer was heard by the waiters).
+      const decided = await wait(stored.claim);
+      // A claim answered decided is not kept.
+      if (!isTerminal(decided.claim.status)) recentClaims.remember(stored.claim);
+      return decided;
+    },
     answersAccepted: (waitMs) => waitMs === 0,
     decidesAsStored: false,
   };

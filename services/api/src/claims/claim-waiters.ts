@@ -1,4 +1,5 @@
 import { claimEventsChannel, type DecidedClaim, type RedisClient } from '@taskclaim/shared/queue';
+import { makeExpiringMap } from '../expiring-map';
 
 const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
@@ -31,6 +32,8 @@ function parseClaimsDecided(message: string): DecidedClaim[] {
 export interface ClaimWait {
   /** the decided claim when it is reported; undefined after the timeout, on cancel or on close */
   decided: Promise<DecidedClaim | undefined>;
+  /** set when the decision had been heard already */
+  heard?: DecidedClaim;
   cancel(): void;
 }
 
@@ -43,12 +46,20 @@ export interface ClaimWaiters {
   close(): Promise<void>;
 }
 
+/** Decisions heard lately, kept for a wait registered just after its decision went by. */
+const RECENT_DECISIONS = 20_000;
+const RECENT_FOR_MS = 10_000;
+
 /**
- * Wakes the waits registered for a claim when its decision is heard. A decision heard before its wait
- * was registered is not kept: the waiter reads the claim after registering (makeWaitForDecision).
+ * Wakes the waits registered for a claim when its decision is heard. A wait registered right after its
+ * claim was stored can lose the race with the claim's decision (a partition's lingering job decides it
+ * while the insert's answer is on its way): decisions heard in the last few seconds are kept, and such a
+ * wait is answered from them. Safe because a decision, once committed, never changes. Kept because it
+ * spares each wait a read (docs/bench.md changes 13 and 14).
  */
-export async function makeClaimWaiters(subscriber: RedisClient, prefix: string): Promise<ClaimWaiters> {
+export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, now: () => number = Date.now): Promise<ClaimWaiters> {
   const waiters = new Map<number, Set<(decided: DecidedClaim | undefined) => void>>();
+  const recent = makeExpiringMap<number, DecidedClaim>({ capacity: RECENT_DECISIONS, maxAgeMs: RECENT_FOR_MS, now });
   const listeners = new Set<(decided: DecidedClaim[]) => void>();
   const channel = claimEventsChannel(prefix);
   subscriber.on('message', (from: string, message: string) => {
@@ -56,6 +67,7 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string):
     const batch = parseClaimsDecided(message);
     for (const listener of listeners) listener(batch);
     for (const decided of batch) {
+      recent.set(decided.claim.id, decided);
       for (const wake of waiters.get(decided.claim.id) ?? []) wake(decided);
     }
   });
@@ -63,6 +75,8 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string):
 
   return {
     waitFor(claimId, timeoutMs) {
+      const heard = recent.get(claimId);
+      if (heard) return { decided: Promise.resolve(heard), heard, cancel: () => undefined };
       let finish!: (decided: DecidedClaim | undefined) => void;
       const decided = new Promise<DecidedClaim | undefined>((resolve) => {
         const set = waiters.get(claimId) ?? new Set();

@@ -136,27 +136,22 @@ export async function submitClaim(ports: SubmitClaimPorts, submission: ClaimSubm
 
 /**
  * Holds a claim until it is decided or `waitMs` passes, woken by the deciding process's event, which
- * carries the decided rows. A decision published between the caller's read (or insert) of the claim
- * and the wait's registration went by unheard: the wait reads the claim once after registering, and
- * answers at once if it is decided. A wait that runs out reads the claim once more, in case the event
- * was missed. A token holding MAX_WAITS_PER_TOKEN waits in this process already is answered at once,
- * with the claim as it stands.
+ * carries the decided rows. A decision made between the caller's read (or insert) of the claim and the
+ * wait's registration is in the decisions this process heard lately (the wait answers from them); a
+ * wait that runs out reads the claim once more, in case the event was missed. A token holding
+ * MAX_WAITS_PER_TOKEN waits in this process already is answered at once, with the claim as it stands.
  */
 export function makeWaitForDecision(deps: { waiters: ClaimWaiters; waitSlots: SlotsPerKey<number>; readClaim: (id: number) => Promise<ClaimRow | undefined> }): WaitForDecision {
   return async (claim, waitMs, options) => {
     if (waitMs <= 0 || isTerminal(claim.status)) return { claim };
-    if (!deps.waitSlots.take(options.holder)) return { claim };
     const wait = deps.waiters.waitFor(claim.id, waitMs);
+    if (wait.heard) return wait.heard;
+    if (!deps.waitSlots.take(options.holder)) {
+      wait.cancel();
+      return { claim };
+    }
     wait.decided.finally(() => deps.waitSlots.give(options.holder));
     options.onCancel?.(wait.cancel);
-    const current = await deps.readClaim(claim.id).catch((error: unknown) => {
-      wait.cancel();
-      throw error;
-    });
-    if (current && isTerminal(current.status)) {
-      wait.cancel();
-      return { claim: current };
-    }
     return (await wait.decided) ?? { claim: (await deps.readClaim(claim.id)) as ClaimRow };
   };
 }

@@ -128,7 +128,8 @@ export function claimsRouter(deps: ApiDeps): Router {
     const prefer = parsePrefer(req.headers.prefer);
     const caller = callerOf(res);
     const waitMs = prefer.waitSeconds * 1000;
-    const claim = visibleClaim(caller, claimId, await deps.reads.claim(claimId));
+    const stored = waitMs > 0 ? deps.recentClaims.stored(claimId) : undefined;
+    const claim = visibleClaim(caller, claimId, stored ?? (await deps.reads.claim(claimId)));
     const decided = await deps.claims.waitForDecision(claim, waitMs, { holder: caller.id, onCancel: waitingOn(res) });
     await sendClaim(res, decided, 'resource', responseOptions(req, res, prefer.waitSeconds));
   });
