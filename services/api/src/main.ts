@@ -21,9 +21,11 @@ runProcess('api', async () => {
   server.keepAliveTimeout = 65_000;
   let listening: Promise<void> | undefined;
   const openPort = (): Promise<void> => {
-    listening ??= listen(server, config.PORT).then(() =>
-      logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS }),
-    );
+    if (!listening) {
+      listening = listen(server, config.PORT).then(() => {
+        logger.info('api listening', { port: config.PORT, dispatch: config.CLAIM_DISPATCH, partitions: config.CLAIM_PARTITIONS });
+      });
+    }
     return listening;
   };
   // A port in use found while waiting is reported when the start awaits the port below.
