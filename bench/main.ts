@@ -19,7 +19,7 @@ import { parseRedisInfo } from './meter';
 import { parseOptions } from './options';
 import { ROOT } from './processes';
 import { latencySvg, markdownReport, type BenchReport, type MachineInfo } from './report';
-import { prepareScenario, runScenario, targetsOf, type RunResult } from './run';
+import { prepareScenario, roundsOf, runScenario, targetsOf, type RunResult } from './run';
 import type { BenchWorld } from './world';
 
 const METHOD = [
@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     for (const scenario of options.scenarios) {
       const prepared = await prepareScenario(world, scenario);
       // waiting room: only queue mode holds waiters (the other servers answer every POST with its outcome)
-      for (const target of targetsOf(scenario, options.modes, options.clients)) runs.push(await runScenario(world, prepared, target));
+      for (const target of roundsOf(targetsOf(scenario, options.modes, options.clients), options.rounds)) runs.push(await runScenario(world, prepared, target));
       if (!options.keepDatabases) await dropDatabase(databaseUrl(prepared.seedDatabase));
     }
 

@@ -42,6 +42,8 @@ export interface BenchOptions {
   timeoutMs: number;
   /** before each measured run, wait up to this long for other processes to leave the CPUs nearly idle */
   waitQuietMs: number;
+  /** how many times the servers of a scenario with baselines run, in alternating order (the ratios are the rounds' median) */
+  rounds: number;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -67,6 +69,8 @@ const USAGE = `npm run bench -- [options]
   --results-dir D         default bench/results
   --docs / --no-docs      write docs/bench.md and docs/bench-latency.svg (default: yes unless --quick)
   --wait-quiet-ms N       before each run, wait up to N ms for other processes to quiet down (default 90000, quick 0)
+  --rounds N              run each scenario that has baselines N times, the servers in alternating order (forward,
+                          then backward), and judge each target on the median of the rounds' ratios (default 3, quick 1)
   --keep-databases        do not drop the bench databases
   --from-results FILE     print the tables (and with --docs write docs/) from a saved results JSON; runs nothing
   --keep-logs             keep the services' log files (printed path) even when every run passes
@@ -114,6 +118,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'database-url': { type: 'string' },
       'timeout-ms': { type: 'string' },
       'wait-quiet-ms': { type: 'string' },
+      rounds: { type: 'string' },
     },
   });
   if (values.help) {
@@ -174,5 +179,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     databaseUrl: values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     timeoutMs: int(values['timeout-ms'], 15 * 60_000, 'timeout-ms'),
     waitQuietMs: int(values['wait-quiet-ms'], quick ? 0 : 90_000, 'wait-quiet-ms', 0),
+    rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
   };
 }

@@ -39,32 +39,59 @@ const counts = (record: Record<string, number>) =>
     .map(([key, n]) => `${key} ${n}`)
     .join(', ') || '—';
 
-const baselineRunOf = (report: BenchReport, run: RunResult, mode: BaselineMode) => report.runs.find((r) => r.scenario === run.scenario && r.mode === mode);
+/** the baseline's run of the same scenario and round */
+const baselineRunOf = (report: BenchReport, run: RunResult, mode: BaselineMode) => report.runs.find((r) => r.scenario === run.scenario && r.mode === mode && r.round === run.round);
 const ratio = (value: number, base: number | undefined) => (base ? value / base : NaN);
 /** the baselines this report has runs of */
 const baselinesIn = (report: BenchReport) => BASELINES.filter((baseline) => report.runs.some((run) => run.mode === baseline.mode));
 const isBaselineRun = (run: RunResult) => baselineOf(run.mode) !== undefined;
 
-/** One table per baseline: each of its targets, against the baseline measured in the same run. */
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * One table per baseline: each of its targets, against the baseline measured in the same run. With
+ * rounds, each figure is the median over the rounds (a ratio: of each round's ratio, taskclaim against
+ * the baseline's run of that round), followed by the rounds' range.
+ */
 function targetTable(report: BenchReport, baseline: Baseline): string[] {
   const name = baseline.mode;
+  const rounds = report.options.rounds ?? 1;
   const out = [
-    `**Against ${name}**, ${baseline.title} (measured in this run; server CPU = API + workers + PostgreSQL + Redis per claim)`,
+    `**Against ${name}**, ${baseline.title} (measured in this run${rounds > 1 ? `, ${rounds} rounds: the median of the rounds, each taskclaim run against the ${name} run of its round, and their range` : ''}; server CPU = API + workers + PostgreSQL + Redis per claim)`,
     '',
     `| scenario | taskclaim | claims/s × ${name} | target | server CPU × ${name} (target ≤ ${baseline.serverCpuAtMost.toFixed(1)}) | end-to-end p99 ms, taskclaim / ${name} | Redis commands per claim (target ≤ ${baseline.redisCommandsAtMost}) |`,
     '|---|---|---:|---:|---:|---|---:|',
   ];
   for (const target of baseline.targets) {
-    const run = report.runs.find((r) => r.scenario === target.scenario && r.mode === target.mode && (!target.client || r.client === target.client));
-    const base = run && baselineRunOf(report, run, name);
-    if (!run || !base) continue;
-    const throughput = ratio(run.claimsPerSecond, base.claimsPerSecond);
-    const cpu = ratio(run.cpuMsPerClaim.server, base.cpuMsPerClaim.server);
+    const pairs = report.runs
+      .filter((r) => r.scenario === target.scenario && r.mode === target.mode && (!target.client || r.client === target.client))
+      .flatMap((run) => {
+        const base = baselineRunOf(report, run, name);
+        return base ? [{ run, base }] : [];
+      });
+    if (pairs.length === 0) continue;
+    /** the median of a figure over the rounds, and (with rounds) their range */
+    const over = (figure: (pair: (typeof pairs)[number]) => number, digits: number, format = (value: number) => fixed(value, digits)) => {
+      const values = pairs.map(figure);
+      const middle = median(values);
+      return { value: middle, text: values.length > 1 ? `${format(middle)} (${format(Math.min(...values))}–${format(Math.max(...values))})` : format(middle) };
+    };
+    const throughput = over(({ run, base }) => ratio(run.claimsPerSecond, base.claimsPerSecond), 2);
+    const cpu = over(({ run, base }) => ratio(run.cpuMsPerClaim.server, base.cpuMsPerClaim.server), 2);
+    const p99 = over(({ run }) => run.endToEndMs.p99, 0, ms);
+    const baseP99 = over(({ base }) => base.endToEndMs.p99, 0, ms);
+    const redis = over(({ run }) => run.redis.commandsPerClaim, 1);
     const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+    const { run } = pairs[0];
     const queue = run.mode === 'queue';
     out.push(
-      `| ${run.scenario} | ${runLabel(run)} | ${fixed(throughput, 2)} | ≥ ${target.atLeast.toFixed(1)} ${met(throughput >= target.atLeast)} | ${fixed(cpu, 2)}${queue ? ` ${met(cpu <= baseline.serverCpuAtMost)}` : ''} | ` +
-        `${ms(run.endToEndMs.p99)} / ${ms(base.endToEndMs.p99)} ${met(run.endToEndMs.p99 <= base.endToEndMs.p99)} | ${queue ? `${fixed(run.redis.commandsPerClaim, 1)} ${met(run.redis.commandsPerClaim <= baseline.redisCommandsAtMost)}` : '—'} |`,
+      `| ${run.scenario} | ${runLabel({ ...run, round: undefined })} | ${throughput.text} | ≥ ${target.atLeast.toFixed(1)} ${met(throughput.value >= target.atLeast)} | ${cpu.text}${queue ? ` ${met(cpu.value <= baseline.serverCpuAtMost)}` : ''} | ` +
+        `${p99.text} / ${baseP99.text} ${met(p99.value <= baseP99.value)} | ${queue ? `${redis.text} ${met(redis.value <= baseline.redisCommandsAtMost)}` : '—'} |`,
     );
   }
   out.push('');
@@ -297,7 +324,8 @@ export function latencySvg(report: BenchReport): string {
     const top = 40 + index * (panelHeight + margin.top + margin.bottom) + margin.top;
     const left = margin.left;
     const plotWidth = width - margin.left - margin.right;
-    const runs = report.runs.filter((run) => run.scenario === scenario && run.endToEndCurve.length);
+    // the first round's runs (the rounds' curves are alike; more would crowd the panel)
+    const runs = report.runs.filter((run) => run.scenario === scenario && run.endToEndCurve.length && (run.round ?? 1) === 1).map((run) => ({ ...run, round: undefined }));
     const values = runs.flatMap((run) => run.endToEndCurve.map((point) => Math.max(point.ms, 0.1)));
     const low = Math.floor(Math.log10(Math.min(...values)));
     const high = Math.ceil(Math.log10(Math.max(...values, 10)));

@@ -77,6 +77,8 @@ interface WaitingRoomFigures {
 export interface RunTarget {
   mode: Mode;
   client: ClientKind;
+  /** which round of a scenario run `--rounds` times (undefined: it ran once) */
+  round?: number;
 }
 
 export interface RunResult extends RunTarget {
@@ -134,7 +136,8 @@ const TX_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 /** Outcomes that mean the claim was decided (as opposed to a transport failure the client gave up on). */
 const isDecision = (outcome: string | undefined): boolean => outcome !== undefined && !/^(HTTP |GET |network error)/.test(outcome);
 
-export const runLabel = (run: Pick<RunResult, 'mode' | 'client'>): string => (run.mode === 'queue' ? `queue, ${run.client} client` : run.mode);
+export const runLabel = (run: Pick<RunResult, 'mode' | 'client' | 'round'>): string =>
+  `${run.mode === 'queue' ? `queue, ${run.client} client` : run.mode}${run.round ? ` (round ${run.round})` : ''}`;
 
 export async function prepareScenario(world: BenchWorld, scenario: ScenarioName): Promise<PreparedScenario> {
   const plan = buildPlan(scenario, world.options.sizes, world.maxActiveTasks);
@@ -289,7 +292,7 @@ export async function runScenario(world: BenchWorld, prepared: PreparedScenario,
   const { options } = world;
   const { plan, tokens } = prepared;
   const scenario = plan.scenario;
-  const label = `${SHORT[scenario]}-${target.mode}${target.mode === 'queue' ? `-${target.client}` : ''}`;
+  const label = `${SHORT[scenario]}-${target.mode}${target.mode === 'queue' ? `-${target.client}` : ''}${target.round ? `-r${target.round}` : ''}`;
   const database = `${world.baseDatabase}_${label.replace(/-/g, '_')}`;
   const url = world.databaseUrl(database);
   await ensureDatabase(url, prepared.seedDatabase);
@@ -443,4 +446,15 @@ export function targetsOf(scenario: ScenarioName, modes: readonly Mode[], client
     .filter((mode) => modes.includes(mode))
     // the baselines and inline answer every POST with its outcome: both clients do the same against them.
     .flatMap((mode): RunTarget[] => (mode === 'queue' ? clients.map((client) => ({ mode, client })) : [{ mode, client: clients.includes('wait') ? 'wait' : clients[0] }]));
+}
+
+/**
+ * A scenario's runs, round after round: where taskclaim is compared with a baseline, the servers run
+ * `rounds` times, every other round in reverse order, so that a machine whose speed drifts over the
+ * minutes favours no server, and each round compares runs made a minute apart. Otherwise they run once.
+ */
+export function roundsOf(targets: RunTarget[], rounds: number): RunTarget[] {
+  const compared = targets.some((target) => baselineOf(target.mode)) && targets.some((target) => !baselineOf(target.mode));
+  if (!compared || rounds === 1) return targets;
+  return Array.from({ length: rounds }, (_, index) => (index % 2 ? [...targets].reverse() : targets).map((target) => ({ ...target, round: index + 1 }))).flat();
 }
