@@ -61,20 +61,30 @@ const tail = (text: string) => text.split('\n').slice(-30).join('\n');
 export async function startApi(role: 'api' | 'seeder', name: string, options: SpawnOptions, script = 'services/api/src/main.ts'): Promise<ServiceProcess> {
   const port = await freePort();
   const api = spawnService(role, name, path.join(ROOT, script), { PORT: String(port) }, options);
-  await until(async () => {
+  await untilStarted(api, async () => {
     if (api.child.exitCode !== null) throw new Error(`${name} exited:\n${tail(api.log())}`);
     return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-  }, name, 60_000);
+  });
   return api;
 }
 
 export async function startWorker(name: string, options: SpawnOptions): Promise<ServiceProcess> {
   const worker = spawnService('worker', name, path.join(ROOT, 'services/claim-worker/src/main.ts'), {}, options);
-  await until(() => {
+  await untilStarted(worker, () => {
     if (worker.child.exitCode !== null) throw new Error(`${name} exited:\n${tail(worker.log())}`);
     return worker.log().includes('claim workers started');
-  }, name, 60_000);
+  });
   return worker;
+}
+
+/** Waits (up to a minute) until a service says it is ready; one that never does is stopped, not left running after the bench. */
+async function untilStarted(service: ServiceProcess, ready: () => boolean | Promise<boolean>): Promise<void> {
+  try {
+    await until(ready, service.name, 60_000);
+  } catch (error) {
+    await stopService(service);
+    throw error;
+  }
 }
 
 /** SIGTERM (the services drain and exit 0, which also flushes their backends' statistics and CPU profiles). */

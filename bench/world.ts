@@ -7,7 +7,7 @@ import { machineBusySeconds, parseRedisInfo } from './meter';
 import type { BenchOptions, Mode, ProcessCounts } from './options';
 import type { ProbeSnapshot } from './probe';
 import { baselineOf } from './baselines';
-import { probeSnapshots, startApi, startWorker, type ServiceProcess, type SpawnOptions } from './processes';
+import { probeSnapshots, startApi, startWorker, stopService, type ServiceProcess, type SpawnOptions } from './processes';
 import type { ScenarioName } from './scenarios';
 
 /** What every run shares: the server, the private Redis, the migrated template database, where files go. */
@@ -43,10 +43,17 @@ export async function startServices(spawn: SpawnOptions, mode: Mode, label: stri
     const server = await startApi('api', `${label}-server`, spawn, baseline.server);
     return { apis: [server], workers: [], all: [server] };
   }
-  const started = await Promise.all([
+  const settled = await Promise.allSettled([
     ...Array.from({ length: processes.api }, (_, i) => startApi('api', `${label}-api${i + 1}`, spawn)),
     ...(mode === 'queue' ? Array.from({ length: processes.workers }, (_, i) => startWorker(`${label}-worker${i + 1}`, spawn)) : []),
   ]);
+  const started = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    // the run never gets these processes to stop them: an API left running outlives the bench
+    await Promise.all(started.map((service) => stopService(service)));
+    throw failed.reason;
+  }
   const apis = started.filter((s) => s.role === 'api');
   const workers = started.filter((s) => s.role === 'worker');
   return { apis, workers, all: [...apis, ...workers] };
