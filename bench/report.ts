@@ -2,7 +2,7 @@ import { BASELINES, baselineOf, type Baseline, type BaselineMode } from './basel
 import type { BenchOptions } from './options';
 import { profileMarkdown } from './profile';
 import { runLabel, type RunResult } from './run';
-import type { Percentiles } from './stats';
+import { summarize, type Percentiles } from './stats';
 
 export interface MachineInfo {
   nproc: number;
@@ -46,13 +46,6 @@ const ratio = (value: number, base: number | undefined) => (base ? value / base 
 const baselinesIn = (report: BenchReport) => BASELINES.filter((baseline) => report.runs.some((run) => run.mode === baseline.mode));
 const isBaselineRun = (run: RunResult) => baselineOf(run.mode) !== undefined;
 
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /**
  * One table per baseline: each of its targets, against the baseline measured in the same run. With
  * rounds, each figure is the median over the rounds (a ratio: of each round's ratio, taskclaim against
@@ -78,7 +71,7 @@ function targetTable(report: BenchReport, baseline: Baseline): string[] {
     /** the median of a figure over the rounds, and (with rounds) their range */
     const over = (figure: (pair: (typeof pairs)[number]) => number, digits: number, format = (value: number) => fixed(value, digits)) => {
       const values = pairs.map(figure);
-      const middle = median(values);
+      const middle = summarize(values).p50;
       return { value: middle, text: values.length > 1 ? `${format(middle)} (${format(Math.min(...values))}–${format(Math.max(...values))})` : format(middle) };
     };
     const throughput = over(({ run, base }) => ratio(run.claimsPerSecond, base.claimsPerSecond), 2);
