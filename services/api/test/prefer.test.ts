@@ -70,7 +70,7 @@ describe('parsePrefer', () => {
       const problem = problemOf(header);
       expect(problem.status).toBe(400);
       expect(problem.code).toBe('validation_error');
-      expect(problem.detail).toMatch(/wait/i);
+      expect(problem.detail.en).toMatch(/wait/i);
     },
   );
 

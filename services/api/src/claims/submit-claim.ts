@@ -57,7 +57,7 @@ export type SubmitOutcome =
   | { kind: 'answered'; decided: DecidedClaim; accepted: boolean; replayed: boolean }
   | { kind: 'task_not_found'; taskId: number }
   /** an integration token's claim of a task outside its departments (SPEC §4 Scope) */
-  | { kind: 'forbidden'; detail: string }
+  | { kind: 'forbidden'; taskId: number }
   | { kind: 'callback_not_allowed' }
   | { kind: 'callback_host_not_allowed' }
   | { kind: 'idempotency_conflict'; claimId: number }
@@ -95,7 +95,7 @@ export async function submitClaim(ports: SubmitClaimPorts, submission: ClaimSubm
   if (submission.taskId !== null && scopeDepartments(caller)) {
     const task = await ports.taskView(submission.taskId);
     if (task && !isInScope(caller, task.assigned_department_id)) {
-      return { kind: 'forbidden', detail: `Task ${task.id} is not in a department of this integration token.` };
+      return { kind: 'forbidden', taskId: task.id };
     }
   }
   const { dispatch } = ports;

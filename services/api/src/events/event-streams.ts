@@ -195,7 +195,11 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
   return {
     async open(res, caller) {
       if (!slots.take(caller.id)) {
-        throw new HttpProblem(429, 'rate_limited', `This token holds ${deps.streamsPerToken} open event streams in this process already; close one first.`, {}, {
+        const detail = {
+          en: `This token holds ${deps.streamsPerToken} open event streams in this process already; close one first.`,
+          zh: `此令牌在本进程中已打开 ${deps.streamsPerToken} 个事件流，请先关闭其中一个。`,
+        };
+        throw new HttpProblem(429, 'rate_limited', detail, {}, {
           'Retry-After': String(STREAM_RETRY_AFTER_SECONDS),
         });
       }

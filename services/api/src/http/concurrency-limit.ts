@@ -19,7 +19,11 @@ export function makeConcurrencyLimit(perToken: number, countsApart: (req: Reques
     if (countsApart(req)) return next();
     const tokenId = callerOf(res).id;
     if (!slots.take(tokenId)) {
-      throw new HttpProblem(429, 'rate_limited', `This token has ${perToken} requests in progress already; retry once some are answered.`, {}, {
+      const detail = {
+        en: `This token has ${perToken} requests in progress already; retry once some are answered.`,
+        zh: `此令牌已有 ${perToken} 个请求正在处理，请在其中一些得到答复后重试。`,
+      };
+      throw new HttpProblem(429, 'rate_limited', detail, {}, {
         'Retry-After': String(RETRY_AFTER_SECONDS),
       });
     }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { REJECTION_CODES, type Language } from '@taskclaim/shared/domain';
+import { REJECTION_CODES, renderMessage, type Language } from '@taskclaim/shared/domain';
 import { isInfrastructureError, type Logger } from '@taskclaim/shared/runtime';
 import { languageOf } from './language';
 import { sendJson } from './send-json';
@@ -29,16 +29,19 @@ function problemTitle(code: string, language: Language): string {
   return TITLES[code]?.[language] ?? code.replace(/_/g, ' ');
 }
 
+/** A sentence in each language the API answers in (SPEC §4: `detail` follows Accept-Language). */
+export type Text = Readonly<Record<Language, string>>;
+
 export interface FieldError {
   path: string;
   message: string;
 }
 
-/** What an RFC 9457 answer says. */
+/** What an RFC 9457 answer says; a string `detail` is already in the request's language (a claim's outcome). */
 export interface Problem {
   readonly status: number;
   readonly code: string;
-  readonly detail: string;
+  readonly detail: Text | string;
   readonly extra?: Record<string, unknown>;
   readonly headers?: Record<string, string>;
 }
@@ -48,26 +51,34 @@ export class HttpProblem extends Error implements Problem {
   constructor(
     readonly status: number,
     readonly code: string,
-    readonly detail: string,
+    readonly detail: Text,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail);
+    super(detail.en);
     this.name = 'HttpProblem';
   }
 }
 
-export const validationProblem = (detail: string, errors: FieldError[] = []): HttpProblem =>
+export const validationProblem = (detail: Text, errors: FieldError[] = []): HttpProblem =>
   new HttpProblem(400, 'validation_error', detail, errors.length ? { errors } : {});
+
+/** 404 task_not_found in the claim rules' own words (SPEC §3, rule 1), whichever endpoint looked. */
+export const taskNotFound = (taskId: number): HttpProblem =>
+  new HttpProblem(404, 'task_not_found', {
+    en: renderMessage('task_not_found', { task_id: taskId }, 'en'),
+    zh: renderMessage('task_not_found', { task_id: taskId }, 'zh'),
+  });
 
 /** A claim's rejection is an answer, not an error: it is sent as a plain Problem (no stack to capture). */
 export function sendProblem(res: Response, problem: Problem): void {
   for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
+  const language = languageOf(res.req);
   const body = {
     type: `https://taskclaim.dev/problems/${problem.code}`,
-    title: problemTitle(problem.code, languageOf(res.req)),
+    title: problemTitle(problem.code, language),
     status: problem.status,
-    detail: problem.detail,
+    detail: typeof problem.detail === 'string' ? problem.detail : problem.detail[language],
     code: problem.code,
     ...problem.extra,
   };
@@ -75,7 +86,7 @@ export function sendProblem(res: Response, problem: Problem): void {
 }
 
 export const notFoundHandler: RequestHandler = (req) => {
-  throw new HttpProblem(404, 'not_found', `No route for ${req.method} ${req.path}.`);
+  throw new HttpProblem(404, 'not_found', { en: `No route for ${req.method} ${req.path}.`, zh: `没有 ${req.method} ${req.path} 的路由。` });
 };
 
 /** body-parser's error types, as they reach the error handler. */
@@ -83,17 +94,17 @@ function bodyParserProblem(error: { type?: string; message?: string }): HttpProb
   switch (error.type) {
     case 'entity.parse.failed': {
       const message = `not valid JSON: ${error.message ?? 'parse error'}`;
-      return validationProblem(`The body is ${message}.`, [{ path: 'body', message }]);
+      return validationProblem({ en: `The body is ${message}.`, zh: `请求体不是有效的 JSON：${error.message ?? 'parse error'}。` }, [{ path: 'body', message }]);
     }
     case 'entity.too.large':
-      return new HttpProblem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.');
+      return new HttpProblem(413, 'payload_too_large', { en: 'The request body is larger than this endpoint accepts.', zh: '请求体超过了此接口接受的大小。' });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new HttpProblem(415, 'unsupported_media_type', error.message ?? 'Unsupported body encoding.');
+      return new HttpProblem(415, 'unsupported_media_type', { en: error.message ?? 'Unsupported body encoding.', zh: `不支持的请求体编码：${error.message ?? ''}` });
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return validationProblem(error.message ?? 'The request body could not be read.');
+      return validationProblem({ en: error.message ?? 'The request body could not be read.', zh: `无法读取请求体：${error.message ?? ''}` });
     default:
       return undefined;
   }
@@ -105,10 +116,11 @@ function bodyParserProblem(error: { type?: string; message?: string }): HttpProb
  */
 function malformedRequestProblem(error: { status?: unknown; code?: unknown; message?: string }): HttpProblem | undefined {
   if (typeof error.code === 'string' && /^(Z_|ERR_BROTLI|ERR__)/.test(error.code)) {
-    return validationProblem('The request body does not match its Content-Encoding.', [{ path: 'body', message: 'cannot be decoded' }]);
+    return validationProblem({ en: 'The request body does not match its Content-Encoding.', zh: '请求体与其 Content-Encoding 不符。' }, [{ path: 'body', message: 'cannot be decoded' }]);
   }
   if (error.status === 400) {
-    return validationProblem(`The request is malformed: ${error.message ?? 'bad request'}.`, [{ path: 'path', message: 'cannot be decoded' }]);
+    const why = error.message ?? 'bad request';
+    return validationProblem({ en: `The request is malformed: ${why}.`, zh: `请求格式错误：${why}。` }, [{ path: 'path', message: 'cannot be decoded' }]);
   }
   return undefined;
 }
@@ -119,7 +131,12 @@ const PG_CONSTRAINT_CODES = new Set(['23503', '23505', '23514', '22P02', '22003'
 const NOT_PRESENT = /^Key \((\w+)\)=\((.*)\) is not present in table "(\w+)"\.$/;
 const ALREADY_EXISTS = /^Key \((\w+)\)=\((.*)\) already exists\.$/;
 /** What a referenced table's rows are called in the API, so no answer names a table. */
-const THING_IN_TABLE: Record<string, string> = { departments: 'Department', operators: 'Operator', work_orders: 'Work order', work_order_tasks: 'Task' };
+const THING_IN_TABLE: Record<string, Text> = {
+  departments: { en: 'Department', zh: '部门' },
+  operators: { en: 'Operator', zh: '操作员' },
+  work_orders: { en: 'Work order', zh: '施工单' },
+  work_order_tasks: { en: 'Task', zh: '任务' },
+};
 /** A column whose request field has another name (an operator's departments are written one row each). */
 const FIELD_OF_COLUMN: Record<string, string> = { department_id: 'department_ids' };
 
@@ -133,14 +150,15 @@ function constraintProblem(error: { code?: unknown; detail?: unknown }): HttpPro
   const missing = NOT_PRESENT.exec(detail);
   if (missing) {
     const [, column, value, table] = missing;
-    return validationProblem(`${THING_IN_TABLE[table] ?? 'The referenced record'} ${value} does not exist.`, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'does not exist' }]);
+    const thing = THING_IN_TABLE[table] ?? { en: 'The referenced record', zh: '引用的记录' };
+    return validationProblem({ en: `${thing.en} ${value} does not exist.`, zh: `${thing.zh} ${value} 不存在。` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'does not exist' }]);
   }
   const taken = ALREADY_EXISTS.exec(detail);
   if (taken) {
     const [, column, value] = taken;
-    return validationProblem(`The ${column} ${value} is already taken.`, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'already taken' }]);
+    return validationProblem({ en: `The ${column} ${value} is already taken.`, zh: `${column} ${value} 已被占用。` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'already taken' }]);
   }
-  return validationProblem('A value of the request cannot be stored.', [{ path: 'body', message: 'cannot be stored' }]);
+  return validationProblem({ en: 'A value of the request cannot be stored.', zh: '请求中的某个值无法存储。' }, [{ path: 'body', message: 'cannot be stored' }]);
 }
 
 export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
@@ -153,9 +171,9 @@ export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
     if (constraint) return sendProblem(res, constraint);
     if (isInfrastructureError(error)) {
       logger.warn('dependency unavailable', { path: req.path, error: (error as Error).message, requestId: res.locals.requestId });
-      return sendProblem(res, new HttpProblem(503, 'service_unavailable', 'PostgreSQL or Redis is unavailable; retry shortly.', {}, { 'Retry-After': '5' }));
+      return sendProblem(res, new HttpProblem(503, 'service_unavailable', { en: 'PostgreSQL or Redis is unavailable; retry shortly.', zh: 'PostgreSQL 或 Redis 暂不可用，请稍后重试。' }, {}, { 'Retry-After': '5' }));
     }
     logger.error('unhandled error', { path: req.path, error, requestId: res.locals.requestId });
-    return sendProblem(res, new HttpProblem(500, 'internal_error', 'An unexpected error occurred.'));
+    return sendProblem(res, new HttpProblem(500, 'internal_error', { en: 'An unexpected error occurred.', zh: '发生了意外错误。' }));
   };
 }

@@ -134,7 +134,11 @@ export function makeRateLimit(limiter: RateLimiter, perMinute: number): RequestH
   return (_req, res, next) => {
     const result = limiter.consume(callerOf(res).id);
     if (!result.allowed) {
-      throw new HttpProblem(429, 'rate_limited', `This token made more than ${perMinute} requests in a minute; retry in ${result.retryAfterSeconds} s.`, {}, {
+      const detail = {
+        en: `This token made more than ${perMinute} requests in a minute; retry in ${result.retryAfterSeconds} s.`,
+        zh: `此令牌一分钟内的请求超过了 ${perMinute} 次，请在 ${result.retryAfterSeconds} 秒后重试。`,
+      };
+      throw new HttpProblem(429, 'rate_limited', detail, {}, {
         'Retry-After': String(result.retryAfterSeconds),
       });
     }

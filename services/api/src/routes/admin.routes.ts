@@ -10,7 +10,8 @@ import * as tokensRepo from '../db/tokens.repository';
 import type { ApiDeps } from '../deps';
 import { requireAdmin } from '../http/auth';
 import { jsonBody } from '../http/json-body';
-import { HttpProblem, validationProblem } from '../http/problem';
+import { HttpProblem, taskNotFound, validationProblem } from '../http/problem';
+import { noSuchOperator } from '../http/acting-operator';
 import { parseInput } from '../http/validate';
 
 export const ADMIN_BODY_LIMIT = '1mb';
@@ -59,20 +60,20 @@ export function adminRouter(deps: ApiDeps): Router {
 
   router.delete('/admin/tasks/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
-    if (!(await deleteTask(deps.db, id))) throw new HttpProblem(404, 'task_not_found', `Task ${id} does not exist.`);
+    if (!(await deleteTask(deps.db, id))) throw taskNotFound(id);
     res.status(204).end();
   });
 
   router.post('/admin/tokens', async (req, res) => {
     const body = parseInput(tokenCreate, req.body, 'body');
     if (body.operator_id !== undefined && !(await operatorsRepo.findOperator(deps.db, body.operator_id))) {
-      throw validationProblem(`Operator ${body.operator_id} does not exist.`, [{ path: 'body.operator_id', message: 'no such operator' }]);
+      throw noSuchOperator(body.operator_id, 'body.operator_id');
     }
     if (body.department_ids?.length) {
       const found = new Set((await deps.db('departments').whereIn('id', body.department_ids).pluck('id')).map(Number));
       const missing = body.department_ids.filter((departmentId) => !found.has(departmentId));
       if (missing.length) {
-        throw validationProblem(`Departments ${missing.join(', ')} do not exist.`, [{ path: 'body.department_ids', message: 'no such department' }]);
+        throw validationProblem({ en: `Departments ${missing.join(', ')} do not exist.`, zh: `部门 ${missing.join('、')} 不存在。` }, [{ path: 'body.department_ids', message: 'no such department' }]);
       }
     }
     const { row, token } = await tokensRepo.createToken(deps.db, body);
@@ -87,7 +88,7 @@ export function adminRouter(deps: ApiDeps): Router {
 
   router.delete('/admin/tokens/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
-    if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', `Token ${id} does not exist.`);
+    if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', { en: `Token ${id} does not exist.`, zh: `令牌 ${id} 不存在。` });
     await deps.accessChanges.publish();
     res.status(204).end();
   });

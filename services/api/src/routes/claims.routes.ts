@@ -13,7 +13,7 @@ import { submitClaim, type ClaimRequestFields } from '../claims/submit-claim';
 import { findOperator } from '../db/operators.repository';
 import { listDeliveries } from '../db/webhook-deliveries.repository';
 import type { ApiDeps } from '../deps';
-import { claimNextDepartments, resolveActingOperator } from '../http/acting-operator';
+import { claimNextDepartments, noSuchOperator, resolveActingOperator } from '../http/acting-operator';
 import { callerOf, type Caller } from '../http/auth';
 import { leaveConcurrencyLimit } from '../http/concurrency-limit';
 import { sendClaim, sendReleaseMine, sendSubmitOutcome, type ClaimResponseOptions } from '../http/claim-response';
@@ -21,7 +21,7 @@ import { parseIdempotencyKey } from '../http/idempotency-key';
 import { jsonBody } from '../http/json-body';
 import { languageOf } from '../http/language';
 import { parsePrefer, type Preferences } from '../http/prefer';
-import { HttpProblem, validationProblem } from '../http/problem';
+import { HttpProblem } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
 import { presentDelivery } from '../presenters/delivery.presenter';
@@ -33,19 +33,19 @@ const canSee = (caller: Caller, claim: ClaimRow): boolean =>
   caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id);
 
 function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefined): ClaimRow {
-  if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', `Claim ${claimId} does not exist.`);
+  if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', { en: `Claim ${claimId} does not exist.`, zh: `认领请求 ${claimId} 不存在。` });
   return claim;
 }
 
 /** A reassign is a supervisor's: admin tokens, and integration tokens (of the task's department, checked with the scope). */
 function supervisorsOnly(caller: Caller): void {
-  if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', 'Only admin and integration tokens can reassign a task.');
+  if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', { en: 'Only admin and integration tokens can reassign a task.', zh: '只有管理员令牌和集成令牌可以转派任务。' });
 }
 
 /** A reassign's target must exist, whoever asks (an integration token is otherwise told only that the operator is outside its departments). */
 async function mustExist(db: Db, operatorId: number): Promise<void> {
   if (!(await findOperator(db, operatorId))) {
-    throw validationProblem(`Operator ${operatorId} does not exist.`, [{ path: 'body.operator_id', message: 'no such operator' }]);
+    throw noSuchOperator(operatorId, 'body.operator_id');
   }
 }
 

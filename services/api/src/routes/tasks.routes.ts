@@ -11,7 +11,7 @@ import { resolveActingOperator, visibleDepartments } from '../http/acting-operat
 import { callerOf, type Caller } from '../http/auth';
 import { languageOf } from '../http/language';
 import { pageEnvelope, pageRequestOf, pageWindow, readList } from '../http/pagination';
-import { HttpProblem } from '../http/problem';
+import { taskNotFound } from '../http/problem';
 import { callerSeesTask } from '../http/task-visibility';
 import { parseInput } from '../http/validate';
 
@@ -23,7 +23,7 @@ export function parseListQuery(req: Request) {
 /** A task the caller does not see (SPEC §4 Scope) does not exist for it. */
 async function findVisibleTask(deps: ApiDeps, caller: Caller, taskId: number): Promise<TaskView> {
   const task = await tasksRepo.findTaskView(deps.db, taskId);
-  if (!task || !(await callerSeesTask(deps.reads, caller, task))) throw new HttpProblem(404, 'task_not_found', `Task ${taskId} does not exist.`);
+  if (!task || !(await callerSeesTask(deps.reads, caller, task))) throw taskNotFound(taskId);
   return task;
 }
 
