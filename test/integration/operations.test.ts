@@ -56,6 +56,13 @@ test('/metrics of the API and of a worker show a short burst, counted by action:
   expect((await text(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
 });
 
+test("the worker's own answers carry X-Content-Type-Options: nosniff too (SPEC §6: every response)", async () => {
+  for (const path of ['/metrics', '/healthz', '/nope']) {
+    const answer = await text(`http://127.0.0.1:${metricsPort}${path}`);
+    expect({ path, nosniff: answer.headers.get('x-content-type-options') }).toEqual({ path, nosniff: 'nosniff' });
+  }
+});
+
 test('GET / sends a browser to the operator console', async () => {
   const response = await fetch(`${env.baseUrl}/`, { redirect: 'manual' });
   expect(response.status).toBe(302);

@@ -34,6 +34,7 @@ export function makeWebhookDeliveryCounter(registry: Registry): Counter<'result'
 /** GET /metrics and GET /healthz of a worker process on WORKER_METRICS_PORT. */
 export async function startMetricsServer(registry: Registry, port: number, logger: Logger): Promise<Server | undefined> {
   const server = createServer((req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff'); // SPEC §6: every response
     if (req.method === 'GET' && req.url === '/metrics') {
       registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
