@@ -5,7 +5,7 @@ import { waitForRedis } from '@taskclaim/shared/queue';
 import * as tokensRepo from './db/tokens.repository';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
-import { makeHttpServer } from './http/server';
+import { closeServer, makeHttpServer } from './http/server';
 import { makeStartingApp, type StoreChecks } from './http/starting-app';
 
 runProcess('api', async () => {
@@ -47,11 +47,10 @@ runProcess('api', async () => {
     logger,
     async shutdown() {
       // Stop accepting; waiting requests are answered with the claim as it stands (202), event streams
-      // end (their clients reconnect elsewhere and list again), then pools close.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // end (their clients reconnect elsewhere and list again), kept-alive connections close, then pools close.
+      const closed = closeServer(server);
       deps.events.close();
       await deps.waiters.close();
-      server.closeIdleConnections();
       await closed;
       await deps.close();
     },
