@@ -85,6 +85,19 @@ test('a wait registered after its decision went by (unheard) answers at once wit
   expect(env.api.waiters.count()).toBe(0);
 });
 
+test('Prefer: respond-async, wait=10 waits for the outcome first, as RFC 7240 §4.3 reads it; respond-async alone is 202 at once', async () => {
+  const department = await env.factories.newDepartment();
+  const operator = await env.factories.newOperator({ departmentIds: [department.id] });
+  const [first, second] = [await env.factories.newTask({ departmentId: department.id }), await env.factories.newTask({ departmentId: department.id })];
+  const waited = await env.factories.claim(operator.token, first.id, {}, { prefer: 'respond-async, wait=10' });
+  expect(waited.status).toBe(200);
+  expect(waited.body).toMatchObject({ task_id: first.id, status: 'succeeded' });
+  expect(waited.headers.get('preference-applied')).toBe('wait=10');
+  const accepted = await env.factories.claim(operator.token, second.id, {}, { prefer: 'respond-async' });
+  expect(accepted.status).toBe(202);
+  expect(accepted.headers.get('location')).toBe(`/api/claims/${accepted.body.claim_id}`);
+});
+
 describe('with MAX_WAITS_PER_TOKEN=2 (and no worker: nothing gets decided)', () => {
   let capped: TestEnv;
   beforeAll(async () => {

@@ -12,22 +12,23 @@ function problemOf(header: string | string[]): HttpProblem {
 }
 
 describe('parsePrefer', () => {
-  test('no header: no wait, not async', () => {
-    expect(parsePrefer(undefined)).toEqual({ waitSeconds: 0, respondAsync: false });
-    expect(parsePrefer('')).toEqual({ waitSeconds: 0, respondAsync: false });
-    expect(parsePrefer([])).toEqual({ waitSeconds: 0, respondAsync: false });
+  test('no header: no wait', () => {
+    expect(parsePrefer(undefined)).toEqual({ waitSeconds: 0 });
+    expect(parsePrefer('')).toEqual({ waitSeconds: 0 });
+    expect(parsePrefer([])).toEqual({ waitSeconds: 0 });
   });
 
   test('wait=5', () => {
-    expect(parsePrefer('wait=5')).toEqual({ waitSeconds: 5, respondAsync: false });
+    expect(parsePrefer('wait=5')).toEqual({ waitSeconds: 5 });
   });
 
-  test('respond-async, wait=10', () => {
-    expect(parsePrefer('respond-async, wait=10')).toEqual({ waitSeconds: 10, respondAsync: true });
+  test('respond-async, wait=10: wait up to 10 s, then 202 (RFC 7240 §4.3)', () => {
+    expect(parsePrefer('respond-async, wait=10')).toEqual({ waitSeconds: 10 });
+    expect(parsePrefer('wait=10, Respond-Async')).toEqual({ waitSeconds: 10 });
   });
 
-  test('respond-async alone', () => {
-    expect(parsePrefer('respond-async')).toEqual({ waitSeconds: 0, respondAsync: true });
+  test('respond-async alone: no wait', () => {
+    expect(parsePrefer('respond-async')).toEqual({ waitSeconds: 0 });
   });
 
   test('a quoted value: wait="7"', () => {
@@ -38,17 +39,13 @@ describe('parsePrefer', () => {
     expect(parsePrefer(header).waitSeconds).toBe(5);
   });
 
-  test('respond-async is case-insensitive', () => {
-    expect(parsePrefer('Respond-Async').respondAsync).toBe(true);
-  });
-
   test('whitespace around names and values is tolerated', () => {
-    expect(parsePrefer('  respond-async ,  wait = 12 ')).toEqual({ waitSeconds: 12, respondAsync: true });
+    expect(parsePrefer('  respond-async ,  wait = 12 ')).toEqual({ waitSeconds: 12 });
   });
 
   test('unknown preferences are ignored', () => {
-    expect(parsePrefer('handling=lenient, return=minimal, foo, wait=3')).toEqual({ waitSeconds: 3, respondAsync: false });
-    expect(parsePrefer('return=representation')).toEqual({ waitSeconds: 0, respondAsync: false });
+    expect(parsePrefer('handling=lenient, return=minimal, foo, wait=3')).toEqual({ waitSeconds: 3 });
+    expect(parsePrefer('return=representation')).toEqual({ waitSeconds: 0 });
   });
 
   test('preference parameters after ";" are ignored', () => {
@@ -56,7 +53,7 @@ describe('parsePrefer', () => {
   });
 
   test('several header lines are combined', () => {
-    expect(parsePrefer(['respond-async', 'wait=9'])).toEqual({ waitSeconds: 9, respondAsync: true });
+    expect(parsePrefer(['respond-async', 'wait=9'])).toEqual({ waitSeconds: 9 });
   });
 
   test('the bounds 0 and 30 are accepted', () => {

@@ -66,7 +66,7 @@ const submissionOf = (res: Response, caller: Caller, operatorId: number, body: C
   callbackUrl: body.callback_url ?? null,
   idempotencyKey,
   requestId: res.locals.requestId as string,
-  waitMs: prefer.respondAsync ? 0 : prefer.waitSeconds * 1000,
+  waitMs: prefer.waitSeconds * 1000,
   onCancel: waitingOn(res),
 });
 
