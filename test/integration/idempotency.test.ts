@@ -97,6 +97,7 @@ describe('rate limiting per token', () => {
     expect(statuses.slice(10)).toEqual(Array(5).fill(429));
     expect(rejected!.body.code).toBe('rate_limited');
     expect(rejected!.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+    expect([rejected!.headers.get('ratelimit-limit'), rejected!.headers.get('ratelimit-remaining')]).toEqual(['10', '0']);
     expect((await limited.http('GET', '/api/workorder-tasks/claimable/', { token: calm.token })).status).toBe(200);
     // the budget lives in Redis, shared by every API process of this prefix (added a moment after the requests)
     const keys = await eventually(async () => {

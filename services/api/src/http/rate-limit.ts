@@ -140,6 +140,8 @@ export function makeRateLimit(limiter: RateLimiter, perMinute: number): RequestH
       };
       throw new HttpProblem(429, 'rate_limited', detail, {}, {
         'Retry-After': String(result.retryAfterSeconds),
+        'RateLimit-Limit': String(perMinute),
+        'RateLimit-Remaining': '0',
       });
     }
     res.setHeader('RateLimit-Limit', String(perMinute));
