@@ -908,7 +908,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1043,7 +1043,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1178,7 +1178,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1313,7 +1313,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1431,7 +1431,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1566,7 +1566,7 @@ export interface operations {
             header?: {
                 /** @description 1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim. */
                 "Idempotency-Key"?: string;
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;
@@ -1688,7 +1688,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once. */
+                /** @description `wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240). */
                 Prefer?: string;
                 /** @description messages are in English, or in Simplified Chinese when `zh` is preferred */
                 "Accept-Language"?: string;

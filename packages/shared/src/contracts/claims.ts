@@ -66,7 +66,7 @@ export const idempotencyKeyHeader = z
   .regex(/^[\x21-\x7e]{1,255}$/)
   .meta({ description: '1 to 255 visible ASCII characters, scoped to the token: a retry with the same key and body returns the original claim.' });
 export const preferHeader = z.string().meta({
-  description: '`wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once.',
+  description: '`wait=N` (N from 0 to 30): hold the request until the claim is decided or N seconds pass. `respond-async`: answer 202 at once; with `wait=N` as well, wait up to N seconds first (RFC 7240).',
   examples: ['wait=10', 'respond-async'],
 });
 
