@@ -1,11 +1,11 @@
 import type { RequestListener, Server } from 'node:http';
-import { makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
+import { closeServer, makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
 import { prepareDatabaseWhenReachable } from '@taskclaim/shared/db';
 import { waitForRedis } from '@taskclaim/shared/queue';
 import * as tokensRepo from './db/tokens.repository';
 import { makeApp } from './app';
 import { makeApiDeps } from './deps';
-import { closeServer, makeHttpServer } from './http/server';
+import { makeHttpServer } from './http/server';
 import { makeStartingApp, type StoreChecks } from './http/starting-app';
 
 runProcess('api', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@taskclaim/shared/queue';
 import { makeClaimDecisionMetrics, makeReportDecisions, makeMetricsRegistry } from '@taskclaim/shared';
 import { makeDb } from '@taskclaim/shared/db';
-import { type Config, type Logger } from '@taskclaim/shared/runtime';
+import { closeServer, type Config, type Logger } from '@taskclaim/shared/runtime';
 import { makeClaimProcessor, makeClaimStore } from './claim-processor';
 import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
 import { startLeaseExpiry, type LeaseExpiry } from './lease-expiry';
@@ -91,7 +91,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
     async close() {
       await reconciler.stop();
       await leaseExpiry.close();
-      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
+      if (metricsServer) await closeServer(metricsServer);
       // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to hand it over.
       const closed = Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
       for (const worker of workers) worker.cancelAllJobs('worker closing');

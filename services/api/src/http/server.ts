@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { SECURITY_HEADERS } from './security-headers';
 
@@ -8,10 +8,6 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Node checks those timeouts on this interval (its default of 30 s would let a slow client stay 40 s). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-/** How long a stopping API waits for the answers in flight before it cuts the connections still open. */
-const SHUTDOWN_GRACE_MS = 10_000;
-/** How often a stopping API closes the kept-alive connections that went idle since. */
-const IDLE_SWEEP_MS = 100;
 
 /** Node's own answers to a request it cannot hand to the app, by its error code (any other: 400). */
 const CLIENT_ERRORS: Record<string, string> = {
@@ -44,20 +40,3 @@ export function makeHttpServer(app: RequestListener, options: { maxConnections: 
   return server;
 }
 
-/**
- * Stops accepting and resolves once every open request is answered (SPEC §4: SIGTERM finishes in-flight
- * work, then the process exits). A kept-alive connection must not keep the process serving: answers from
- * now on say `Connection: close`, connections are closed as soon as they are idle, and whatever is still
- * open after SHUTDOWN_GRACE_MS is cut.
- */
-export function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // before the app's listener, which may answer at once
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
-  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-  const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-  return closed.finally(() => {
-    clearInterval(sweep);
-    clearTimeout(cut);
-  });
-}
