@@ -1,5 +1,5 @@
 import type { RequestListener, Server } from 'node:http';
-import { closeServer, makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
+import { closerOf, makeLogger, parseConfig, runProcess } from '@taskclaim/shared/runtime';
 import { prepareDatabaseWhenReachable } from '@taskclaim/shared/db';
 import { waitForRedis } from '@taskclaim/shared/queue';
 import * as tokensRepo from './db/tokens.repository';
@@ -19,6 +19,7 @@ runProcess('api', async () => {
   let answer: RequestListener = makeStartingApp(checks, logger);
   const server = makeHttpServer((req, res) => answer(req, res), { maxConnections: config.MAX_CONNECTIONS });
   server.keepAliveTimeout = 65_000;
+  const closeServer = closerOf(server);
   let listening: Promise<void> | undefined;
   const openPort = (): Promise<void> => {
     if (!listening) {
@@ -48,7 +49,7 @@ runProcess('api', async () => {
     async shutdown() {
       // Stop accepting; waiting requests are answered with the claim as it stands (202), event streams
       // end (their clients reconnect elsewhere and list again), kept-alive connections close, then pools close.
-      const closed = closeServer(server);
+      const closed = closeServer();
       deps.events.close();
       await deps.waiters.close();
       await closed;

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '@taskclaim/shared/runtime';
+import { closerOf, type Logger } from '@taskclaim/shared/runtime';
 
 /** failed: the jobs kept for the dashboard (KEEP_FAILED_JOBS), worth an alert when it grows */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -31,8 +31,8 @@ export function makeWebhookDeliveryCounter(registry: Registry): Counter<'result'
   });
 }
 
-/** GET /metrics and GET /healthz of a worker process on WORKER_METRICS_PORT. */
-export async function startMetricsServer(registry: Registry, port: number, logger: Logger): Promise<Server | undefined> {
+/** GET /metrics and GET /healthz of a worker process on WORKER_METRICS_PORT: its port, and how to close it. */
+export async function startMetricsServer(registry: Registry, port: number, logger: Logger): Promise<{ port: number; close: () => Promise<void> } | undefined> {
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff'); // SPEC §6: every response
     if (req.method === 'GET' && req.url === '/metrics') {
@@ -52,9 +52,11 @@ export async function startMetricsServer(registry: Registry, port: number, logge
       logger.warn('worker metrics endpoint not started', { port, error: error.message });
       resolve(undefined);
     });
+    const close = closerOf(server);
     server.listen(port, () => {
-      logger.info('worker metrics listening', { port: (server.address() as { port: number }).port });
-      resolve(server);
+      const { port: listening } = server.address() as { port: number };
+      logger.info('worker metrics listening', { port: listening });
+      resolve({ port: listening, close });
     });
   });
 }

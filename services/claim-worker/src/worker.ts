@@ -15,7 +15,7 @@ import {
 } from '@taskclaim/shared/queue';
 import { makeClaimDecisionMetrics, makeReportDecisions, makeMetricsRegistry } from '@taskclaim/shared';
 import { makeDb } from '@taskclaim/shared/db';
-import { closeServer, type Config, type Logger } from '@taskclaim/shared/runtime';
+import { type Config, type Logger } from '@taskclaim/shared/runtime';
 import { makeClaimProcessor, makeClaimStore } from './claim-processor';
 import { makeWebhookDeliveryCounter, registerQueueDepth, startMetricsServer } from './metrics';
 import { startLeaseExpiry, type LeaseExpiry } from './lease-expiry';
@@ -81,17 +81,17 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
   });
   const reconciler = startReconciler({ config, db, queues, webhooks, rounds, connection, logger });
   const leaseExpiry = startLeaseExpiry({ config, db, queues, connection, logger });
-  const metricsServer = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
+  const metricsEndpoint = await startMetricsServer(registry, config.WORKER_METRICS_PORT, logger);
   logger.info('claim workers started', { partitions: config.CLAIM_PARTITIONS, prefix: config.QUEUE_PREFIX, cluster: connection.isCluster });
 
   return {
     reconciler,
     leaseExpiry,
-    metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined,
+    metricsPort: metricsEndpoint?.port,
     async close() {
+      const metricsClosed = metricsEndpoint?.close();
       await reconciler.stop();
       await leaseExpiry.close();
-      if (metricsServer) await closeServer(metricsServer);
       // close() lets each worker finish the job it holds; cancelling tells a job draining a busy partition to hand it over.
       const closed = Promise.all([...workers.map((worker) => worker.close()), webhookDispatcher.close()]);
       for (const worker of workers) worker.cancelAllJobs('worker closing');
@@ -102,6 +102,7 @@ export async function startClaimWorkers(config: Config, logger: Logger): Promise
       await rounds.close();
       await db.destroy();
       publisher.disconnect();
+      await metricsClosed;
       connection.disconnect();
     },
   };

@@ -2,7 +2,7 @@
 export { type Config, ConfigError, configSchema, parseConfig } from './config';
 export { type Logger, makeLogger } from './logger';
 export { runProcess } from './process-lifecycle';
-export { closeServer } from './close-server';
+export { closerOf } from './close-server';
 export { storeUnreachable } from './store-outage';
 export { DatabaseUnavailableError, InfrastructureError, isInfrastructureError, RedisUnavailableError } from './infrastructure-errors';
 export { makeSlotsPerKey, type SlotsPerKey } from './slots-per-key';

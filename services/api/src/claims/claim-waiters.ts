@@ -72,11 +72,14 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, 
     }
   });
   await subscriber.subscribe(channel);
+  let closed = false;
 
   return {
     waitFor(claimId, timeoutMs) {
       const heard = recent.get(claimId);
       if (heard) return { decided: Promise.resolve(heard), heard, cancel: () => undefined };
+      // A wait that starts while the process stops would hear nothing: it is answered at once, as the held ones were.
+      if (closed) return { decided: Promise.resolve(undefined), cancel: () => undefined };
       let finish!: (decided: DecidedClaim | undefined) => void;
       const decided = new Promise<DecidedClaim | undefined>((resolve) => {
         const set = waiters.get(claimId) ?? new Set();
@@ -102,6 +105,7 @@ export async function makeClaimWaiters(subscriber: RedisClient, prefix: string, 
       return total;
     },
     async close() {
+      closed = true;
       for (const set of waiters.values()) for (const wake of set) wake(undefined);
       await subscriber.unsubscribe(channel).catch(() => undefined);
     },

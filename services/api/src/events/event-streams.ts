@@ -184,6 +184,7 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
     }
   };
   const warnScopeUnread = (error: Error) => deps.logger.warn('could not read the scope of the event streams again; keeping the last one', { error: error.message });
+  let closed = false;
   const keepAlive = setInterval(() => {
     for (const stream of streams) send(stream, ': keep-alive\n\n');
     refresh().catch(warnScopeUnread);
@@ -197,7 +198,7 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       if (!slots.take(caller.id)) {
         const detail = {
           en: `This token holds ${deps.streamsPerToken} open event streams in this process already; close one first.`,
-          zh: `此令牌在本进程中已打开 ${deps.streamsPerToken} 个事件流，请先关闭其中一个。`,
+          zh: `此令牌在本进程中已打开 ${deps.streamsPerToken} 个事件流，请先关闭其中一个`,
         };
         throw new HttpProblem(429, 'rate_limited', detail, {}, {
           'Retry-After': String(STREAM_RETRY_AFTER_SECONDS),
@@ -223,10 +224,13 @@ export function makeEventStreams(deps: { db: Db; waiters: ClaimWaiters; logger: 
       streams.add(stream);
       index(stream, true);
       res.once('close', () => end(stream));
+      // A stream opened while the process stops ends at once, like the others did: its client reconnects elsewhere.
+      if (closed) end(stream);
     },
     accessChanged: refresh,
     count: () => streams.size,
     close() {
+      closed = true;
       clearInterval(keepAlive);
       clearInterval(accessCheck);
       unsubscribe();

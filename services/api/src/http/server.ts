@@ -39,4 +39,3 @@ export function makeHttpServer(app: RequestListener, options: { maxConnections: 
   server.on('clientError', answerClientError);
   return server;
 }
-
