@@ -763,7 +763,7 @@ export interface components {
             /** @description A set of skill names (each 1–64 characters, at most 50, compared exactly). */
             skills?: string[];
         };
-        /** @description RFC 9457 problem details (application/problem+json) with a stable `code`. */
+        /** @description RFC 9457 problem details (application/problem+json) with a stable `code`; `title` and `detail` in Simplified Chinese when Accept-Language prefers zh, else English. */
         Problem: {
             type: string;
             title: string;

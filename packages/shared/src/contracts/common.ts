@@ -57,7 +57,7 @@ export const problemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     claim_id: z.number().int().optional(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json) with a stable `code`.' });
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json) with a stable `code`; `title` and `detail` in Simplified Chinese when Accept-Language prefers zh, else English.' });
 export type Problem = z.infer<typeof problemSchema>;
 
 export const pagedResponse = <T extends z.ZodType>(item: T) =>

@@ -88,19 +88,19 @@ export async function sendSubmitOutcome(res: Response, outcome: SubmitOutcome, o
     case 'forbidden':
       throw new HttpProblem(403, 'forbidden', {
         en: `Task ${outcome.taskId} is not in a department of this integration token.`,
-        zh: `任务 ${outcome.taskId} 不属于此集成令牌的任何部门。`,
+        zh: `任务 ${outcome.taskId} 不属于此集成令牌的任何部门`,
       });
     case 'callback_not_allowed':
-      throw new HttpProblem(403, 'forbidden', { en: 'Operator tokens cannot register a callback_url.', zh: '操作员令牌不能注册 callback_url。' });
+      throw new HttpProblem(403, 'forbidden', { en: 'Operator tokens cannot register a callback_url.', zh: '操作员令牌不能注册 callback_url' });
     case 'callback_host_not_allowed':
-      throw new HttpProblem(400, 'callback_host_not_allowed', { en: 'The callback_url host is not in the callback_hosts of this token.', zh: 'callback_url 的主机不在此令牌的 callback_hosts 中。' }, {
+      throw new HttpProblem(400, 'callback_host_not_allowed', { en: 'The callback_url host is not in the callback_hosts of this token.', zh: 'callback_url 的主机不在此令牌的 callback_hosts 中' }, {
         errors: [{ path: 'body.callback_url', message: 'host not allowed for this token' }],
       });
     case 'idempotency_conflict':
-      throw new HttpProblem(422, 'idempotency_key_reused', { en: 'This Idempotency-Key was already used by this token for a different request.', zh: '此令牌已将这个 Idempotency-Key 用于另一个不同的请求。' }, {
+      throw new HttpProblem(422, 'idempotency_key_reused', { en: 'This Idempotency-Key was already used by this token for a different request.', zh: '此令牌已将这个 Idempotency-Key 用于另一个不同的请求' }, {
         claim_id: outcome.claimId,
       });
     case 'store_unavailable':
-      throw new HttpProblem(503, 'service_unavailable', { en: 'Redis is unavailable; retry shortly.', zh: 'Redis 暂不可用，请稍后重试。' }, {}, { 'Retry-After': '5' });
+      throw new HttpProblem(503, 'service_unavailable', { en: 'Redis is unavailable; retry shortly.', zh: 'Redis 暂不可用，请稍后重试' }, {}, { 'Retry-After': '5' });
   }
 }

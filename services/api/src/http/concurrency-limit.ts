@@ -21,7 +21,7 @@ export function makeConcurrencyLimit(perToken: number, countsApart: (req: Reques
     if (!slots.take(tokenId)) {
       const detail = {
         en: `This token has ${perToken} requests in progress already; retry once some are answered.`,
-        zh: `此令牌已有 ${perToken} 个请求正在处理，请在其中一些得到答复后重试。`,
+        zh: `此令牌已有 ${perToken} 个请求正在处理，请在其中一些得到答复后重试`,
       };
       throw new HttpProblem(429, 'rate_limited', detail, {}, {
         'Retry-After': String(RETRY_AFTER_SECONDS),

@@ -19,7 +19,7 @@ export function jsonBody(limit: string): RequestHandler {
       return next();
     }
     if (!req.is('application/json')) {
-      throw new HttpProblem(415, 'unsupported_media_type', { en: 'The request body must be application/json.', zh: '请求体必须是 application/json。' });
+      throw new HttpProblem(415, 'unsupported_media_type', { en: 'The request body must be application/json.', zh: '请求体必须是 application/json' });
     }
     return parse(req, res, next);
   };

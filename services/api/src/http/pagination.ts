@@ -38,7 +38,7 @@ export function pageEnvelope<T>(req: Request, request: PageRequest, count: numbe
   if (isTooDeep({ offset }, count)) {
     const detail = {
       en: `Lists go ${MAX_LIST_DEPTH} items deep: page ${request.page} of ${request.pageSize} starts at item ${offset + 1} of ${count}.`,
-      zh: `列表最多只能翻到第 ${MAX_LIST_DEPTH} 项：每页 ${request.pageSize} 项时，第 ${request.page} 页从 ${count} 项中的第 ${offset + 1} 项开始。`,
+      zh: `列表最多只能翻到第 ${MAX_LIST_DEPTH} 项：每页 ${request.pageSize} 项时，第 ${request.page} 页从 ${count} 项中的第 ${offset + 1} 项开始`,
     };
     throw validationProblem(detail, [
       { path: 'query.page', message: `must start within the first ${MAX_LIST_DEPTH} items` },

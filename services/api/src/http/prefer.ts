@@ -22,7 +22,7 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
     if (!value || !/^[0-9]{1,6}$/.test(value) || Number(value) > MAX_WAIT_SECONDS) {
       const detail = {
         en: `Prefer: wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}.`,
-        zh: `Prefer: wait 必须是 0 到 ${MAX_WAIT_SECONDS} 之间的整数秒。`,
+        zh: `Prefer: wait 必须是 0 到 ${MAX_WAIT_SECONDS} 之间的整数秒`,
       };
       throw validationProblem(detail, [
         { path: 'header.prefer', message: `wait must be an integer from 0 to ${MAX_WAIT_SECONDS}` },

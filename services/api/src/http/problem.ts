@@ -86,7 +86,7 @@ export function sendProblem(res: Response, problem: Problem): void {
 }
 
 export const notFoundHandler: RequestHandler = (req) => {
-  throw new HttpProblem(404, 'not_found', { en: `No route for ${req.method} ${req.path}.`, zh: `没有 ${req.method} ${req.path} 的路由。` });
+  throw new HttpProblem(404, 'not_found', { en: `No route for ${req.method} ${req.path}.`, zh: `没有 ${req.method} ${req.path} 的路由` });
 };
 
 /** body-parser's error types, as they reach the error handler. */
@@ -94,17 +94,17 @@ function bodyParserProblem(error: { type?: string; message?: string }): HttpProb
   switch (error.type) {
     case 'entity.parse.failed': {
       const message = `not valid JSON: ${error.message ?? 'parse error'}`;
-      return validationProblem({ en: `The body is ${message}.`, zh: `请求体不是有效的 JSON：${error.message ?? 'parse error'}。` }, [{ path: 'body', message }]);
+      return validationProblem({ en: `The body is ${message}.`, zh: `请求体不是有效的 JSON：${error.message ?? 'parse error'}` }, [{ path: 'body', message }]);
     }
     case 'entity.too.large':
-      return new HttpProblem(413, 'payload_too_large', { en: 'The request body is larger than this endpoint accepts.', zh: '请求体超过了此接口接受的大小。' });
+      return new HttpProblem(413, 'payload_too_large', { en: 'The request body is larger than this endpoint accepts.', zh: '请求体超过了此接口接受的大小' });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new HttpProblem(415, 'unsupported_media_type', { en: error.message ?? 'Unsupported body encoding.', zh: `不支持的请求体编码：${error.message ?? ''}` });
+      return new HttpProblem(415, 'unsupported_media_type', { en: error.message ?? 'Unsupported body encoding.', zh: error.message ? `不支持的请求体编码：${error.message}` : '不支持的请求体编码' });
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return validationProblem({ en: error.message ?? 'The request body could not be read.', zh: `无法读取请求体：${error.message ?? ''}` });
+      return validationProblem({ en: error.message ?? 'The request body could not be read.', zh: error.message ? `无法读取请求体：${error.message}` : '无法读取请求体' });
     default:
       return undefined;
   }
@@ -116,11 +116,11 @@ function bodyParserProblem(error: { type?: string; message?: string }): HttpProb
  */
 function malformedRequestProblem(error: { status?: unknown; code?: unknown; message?: string }): HttpProblem | undefined {
   if (typeof error.code === 'string' && /^(Z_|ERR_BROTLI|ERR__)/.test(error.code)) {
-    return validationProblem({ en: 'The request body does not match its Content-Encoding.', zh: '请求体与其 Content-Encoding 不符。' }, [{ path: 'body', message: 'cannot be decoded' }]);
+    return validationProblem({ en: 'The request body does not match its Content-Encoding.', zh: '请求体与其 Content-Encoding 不符' }, [{ path: 'body', message: 'cannot be decoded' }]);
   }
   if (error.status === 400) {
     const why = error.message ?? 'bad request';
-    return validationProblem({ en: `The request is malformed: ${why}.`, zh: `请求格式错误：${why}。` }, [{ path: 'path', message: 'cannot be decoded' }]);
+    return validationProblem({ en: `The request is malformed: ${why}.`, zh: `请求格式错误：${why}` }, [{ path: 'path', message: 'cannot be decoded' }]);
   }
   return undefined;
 }
@@ -151,14 +151,14 @@ function constraintProblem(error: { code?: unknown; detail?: unknown }): HttpPro
   if (missing) {
     const [, column, value, table] = missing;
     const thing = THING_IN_TABLE[table] ?? { en: 'The referenced record', zh: '引用的记录' };
-    return validationProblem({ en: `${thing.en} ${value} does not exist.`, zh: `${thing.zh} ${value} 不存在。` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'does not exist' }]);
+    return validationProblem({ en: `${thing.en} ${value} does not exist.`, zh: `${thing.zh} ${value} 不存在` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'does not exist' }]);
   }
   const taken = ALREADY_EXISTS.exec(detail);
   if (taken) {
     const [, column, value] = taken;
-    return validationProblem({ en: `The ${column} ${value} is already taken.`, zh: `${column} ${value} 已被占用。` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'already taken' }]);
+    return validationProblem({ en: `The ${column} ${value} is already taken.`, zh: `${column} ${value} 已被占用` }, [{ path: `body.${FIELD_OF_COLUMN[column] ?? column}`, message: 'already taken' }]);
   }
-  return validationProblem({ en: 'A value of the request cannot be stored.', zh: '请求中的某个值无法存储。' }, [{ path: 'body', message: 'cannot be stored' }]);
+  return validationProblem({ en: 'A value of the request cannot be stored.', zh: '请求中的某个值无法存储' }, [{ path: 'body', message: 'cannot be stored' }]);
 }
 
 export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
@@ -171,9 +171,9 @@ export function makeProblemHandler(logger: Logger): ErrorRequestHandler {
     if (constraint) return sendProblem(res, constraint);
     if (isInfrastructureError(error)) {
       logger.warn('dependency unavailable', { path: req.path, error: (error as Error).message, requestId: res.locals.requestId });
-      return sendProblem(res, new HttpProblem(503, 'service_unavailable', { en: 'PostgreSQL or Redis is unavailable; retry shortly.', zh: 'PostgreSQL 或 Redis 暂不可用，请稍后重试。' }, {}, { 'Retry-After': '5' }));
+      return sendProblem(res, new HttpProblem(503, 'service_unavailable', { en: 'PostgreSQL or Redis is unavailable; retry shortly.', zh: 'PostgreSQL 或 Redis 暂不可用，请稍后重试' }, {}, { 'Retry-After': '5' }));
     }
     logger.error('unhandled error', { path: req.path, error, requestId: res.locals.requestId });
-    return sendProblem(res, new HttpProblem(500, 'internal_error', { en: 'An unexpected error occurred.', zh: '发生了意外错误。' }));
+    return sendProblem(res, new HttpProblem(500, 'internal_error', { en: 'An unexpected error occurred.', zh: '发生了意外错误' }));
   };
 }

@@ -136,7 +136,7 @@ export function makeRateLimit(limiter: RateLimiter, perMinute: number): RequestH
     if (!result.allowed) {
       const detail = {
         en: `This token made more than ${perMinute} requests in a minute; retry in ${result.retryAfterSeconds} s.`,
-        zh: `此令牌一分钟内的请求超过了 ${perMinute} 次，请在 ${result.retryAfterSeconds} 秒后重试。`,
+        zh: `此令牌一分钟内的请求超过了 ${perMinute} 次，请在 ${result.retryAfterSeconds} 秒后重试`,
       };
       throw new HttpProblem(429, 'rate_limited', detail, {}, {
         'Retry-After': String(result.retryAfterSeconds),

@@ -18,7 +18,7 @@ export function makeStartingApp(checks: Readonly<StoreChecks>, logger: Logger): 
     res.json({ status: 'ok' });
   });
   app.use((req) => {
-    const detail = { en: 'The API is starting: it waits for PostgreSQL or Redis to be reachable.', zh: 'API 正在启动：正在等待 PostgreSQL 或 Redis 可以连接。' };
+    const detail = { en: 'The API is starting: it waits for PostgreSQL or Redis to be reachable.', zh: 'API 正在启动：正在等待 PostgreSQL 或 Redis 可用' };
     throw new HttpProblem(503, 'service_unavailable', detail, req.path === '/readyz' ? { checks } : {}, { 'Retry-After': '5' });
   });
   app.use(makeProblemHandler(logger));

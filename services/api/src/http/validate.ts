@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { validationProblem } from './problem';
 
-const PART_IN_CHINESE = { body: '请求体', path: '路径', query: '查询参数', header: '请求头' } as const;
+const PART_IN_CHINESE = { body: '请求体', path: '路径参数', query: '查询参数', header: '请求头' } as const;
 
 /** Parses a part of the request with its zod contract; failures become 400 validation_error. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, location: 'body' | 'path' | 'query' | 'header'): z.infer<T> {

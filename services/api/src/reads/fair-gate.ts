@@ -11,7 +11,7 @@ export interface FairGate {
 }
 
 /** Nobody is left to answer; the status only reaches the logs and metrics (nginx's 499). */
-const clientGone = () => new HttpProblem(499, 'client_closed_request', { en: 'The client left before its read was let in.', zh: '客户端在其读取获准之前已离开。' });
+const clientGone = () => new HttpProblem(499, 'client_closed_request', { en: 'The client left before its read was let in.', zh: '客户端在读取请求获准前已断开' });
 
 interface Waiting {
   start: () => void;

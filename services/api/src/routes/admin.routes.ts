@@ -73,7 +73,7 @@ export function adminRouter(deps: ApiDeps): Router {
       const found = new Set((await deps.db('departments').whereIn('id', body.department_ids).pluck('id')).map(Number));
       const missing = body.department_ids.filter((departmentId) => !found.has(departmentId));
       if (missing.length) {
-        throw validationProblem({ en: `Departments ${missing.join(', ')} do not exist.`, zh: `部门 ${missing.join('、')} 不存在。` }, [{ path: 'body.department_ids', message: 'no such department' }]);
+        throw validationProblem({ en: `Departments ${missing.join(', ')} do not exist.`, zh: `部门 ${missing.join('、')} 不存在` }, [{ path: 'body.department_ids', message: 'no such department' }]);
       }
     }
     const { row, token } = await tokensRepo.createToken(deps.db, body);
@@ -88,7 +88,7 @@ export function adminRouter(deps: ApiDeps): Router {
 
   router.delete('/admin/tokens/:id', async (req, res) => {
     const id = parseInput(pathId, req.params.id, 'path');
-    if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', { en: `Token ${id} does not exist.`, zh: `令牌 ${id} 不存在。` });
+    if (!(await tokensRepo.revokeToken(deps.db, id))) throw new HttpProblem(404, 'not_found', { en: `Token ${id} does not exist.`, zh: `令牌 ${id} 不存在` });
     await deps.accessChanges.publish();
     res.status(204).end();
   });

@@ -33,13 +33,13 @@ const canSee = (caller: Caller, claim: ClaimRow): boolean =>
   caller.kind === 'admin' || claim.token_id === caller.id || (caller.kind === 'operator' && caller.operator_id === claim.operator_id);
 
 function visibleClaim(caller: Caller, claimId: number, claim: ClaimRow | undefined): ClaimRow {
-  if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', { en: `Claim ${claimId} does not exist.`, zh: `认领请求 ${claimId} 不存在。` });
+  if (!claim || !canSee(caller, claim)) throw new HttpProblem(404, 'not_found', { en: `Claim ${claimId} does not exist.`, zh: `认领请求 ${claimId} 不存在` });
   return claim;
 }
 
 /** A reassign is a supervisor's: admin tokens, and integration tokens (of the task's department, checked with the scope). */
 function supervisorsOnly(caller: Caller): void {
-  if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', { en: 'Only admin and integration tokens can reassign a task.', zh: '只有管理员令牌和集成令牌可以转派任务。' });
+  if (caller.kind === 'operator') throw new HttpProblem(403, 'forbidden', { en: 'Only admin and integration tokens can reassign a task.', zh: '只有管理员令牌和集成令牌可以转派任务' });
 }
 
 /** A reassign's target must exist, whoever asks (an integration token is otherwise told only that the operator is outside its departments). */

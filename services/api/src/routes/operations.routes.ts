@@ -15,7 +15,7 @@ export function operationsRouter(deps: ApiDeps): Router {
     const [postgres, redis] = await Promise.allSettled([deps.db.raw('SELECT 1'), deps.redis.ping()]);
     const checks = { postgres: postgres.status === 'fulfilled' ? 'ok' : 'unavailable', redis: redis.status === 'fulfilled' ? 'ok' : 'unavailable' };
     if (postgres.status === 'rejected' || redis.status === 'rejected') {
-      throw new HttpProblem(503, 'service_unavailable', { en: 'PostgreSQL or Redis is unreachable.', zh: '无法连接 PostgreSQL 或 Redis。' }, { checks }, { 'Retry-After': '5' });
+      throw new HttpProblem(503, 'service_unavailable', { en: 'PostgreSQL or Redis is unreachable.', zh: '无法连接 PostgreSQL 或 Redis' }, { checks }, { 'Retry-After': '5' });
     }
     res.json({ status: 'ready', checks });
   });

@@ -32,7 +32,7 @@ function adminOnly(deps: ApiDeps): RequestHandler {
     const token = tokenOf(req.headers.authorization);
     const caller = token && token.length <= 512 ? await deps.reads.token(token) : undefined;
     if (caller?.kind !== 'admin') {
-      throw new HttpProblem(401, 'unauthorized', { en: 'The queue dashboard needs an admin token as the password.', zh: '队列仪表盘需要以管理员令牌作为密码。' }, {}, {
+      throw new HttpProblem(401, 'unauthorized', { en: 'The queue dashboard needs an admin token as the password.', zh: '队列仪表盘需要以管理员令牌作为密码' }, {}, {
         'WWW-Authenticate': 'Basic realm="taskclaim queues", charset="UTF-8"',
       });
     }
